@@ -1,0 +1,42 @@
+//! Sluice runs small untrusted programs that call MCP tools, in a deny-by-default WebAssembly sandbox.
+//!
+//! A [`Runtime`] compiles and caches programs; a [`Program`] runs under an
+//! [`ExecutionPolicy`] with a [`ToolHost`] behind the tool-call ABI
+//! (`guest-sdk/ABI.md`), and every run ends in a [`RunOutcome`]. See
+//! `docs/ARCHITECTURE.md` for the code map and its invariants.
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+//! use std::sync::Arc;
+//! use sluice::{ExecutionPolicy, NoTools, Runtime, RuntimeConfig};
+//!
+//! let runtime = Runtime::new(RuntimeConfig::default())?;
+//! let program = runtime.load_file("program.wasm")?;
+//! let outcome = program.run(&ExecutionPolicy::default(), Arc::new(NoTools)).await?;
+//! println!("{}", String::from_utf8_lossy(&outcome.stdout));
+//! eprintln!("{}", outcome.summary());
+//! # Ok(()) }
+//! ```
+
+#![warn(missing_docs)]
+
+mod error;
+mod module_cache;
+mod outcome;
+mod policy;
+mod sandbox;
+pub mod tools;
+pub mod units;
+
+pub use error::{LoadError, RunError, RuntimeError};
+pub use module_cache::CompileSource;
+pub use outcome::{RunOutcome, RunStats, RunStatus};
+pub use policy::{ExecutionLimits, ExecutionPolicy};
+pub use sandbox::{LimitKind, LogRecord, Program, Runtime, RuntimeConfig};
+pub use tools::{InProcessTools, NoTools, ServerInfo, ToolCall, ToolCallError, ToolDefinition, ToolHost, ToolResult};
+
+/// The `sluice_v1` ABI's function table, for tests that check it against `guest-sdk/ABI.md`.
+#[doc(hidden)]
+pub fn abi_functions() -> &'static [(&'static str, usize, usize)] {
+    &sandbox::abi::FUNCTIONS
+}

@@ -1,0 +1,160 @@
+//! The `sluice` command: parses arguments, runs a program through the library, maps the outcome to an exit code.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use sluice::{ExecutionPolicy, NoTools, RunOutcome, RunStatus, Runtime, RuntimeConfig, units};
+
+/// Exit codes of `sluice run` (documented in the README).
+mod exit {
+    pub const PROGRAM_FAILED: u8 = 1;
+    pub const USAGE_OR_CONFIG: u8 = 2;
+    pub const LIMIT: u8 = 3;
+}
+
+#[derive(Parser)]
+#[command(name = "sluice", version, about = "Run untrusted programs that call MCP tools, in a deny-by-default sandbox.")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run a program (a wasm32-wasip1 command module, or its text form).
+    ///
+    /// The program's stdout and stderr are printed, then a summary line on stderr.
+    /// Exit status: 0 success; 1 the program failed (trap, non-zero exit);
+    /// 2 usage, configuration or invalid-module error; 3 a limit stopped it.
+    Run(RunArgs),
+}
+
+#[derive(clap::Args)]
+struct RunArgs {
+    /// The program to run.
+    program: PathBuf,
+    /// Wall-clock deadline, including time waiting for tools.
+    #[arg(long, value_name = "DURATION", default_value = "30s", value_parser = units::parse_duration)]
+    timeout: Duration,
+    /// Cap on the program's linear memory.
+    #[arg(long, value_name = "SIZE", default_value = "256MiB", value_parser = units::parse_size)]
+    memory: u64,
+    /// Cap on stdout, and separately on stderr; past it output is dropped.
+    #[arg(long, value_name = "SIZE", default_value = "1MiB", value_parser = units::parse_size)]
+    max_output: u64,
+    /// Cap on tool calls in one run.
+    #[arg(long, value_name = "N", default_value_t = 1000)]
+    max_tool_calls: u64,
+    /// Fuel (about one unit per WebAssembly instruction); off unless given.
+    #[arg(long, value_name = "N")]
+    fuel: Option<u64>,
+    /// Directory the program sees as /workspace, read-write. Default: a fresh
+    /// empty directory, deleted after the run.
+    #[arg(long, value_name = "DIR")]
+    workspace: Option<PathBuf>,
+    /// Seed for the program's random numbers (default: fresh each run).
+    #[arg(long, value_name = "N")]
+    seed: Option<u64>,
+    /// Print one JSON object with status, output and stats instead of the output.
+    #[arg(long)]
+    json: bool,
+    /// Arguments passed to the program after its name.
+    #[arg(last = true)]
+    args: Vec<String>,
+}
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("SLUICE_LOG").unwrap_or_else(|_| "warn".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => code,
+        Err(error) if is_broken_pipe(&error) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("sluice: error: {error:#}");
+            ExitCode::from(exit::USAGE_OR_CONFIG)
+        }
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        Command::Run(args) => run_program(args),
+    }
+}
+
+fn run_program(args: RunArgs) -> anyhow::Result<ExitCode> {
+    let mut config = RuntimeConfig::default();
+    config.cache_dir = RuntimeConfig::default_cache_dir();
+    config.fuel_metering = args.fuel.is_some();
+    let runtime = Runtime::new(config).context("cannot start the sandbox")?;
+    let program = runtime.load_file(&args.program).with_context(|| format!("cannot run {}", args.program.display()))?;
+
+    let scratch;
+    let workspace = match &args.workspace {
+        Some(dir) => dir.clone(),
+        None => {
+            scratch = tempfile::Builder::new().prefix("sluice-workspace-").tempdir().context("cannot create a workspace")?;
+            scratch.path().to_owned()
+        }
+    };
+    let mut policy = ExecutionPolicy::default().with_workspace(workspace).with_args(args.args);
+    if let Some(seed) = args.seed {
+        policy = policy.with_random_seed(seed);
+    }
+    let limits = &mut policy.limits;
+    limits.deadline = args.timeout;
+    limits.memory_bytes = args.memory;
+    limits.output_bytes = args.max_output;
+    limits.tool_calls = args.max_tool_calls;
+    limits.fuel = args.fuel;
+
+    let tokio = tokio::runtime::Builder::new_multi_thread().enable_all().build().context("cannot start tokio")?;
+    let outcome = tokio.block_on(program.run(&policy, Arc::new(NoTools)))?;
+    report(&outcome, args.json)?;
+    Ok(exit_code(&outcome))
+}
+
+fn report(outcome: &RunOutcome, json: bool) -> anyhow::Result<()> {
+    if json {
+        let mut stdout = std::io::stdout().lock();
+        serde_json::to_writer(&mut stdout, &outcome.to_json())?;
+        writeln!(stdout)?;
+        return Ok(());
+    }
+    std::io::stdout().lock().write_all(&outcome.stdout)?;
+    std::io::stdout().flush()?;
+    let mut stderr = std::io::stderr().lock();
+    stderr.write_all(&outcome.stderr)?;
+    for record in &outcome.logs {
+        writeln!(stderr, "[{}] {}", record.level, record.message)?;
+    }
+    if let Some(message) = outcome.error_message() {
+        writeln!(stderr, "sluice: {message}")?;
+    }
+    writeln!(stderr, "{}", outcome.summary())?;
+    Ok(())
+}
+
+fn exit_code(outcome: &RunOutcome) -> ExitCode {
+    match outcome.status {
+        RunStatus::Ok => ExitCode::SUCCESS,
+        RunStatus::Limit { .. } => ExitCode::from(exit::LIMIT),
+        _ => ExitCode::from(exit::PROGRAM_FAILED),
+    }
+}
+
+fn is_broken_pipe(error: &anyhow::Error) -> bool {
+    error
+        .chain()
+        .any(|cause| cause.downcast_ref::<std::io::Error>().is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe))
+}

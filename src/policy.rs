@@ -1,0 +1,116 @@
+//! `ExecutionPolicy`: every grant and limit of one run, denying everything by default.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// Everything a run is allowed to do and use.
+///
+/// The default grants nothing: no workspace directory, no environment variables,
+/// no arguments beyond the program name, no network, and bounded time, memory,
+/// output and tool use. Each field documents its default.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct ExecutionPolicy {
+    /// The host directory preopened read-write as `/workspace`, the only host path
+    /// a guest can reach. Default: none, so the guest sees no filesystem at all.
+    pub workspace: Option<PathBuf>,
+    /// Arguments passed after the program name (`argv[1..]`). Default: none.
+    pub args: Vec<String>,
+    /// The seed of the guest's random number generators. Default: `None`, a fresh
+    /// seed from the host's entropy on every run, so no two runs repeat.
+    pub random_seed: Option<u64>,
+    /// Limits that end or constrain the run.
+    pub limits: ExecutionLimits,
+}
+
+/// The hard limits of one run. A limit that is reached either stops the program
+/// (a trap reported as [`crate::RunStatus::Limit`]) or is reported to the guest
+/// as an error it can handle; each field says which.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct ExecutionLimits {
+    /// Wall-clock time from the start of instantiation, including time spent
+    /// waiting for tools. Stops the program. Default: 30 s.
+    pub deadline: Duration,
+    /// WebAssembly fuel (roughly, instructions). Stops the program. Needs a
+    /// runtime built with [`crate::RuntimeConfig::fuel_metering`]. Default: none.
+    pub fuel: Option<u64>,
+    /// Linear memory in bytes, summed over the program's memories. Growing past it
+    /// stops the program. Default: 256 MiB.
+    pub memory_bytes: u64,
+    /// Elements in any one table. Growing past it stops the program. Default: 100,000.
+    pub table_elements: u64,
+    /// Bytes of stdout, and separately of stderr, that are kept. Output past the
+    /// cap is dropped and the outcome says it was truncated; a program that goes on
+    /// writing until it has produced twice the cap is stopped. Default: 1 MiB.
+    pub output_bytes: u64,
+    /// Tool calls started in one run. The call past it stops the program.
+    /// Default: 1,000.
+    pub tool_calls: u64,
+    /// Operations (tool calls, searches, descriptions) started and not yet read
+    /// back. Past it, starting another returns `BUSY` to the guest. Default: 64.
+    pub calls_in_flight: u32,
+    /// Bytes of JSON arguments of one tool call. Past it, the call fails with an
+    /// error the guest sees (`arguments_too_large`). Default: 1 MiB.
+    pub argument_bytes: u64,
+    /// Bytes of one tool result as the guest receives it. Past it, the call fails
+    /// with an error the guest sees (`result_too_large`). Default: 16 MiB.
+    pub result_bytes: u64,
+    /// Bytes of log lines kept from the guest; lines past it are dropped and
+    /// counted. Default: 64 KiB.
+    pub log_bytes: u64,
+}
+
+impl Default for ExecutionLimits {
+    fn default() -> Self {
+        ExecutionLimits {
+            deadline: Duration::from_secs(30),
+            fuel: None,
+            memory_bytes: 256 << 20,
+            table_elements: 100_000,
+            output_bytes: 1 << 20,
+            tool_calls: 1_000,
+            calls_in_flight: 64,
+            argument_bytes: 1 << 20,
+            result_bytes: 16 << 20,
+            log_bytes: 64 << 10,
+        }
+    }
+}
+
+impl Default for ExecutionPolicy {
+    fn default() -> Self {
+        ExecutionPolicy {
+            workspace: None,
+            args: Vec::new(),
+            random_seed: None,
+            limits: ExecutionLimits::default(),
+        }
+    }
+}
+
+impl ExecutionPolicy {
+    /// Grants `dir` as the program's read-write `/workspace`.
+    pub fn with_workspace(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.workspace = Some(dir.into());
+        self
+    }
+
+    /// Replaces the limits.
+    pub fn with_limits(mut self, limits: ExecutionLimits) -> Self {
+        self.limits = limits;
+        self
+    }
+
+    /// Fixes the seed of the guest's random number generators (for replay).
+    pub fn with_random_seed(mut self, seed: u64) -> Self {
+        self.random_seed = Some(seed);
+        self
+    }
+
+    /// Sets the arguments after the program name.
+    pub fn with_args(mut self, args: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        self.args = args.into_iter().map(Into::into).collect();
+        self
+    }
+}

@@ -1,0 +1,525 @@
+//! The host side of the `sluice_v1` tool-call ABI (`guest-sdk/ABI.md`): operations, handles, results, logs.
+//!
+//! Every length a guest passes is checked against its cap before anything is
+//! copied. Problems with a call are completions the guest reads (`FAILED`);
+//! guest bugs (bad pointers, bad UTF-8) and limits trap.
+
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::future::Future;
+use std::sync::Arc;
+
+use serde::Serialize;
+use serde_json::{Map, Value};
+use tokio::task::JoinSet;
+use wasmtime::{Caller, Extern, Linker};
+
+use super::RunState;
+use super::limits::{LimitExceeded, LimitKind};
+use crate::ExecutionLimits;
+use crate::tools::{SearchQuery, ToolCall, ToolCallError, ToolCatalog, ToolHost, ToolResult};
+
+/// The import module a guest links against.
+pub(crate) const MODULE: &str = "sluice_v1";
+
+/// Every function of the ABI and its `(params, results)` count of `i32`s, as
+/// `guest-sdk/ABI.md` lists them; a test checks the two agree.
+pub(crate) const FUNCTIONS: [(&str, usize, usize); 8] = [
+    ("call_start", 6, 1),
+    ("servers_start", 0, 1),
+    ("search_start", 2, 1),
+    ("describe_start", 4, 1),
+    ("wait_any", 0, 1),
+    ("result_len", 1, 1),
+    ("result_read", 3, 1),
+    ("log", 3, 0),
+];
+
+/// Error codes (negative results).
+const BUSY: i32 = -1;
+const NOTHING_PENDING: i32 = -2;
+const BAD_HANDLE: i32 = -3;
+const NOT_READY: i32 = -4;
+const BUFFER_TOO_SMALL: i32 = -5;
+
+/// Longest server or tool name, as in MCP.
+const MAX_NAME_BYTES: u32 = 128;
+/// Longest search request.
+const MAX_SEARCH_REQUEST_BYTES: u32 = 4096;
+/// Longest log line; the rest is cut.
+const MAX_LOG_LINE_BYTES: u32 = 4096;
+
+/// How an operation ended, as `result_read` reports it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Status {
+    Ok = 0,
+    ToolError = 1,
+    Failed = 2,
+}
+
+#[derive(Debug)]
+struct Completion {
+    status: Status,
+    payload: Vec<u8>,
+    /// Bytes of the tool's result as it arrived, before any cap (0 for other operations).
+    tool_bytes: u64,
+}
+
+impl Completion {
+    fn failed(error: &ToolCallError) -> Self {
+        #[derive(Serialize)]
+        struct Failure<'a> {
+            kind: &'a str,
+            message: String,
+        }
+        let payload = serde_json::to_vec(&Failure { kind: error.kind(), message: error.to_string() })
+            .expect("a string pair serializes");
+        Completion { status: Status::Failed, payload, tool_bytes: 0 }
+    }
+
+    fn json(value: &impl Serialize, result_cap: u64) -> Self {
+        match serde_json::to_vec(value) {
+            Ok(payload) if payload.len() as u64 > result_cap => {
+                Completion::failed(&ToolCallError::ResultTooLarge { size: payload.len() as u64, limit: result_cap })
+            }
+            Ok(payload) => Completion { status: Status::Ok, payload, tool_bytes: 0 },
+            Err(error) => Completion::failed(&ToolCallError::Server {
+                server: "sluice".to_owned(),
+                message: format!("the result could not be encoded as JSON: {error}"),
+            }),
+        }
+    }
+
+    fn tool_result(result: Result<ToolResult, ToolCallError>, result_cap: u64) -> Self {
+        match result {
+            Ok(result) => {
+                let mut completion = Completion::json(&result, result_cap);
+                if result.is_error && completion.status == Status::Ok {
+                    completion.status = Status::ToolError;
+                }
+                completion.tool_bytes = match completion.status {
+                    Status::Failed => serde_json::to_vec(&result).map_or(0, |b| b.len() as u64),
+                    Status::Ok | Status::ToolError => completion.payload.len() as u64,
+                };
+                completion
+            }
+            Err(error) => Completion::failed(&error),
+        }
+    }
+}
+
+/// One guest log line.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LogRecord {
+    /// `trace`, `debug`, `info`, `warn` or `error`.
+    pub level: &'static str,
+    /// The line (invalid UTF-8 replaced, cut at 4 KiB).
+    pub message: String,
+}
+
+/// Counters a run reports in its stats.
+#[derive(Debug, Default, Clone, Copy)]
+pub(crate) struct OperationStats {
+    pub tool_calls: u64,
+    pub tool_errors: u64,
+    pub failed_calls: u64,
+    pub bytes_from_tools: u64,
+    pub bytes_to_program: u64,
+    pub logs_dropped: u64,
+}
+
+/// The operations of one run: handles, tasks in flight, completed results, logs.
+pub(crate) struct Operations {
+    tools: Arc<dyn ToolHost>,
+    catalog: ToolCatalog,
+    runtime: tokio::runtime::Handle,
+    limits: ExecutionLimits,
+    next_handle: i32,
+    running: JoinSet<(i32, Completion)>,
+    running_handles: HashSet<i32>,
+    task_handles: HashMap<tokio::task::Id, i32>,
+    completed: HashMap<i32, Completion>,
+    unreported: VecDeque<i32>,
+    outstanding: u32,
+    log_bytes: u64,
+    pub logs: Vec<LogRecord>,
+    pub stats: OperationStats,
+}
+
+impl Operations {
+    pub fn new(tools: Arc<dyn ToolHost>, limits: ExecutionLimits, runtime: tokio::runtime::Handle) -> Self {
+        Operations {
+            catalog: ToolCatalog::new(tools.clone()),
+            tools,
+            runtime,
+            limits,
+            next_handle: 0,
+            running: JoinSet::new(),
+            running_handles: HashSet::new(),
+            task_handles: HashMap::new(),
+            completed: HashMap::new(),
+            unreported: VecDeque::new(),
+            outstanding: 0,
+            log_bytes: 0,
+            logs: Vec::new(),
+            stats: OperationStats::default(),
+        }
+    }
+
+    fn is_busy(&self) -> bool {
+        self.outstanding >= self.limits.calls_in_flight
+    }
+
+    fn new_handle(&mut self) -> i32 {
+        let handle = self.next_handle;
+        // Handles stay non-negative; a run cannot start 2^31 operations before its deadline.
+        self.next_handle = self.next_handle.checked_add(1).unwrap_or(0);
+        self.outstanding += 1;
+        handle
+    }
+
+    /// An operation that completed as soon as it started.
+    fn complete_now(&mut self, completion: Completion) -> i32 {
+        let handle = self.new_handle();
+        self.completed.insert(handle, completion);
+        self.unreported.push_back(handle);
+        handle
+    }
+
+    fn spawn(&mut self, work: impl Future<Output = Completion> + Send + 'static) -> i32 {
+        let handle = self.new_handle();
+        let task = self.running.spawn_on(async move { (handle, work.await) }, &self.runtime);
+        self.task_handles.insert(task.id(), handle);
+        self.running_handles.insert(handle);
+        handle
+    }
+
+    async fn wait_any(&mut self) -> i32 {
+        if let Some(handle) = self.unreported.pop_front() {
+            return handle;
+        }
+        let Some(joined) = self.running.join_next_with_id().await else {
+            return NOTHING_PENDING;
+        };
+        let (id, handle, completion) = match joined {
+            Ok((id, (handle, completion))) => (id, handle, completion),
+            Err(error) => {
+                let id = error.id();
+                let handle = self.task_handles[&id];
+                let failure = ToolCallError::Server {
+                    server: "sluice".to_owned(),
+                    message: format!("the tool host failed while running this operation: {error}"),
+                };
+                (id, handle, Completion::failed(&failure))
+            }
+        };
+        self.task_handles.remove(&id);
+        self.running_handles.remove(&handle);
+        self.stats.bytes_from_tools += completion.tool_bytes;
+        self.stats.tool_errors += u64::from(completion.status == Status::ToolError);
+        self.completed.insert(handle, completion);
+        handle
+    }
+
+    fn record_log(&mut self, level: i32, message: String) {
+        let level = match level {
+            0 => "trace",
+            1 => "debug",
+            3 => "warn",
+            4 => "error",
+            _ => "info",
+        };
+        tracing::info!(target: "sluice::guest", level, "{message}");
+        let size = message.len() as u64;
+        if self.log_bytes + size > self.limits.log_bytes {
+            self.stats.logs_dropped += 1;
+            return;
+        }
+        self.log_bytes += size;
+        self.logs.push(LogRecord { level, message });
+    }
+}
+
+/// An error that ends the program because it misused the ABI.
+#[derive(Debug, thiserror::Error)]
+#[error("the program misused the sluice_v1 ABI in {function}: {problem}")]
+pub(crate) struct GuestFault {
+    function: &'static str,
+    problem: String,
+}
+
+fn fault(function: &'static str, problem: impl Into<String>) -> wasmtime::Error {
+    wasmtime::Error::new(GuestFault { function, problem: problem.into() })
+}
+
+fn memory(caller: &mut Caller<'_, RunState>, function: &'static str) -> wasmtime::Result<wasmtime::Memory> {
+    match caller.get_export("memory") {
+        Some(Extern::Memory(memory)) => Ok(memory),
+        _ => Err(fault(function, "the program exports no memory named `memory`")),
+    }
+}
+
+fn read_bytes(memory: &[u8], function: &'static str, ptr: i32, len: i32) -> wasmtime::Result<Vec<u8>> {
+    let range = (ptr as u32 as usize)..(ptr as u32 as usize).saturating_add(len as u32 as usize);
+    memory
+        .get(range)
+        .map(<[u8]>::to_vec)
+        .ok_or_else(|| fault(function, format!("{len} bytes at {ptr:#x} are outside its memory")))
+}
+
+fn read_str(memory: &[u8], function: &'static str, ptr: i32, len: i32) -> wasmtime::Result<String> {
+    String::from_utf8(read_bytes(memory, function, ptr, len)?).map_err(|_| fault(function, "a name is not UTF-8"))
+}
+
+/// Reads a server or tool name, or says why the request is invalid.
+fn read_name(
+    memory: &[u8],
+    function: &'static str,
+    what: &str,
+    (ptr, len): (i32, i32),
+) -> wasmtime::Result<Result<String, ToolCallError>> {
+    if len as u32 > MAX_NAME_BYTES {
+        return Ok(Err(ToolCallError::InvalidRequest {
+            message: format!("the {what} name is {} bytes; names are at most {MAX_NAME_BYTES}", len as u32),
+        }));
+    }
+    Ok(Ok(read_str(memory, function, ptr, len)?))
+}
+
+fn parse_arguments(bytes: &[u8]) -> Result<Map<String, Value>, ToolCallError> {
+    if bytes.is_empty() {
+        return Ok(Map::new());
+    }
+    match serde_json::from_slice::<Value>(bytes) {
+        Ok(Value::Object(map)) => Ok(map),
+        Ok(other) => Err(ToolCallError::InvalidArguments {
+            message: format!("arguments must be a JSON object, not {}", json_type(&other)),
+        }),
+        Err(error) => Err(ToolCallError::InvalidArguments { message: format!("arguments are not valid JSON: {error}") }),
+    }
+}
+
+fn json_type(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+/// `call_start(server_ptr, server_len, tool_ptr, tool_len, args_ptr, args_len) -> handle | BUSY`
+fn call_start(
+    mut caller: Caller<'_, RunState>,
+    (server_ptr, server_len, tool_ptr, tool_len, args_ptr, args_len): (i32, i32, i32, i32, i32, i32),
+) -> wasmtime::Result<i32> {
+    const NAME: &str = "call_start";
+    let memory = memory(&mut caller, NAME)?;
+    let (bytes, state) = memory.data_and_store_mut(&mut caller);
+    let ops = &mut state.operations;
+    if ops.is_busy() {
+        return Ok(BUSY);
+    }
+    ops.stats.tool_calls += 1;
+    if ops.stats.tool_calls > ops.limits.tool_calls {
+        return Err(wasmtime::Error::new(LimitExceeded::new(
+            LimitKind::ToolCalls,
+            format!("the program started more than {} tool calls", ops.limits.tool_calls),
+        )));
+    }
+    let request = (|| {
+        let server = read_name(bytes, NAME, "server", (server_ptr, server_len))?;
+        let tool = read_name(bytes, NAME, "tool", (tool_ptr, tool_len))?;
+        let size = args_len as u32 as u64;
+        if size > ops.limits.argument_bytes {
+            return Ok(Err(ToolCallError::ArgumentsTooLarge { size, limit: ops.limits.argument_bytes }));
+        }
+        let arguments = parse_arguments(&read_bytes(bytes, NAME, args_ptr, args_len)?);
+        Ok::<_, wasmtime::Error>(server.and_then(|server| {
+            let tool = tool?;
+            Ok(ToolCall { server, tool, arguments: arguments? })
+        }))
+    })()?;
+    let call = match request {
+        Ok(call) => call,
+        Err(error) => {
+            ops.stats.failed_calls += 1;
+            return Ok(ops.complete_now(Completion::failed(&error)));
+        }
+    };
+    let result_cap = ops.limits.result_bytes;
+    let pending = ops.tools.call_tool(call);
+    Ok(ops.spawn(async move { Completion::tool_result(pending.await, result_cap) }))
+}
+
+/// `servers_start() -> handle | BUSY`
+fn servers_start(mut caller: Caller<'_, RunState>, (): ()) -> wasmtime::Result<i32> {
+    let ops = &mut caller.data_mut().operations;
+    if ops.is_busy() {
+        return Ok(BUSY);
+    }
+    let servers = ops.tools.servers();
+    let completion = Completion::json(&servers, ops.limits.result_bytes);
+    Ok(ops.complete_now(completion))
+}
+
+/// `search_start(request_ptr, request_len) -> handle | BUSY`
+fn search_start(mut caller: Caller<'_, RunState>, (ptr, len): (i32, i32)) -> wasmtime::Result<i32> {
+    const NAME: &str = "search_start";
+    let memory = memory(&mut caller, NAME)?;
+    let (bytes, state) = memory.data_and_store_mut(&mut caller);
+    let ops = &mut state.operations;
+    if ops.is_busy() {
+        return Ok(BUSY);
+    }
+    if len as u32 > MAX_SEARCH_REQUEST_BYTES {
+        let error = ToolCallError::InvalidRequest {
+            message: format!("the search request is over {MAX_SEARCH_REQUEST_BYTES} bytes"),
+        };
+        return Ok(ops.complete_now(Completion::failed(&error)));
+    }
+    let query: SearchQuery = match serde_json::from_slice(&read_bytes(bytes, NAME, ptr, len)?) {
+        Ok(query) => query,
+        Err(error) => {
+            let error = ToolCallError::InvalidRequest { message: format!("bad search request: {error}") };
+            return Ok(ops.complete_now(Completion::failed(&error)));
+        }
+    };
+    let catalog = ops.catalog.clone();
+    let result_cap = ops.limits.result_bytes;
+    Ok(ops.spawn(async move {
+        match catalog.search(&query).await {
+            Ok(hits) => Completion::json(&hits, result_cap),
+            Err(error) => Completion::failed(&error),
+        }
+    }))
+}
+
+/// `describe_start(server_ptr, server_len, tool_ptr, tool_len) -> handle | BUSY`
+fn describe_start(
+    mut caller: Caller<'_, RunState>,
+    (server_ptr, server_len, tool_ptr, tool_len): (i32, i32, i32, i32),
+) -> wasmtime::Result<i32> {
+    const NAME: &str = "describe_start";
+    let memory = memory(&mut caller, NAME)?;
+    let (bytes, state) = memory.data_and_store_mut(&mut caller);
+    let ops = &mut state.operations;
+    if ops.is_busy() {
+        return Ok(BUSY);
+    }
+    let server = read_name(bytes, NAME, "server", (server_ptr, server_len))?;
+    let tool = read_name(bytes, NAME, "tool", (tool_ptr, tool_len))?;
+    let (server, tool) = match server.and_then(|server| Ok((server, tool?))) {
+        Ok(names) => names,
+        Err(error) => return Ok(ops.complete_now(Completion::failed(&error))),
+    };
+    let catalog = ops.catalog.clone();
+    let result_cap = ops.limits.result_bytes;
+    Ok(ops.spawn(async move {
+        match catalog.describe(&server, &tool).await {
+            Ok(description) => Completion::json(&description, result_cap),
+            Err(error) => Completion::failed(&error),
+        }
+    }))
+}
+
+/// `result_len(handle) -> length | BAD_HANDLE | NOT_READY`
+fn result_len(caller: Caller<'_, RunState>, handle: i32) -> i32 {
+    let ops = &caller.data().operations;
+    match ops.completed.get(&handle) {
+        Some(completion) => completion.payload.len() as i32,
+        None if ops.running_handles.contains(&handle) => NOT_READY,
+        None => BAD_HANDLE,
+    }
+}
+
+/// `result_read(handle, buf_ptr, buf_len) -> status | BAD_HANDLE | NOT_READY | BUFFER_TOO_SMALL`
+fn result_read(mut caller: Caller<'_, RunState>, (handle, ptr, len): (i32, i32, i32)) -> wasmtime::Result<i32> {
+    const NAME: &str = "result_read";
+    let memory = memory(&mut caller, NAME)?;
+    let (bytes, state) = memory.data_and_store_mut(&mut caller);
+    let ops = &mut state.operations;
+    let Some(completion) = ops.completed.get(&handle) else {
+        return Ok(if ops.running_handles.contains(&handle) { NOT_READY } else { BAD_HANDLE });
+    };
+    let size = completion.payload.len();
+    if (len as u32 as usize) < size {
+        return Ok(BUFFER_TOO_SMALL);
+    }
+    let start = ptr as u32 as usize;
+    let target = bytes
+        .get_mut(start..start.saturating_add(size))
+        .ok_or_else(|| fault(NAME, format!("a {size} byte buffer at {ptr:#x} is outside its memory")))?;
+    let completion = ops.completed.remove(&handle).expect("looked up above");
+    target.copy_from_slice(&completion.payload);
+    ops.unreported.retain(|h| *h != handle);
+    ops.outstanding -= 1;
+    ops.stats.bytes_to_program += size as u64;
+    Ok(completion.status as i32)
+}
+
+/// `log(level, msg_ptr, msg_len)`
+fn log(mut caller: Caller<'_, RunState>, (level, ptr, len): (i32, i32, i32)) -> wasmtime::Result<()> {
+    const NAME: &str = "log";
+    let memory = memory(&mut caller, NAME)?;
+    let (bytes, state) = memory.data_and_store_mut(&mut caller);
+    let kept = (len as u32).min(MAX_LOG_LINE_BYTES) as i32;
+    let message = String::from_utf8_lossy(&read_bytes(bytes, NAME, ptr, kept)?).into_owned();
+    state.operations.record_log(level, message);
+    Ok(())
+}
+
+/// Adds the `sluice_v1` functions to `linker`.
+pub(crate) fn add_to_linker(linker: &mut Linker<RunState>) -> wasmtime::Result<()> {
+    linker.func_wrap(MODULE, "call_start", |caller: Caller<'_, RunState>, a, b, c, d, e, f| {
+        call_start(caller, (a, b, c, d, e, f))
+    })?;
+    linker.func_wrap(MODULE, "servers_start", |caller: Caller<'_, RunState>| servers_start(caller, ()))?;
+    linker.func_wrap(MODULE, "search_start", |caller: Caller<'_, RunState>, ptr, len| {
+        search_start(caller, (ptr, len))
+    })?;
+    linker.func_wrap(MODULE, "describe_start", |caller: Caller<'_, RunState>, a, b, c, d| {
+        describe_start(caller, (a, b, c, d))
+    })?;
+    linker.func_wrap_async(MODULE, "wait_any", |mut caller: Caller<'_, RunState>, (): ()| {
+        Box::new(async move { Ok::<i32, wasmtime::Error>(caller.data_mut().operations.wait_any().await) })
+    })?;
+    linker.func_wrap(MODULE, "result_len", result_len)?;
+    linker.func_wrap(MODULE, "result_read", |caller: Caller<'_, RunState>, handle, ptr, len| {
+        result_read(caller, (handle, ptr, len))
+    })?;
+    linker.func_wrap(MODULE, "log", |caller: Caller<'_, RunState>, level, ptr, len| log(caller, (level, ptr, len)))?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn arguments_must_be_a_json_object() {
+        assert_eq!(parse_arguments(b"").unwrap(), Map::new());
+        assert_eq!(parse_arguments(b"{\"a\":1}").unwrap()["a"], 1);
+        let error = parse_arguments(b"[1]").unwrap_err();
+        assert!(error.to_string().contains("not an array"), "{error}");
+        assert_eq!(parse_arguments(b"{").unwrap_err().kind(), "invalid_arguments");
+    }
+
+    #[test]
+    fn oversized_results_fail_with_their_size() {
+        let completion = Completion::tool_result(Ok(ToolResult::text("x".repeat(100))), 50);
+        assert_eq!(completion.status, Status::Failed);
+        let failure: Value = serde_json::from_slice(&completion.payload).unwrap();
+        assert_eq!(failure["kind"], "result_too_large");
+    }
+
+    #[test]
+    fn a_tool_reported_error_keeps_its_content() {
+        let completion = Completion::tool_result(Ok(ToolResult::error("boom")), 1 << 20);
+        assert_eq!(completion.status, Status::ToolError);
+        let result: Value = serde_json::from_slice(&completion.payload).unwrap();
+        assert_eq!(result["isError"], true);
+        assert_eq!(result["content"][0]["text"], "boom");
+    }
+}

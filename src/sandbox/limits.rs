@@ -1,0 +1,111 @@
+//! Limits that stop a program: the trap payload [`LimitExceeded`] and the store's resource limiter.
+
+use std::fmt;
+
+use serde::Serialize;
+
+/// Which limit stopped a program.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum LimitKind {
+    /// The wall-clock deadline passed.
+    Timeout,
+    /// The fuel ran out.
+    Fuel,
+    /// Linear memory would have grown past its cap.
+    Memory,
+    /// A table would have grown past its cap.
+    Table,
+    /// The program kept writing far past its output cap.
+    Output,
+    /// The program started more tool calls than allowed.
+    ToolCalls,
+}
+
+impl LimitKind {
+    /// The stable snake_case name used in `--json` output.
+    pub fn name(self) -> &'static str {
+        match self {
+            LimitKind::Timeout => "timeout",
+            LimitKind::Fuel => "fuel",
+            LimitKind::Memory => "memory",
+            LimitKind::Table => "table",
+            LimitKind::Output => "output",
+            LimitKind::ToolCalls => "tool_calls",
+        }
+    }
+}
+
+impl fmt::Display for LimitKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// The error a host function or the limiter raises to trap a program at a limit.
+/// The runner finds it in the trap's error chain to classify the outcome.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{kind} limit reached: {detail}")]
+pub(crate) struct LimitExceeded {
+    pub kind: LimitKind,
+    pub detail: String,
+}
+
+impl LimitExceeded {
+    pub fn new(kind: LimitKind, detail: impl Into<String>) -> Self {
+        LimitExceeded { kind, detail: detail.into() }
+    }
+}
+
+/// The store's [`wasmtime::ResourceLimiter`]: one instance, one memory, a few
+/// tables, and growth past the policy's caps traps with [`LimitExceeded`] rather
+/// than failing quietly, so the outcome names the limit.
+#[derive(Debug)]
+pub(crate) struct SandboxLimiter {
+    memory_bytes: u64,
+    table_elements: u64,
+    pub peak_memory_bytes: u64,
+}
+
+impl SandboxLimiter {
+    pub fn new(memory_bytes: u64, table_elements: u64) -> Self {
+        SandboxLimiter { memory_bytes, table_elements, peak_memory_bytes: 0 }
+    }
+}
+
+impl wasmtime::ResourceLimiter for SandboxLimiter {
+    fn memory_growing(&mut self, _current: usize, desired: usize, _maximum: Option<usize>) -> wasmtime::Result<bool> {
+        let desired = desired as u64;
+        if desired > self.memory_bytes {
+            return Err(wasmtime::Error::new(LimitExceeded::new(
+                LimitKind::Memory,
+                format!("the program asked for {desired} bytes of memory; the cap is {}", self.memory_bytes),
+            )));
+        }
+        self.peak_memory_bytes = self.peak_memory_bytes.max(desired);
+        Ok(true)
+    }
+
+    fn table_growing(&mut self, _current: usize, desired: usize, _maximum: Option<usize>) -> wasmtime::Result<bool> {
+        if desired as u64 > self.table_elements {
+            return Err(wasmtime::Error::new(LimitExceeded::new(
+                LimitKind::Table,
+                format!("a table would grow to {desired} elements; the cap is {}", self.table_elements),
+            )));
+        }
+        Ok(true)
+    }
+
+    fn instances(&self) -> usize {
+        1
+    }
+
+    fn tables(&self) -> usize {
+        8
+    }
+
+    fn memories(&self) -> usize {
+        1
+    }
+}

@@ -1,0 +1,140 @@
+//! The policy-to-WASI mapping: [`wasi_plan`] (pure, tested grant by grant) and the context built from it.
+
+use std::path::{Path, PathBuf};
+
+use rand::SeedableRng;
+use rand::rngs::StdRng;
+use wasmtime_wasi::p1::WasiP1Ctx;
+use wasmtime_wasi::{FsPerms, WasiCtxBuilder};
+
+use super::output::CappedOutput;
+use crate::ExecutionPolicy;
+
+/// Where the workspace appears inside the guest.
+pub(crate) const WORKSPACE_GUEST_PATH: &str = "/workspace";
+
+/// Everything a run's WASI context grants, decided from the policy alone.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct WasiPlan {
+    /// `argv`, starting with the program name.
+    pub args: Vec<String>,
+    /// Environment variables. Always empty: nothing of the host's environment,
+    /// credentials included, reaches a guest.
+    pub env: Vec<(String, String)>,
+    /// The one host directory the guest may reach, and where it appears.
+    pub preopen: Option<(PathBuf, &'static str)>,
+    /// The seed of every random source of the guest.
+    pub random_seed: u64,
+    /// Whether sockets may be created or names resolved. Always false.
+    pub network: bool,
+    /// Whether the guest reads the host's stdin. Always false: stdin is closed.
+    pub stdin: bool,
+}
+
+/// Maps a policy to the WASI grants of one run. `fresh_seed` is consulted only
+/// when the policy does not fix the seed.
+pub(crate) fn wasi_plan(policy: &ExecutionPolicy, program_name: &str, fresh_seed: impl FnOnce() -> u64) -> WasiPlan {
+    let mut args = Vec::with_capacity(policy.args.len() + 1);
+    args.push(program_name.to_owned());
+    args.extend(policy.args.iter().cloned());
+    WasiPlan {
+        args,
+        env: Vec::new(),
+        preopen: policy.workspace.clone().map(|dir| (dir, WORKSPACE_GUEST_PATH)),
+        random_seed: policy.random_seed.unwrap_or_else(fresh_seed),
+        network: false,
+        stdin: false,
+    }
+}
+
+/// Why a WASI context could not be built.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot open the workspace directory {}: {source}", path.display())]
+pub(crate) struct WorkspaceError {
+    pub path: PathBuf,
+    #[source]
+    pub source: std::io::Error,
+}
+
+/// Builds the WASI context that [`wasi_plan`] describes, with capped stdout and stderr.
+pub(crate) fn build_wasi(plan: &WasiPlan, stdout: CappedOutput, stderr: CappedOutput) -> Result<WasiP1Ctx, WorkspaceError> {
+    let mut builder = WasiCtxBuilder::new();
+    builder.args(&plan.args).envs(&plan.env).stdout(stdout).stderr(stderr);
+    debug_assert!(!plan.stdin && !plan.network, "the plan never grants stdin or network");
+    builder.allow_tcp(plan.network).allow_udp(plan.network).allow_ip_name_lookup(plan.network);
+    builder
+        .secure_random(StdRng::seed_from_u64(plan.random_seed))
+        .insecure_random(StdRng::seed_from_u64(plan.random_seed.rotate_left(32) ^ 0x5eed))
+        .insecure_random_seed(u128::from(plan.random_seed));
+    if let Some((host, guest)) = &plan.preopen {
+        check_directory(host)?;
+        builder.preopened_dir(host, guest, FsPerms::ReadWrite).map_err(|error| WorkspaceError {
+            path: host.clone(),
+            source: std::io::Error::other(error.to_string()),
+        })?;
+    }
+    Ok(builder.build_p1())
+}
+
+fn check_directory(path: &Path) -> Result<(), WorkspaceError> {
+    let error = |source| WorkspaceError { path: path.to_owned(), source };
+    let metadata = std::fs::metadata(path).map_err(error)?;
+    if !metadata.is_dir() {
+        return Err(error(std::io::Error::new(std::io::ErrorKind::NotADirectory, "it is not a directory")));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn plan(policy: &ExecutionPolicy) -> WasiPlan {
+        wasi_plan(policy, "prog.wasm", || 7)
+    }
+
+    #[test]
+    fn the_default_policy_grants_no_directory() {
+        assert_eq!(plan(&ExecutionPolicy::default()).preopen, None);
+    }
+
+    #[test]
+    fn a_workspace_grant_preopens_exactly_that_directory_as_workspace() {
+        let policy = ExecutionPolicy::default().with_workspace("/srv/ws");
+        assert_eq!(plan(&policy).preopen, Some((PathBuf::from("/srv/ws"), "/workspace")));
+    }
+
+    #[test]
+    fn the_environment_is_always_empty() {
+        assert!(std::env::vars().next().is_some(), "the test process has an environment");
+        assert!(plan(&ExecutionPolicy::default()).env.is_empty());
+    }
+
+    #[test]
+    fn arguments_are_the_program_name_and_only_the_granted_ones() {
+        assert_eq!(plan(&ExecutionPolicy::default()).args, ["prog.wasm"]);
+        let policy = ExecutionPolicy::default().with_args(["--x", "1"]);
+        assert_eq!(plan(&policy).args, ["prog.wasm", "--x", "1"]);
+    }
+
+    #[test]
+    fn network_and_stdin_are_never_granted() {
+        let plan = plan(&ExecutionPolicy::default().with_workspace("/w").with_args(["a"]));
+        assert!(!plan.network);
+        assert!(!plan.stdin);
+    }
+
+    #[test]
+    fn random_is_freshly_seeded_unless_the_policy_fixes_the_seed() {
+        assert_eq!(plan(&ExecutionPolicy::default()).random_seed, 7);
+        let fixed = ExecutionPolicy::default().with_random_seed(42);
+        assert_eq!(wasi_plan(&fixed, "p", || unreachable!("a fixed seed needs no entropy")).random_seed, 42);
+    }
+
+    #[test]
+    fn a_missing_workspace_is_an_error_naming_it() {
+        let plan = plan(&ExecutionPolicy::default().with_workspace("/definitely/not/here"));
+        let error = build_wasi(&plan, CappedOutput::new("stdout", 1), CappedOutput::new("stderr", 1)).unwrap_err();
+        assert!(error.to_string().contains("/definitely/not/here"), "{error}");
+    }
+}

@@ -1,0 +1,246 @@
+//! What a guest can call: the [`ToolHost`] trait behind the ABI, and the types it speaks.
+//!
+//! The sandbox knows tools only through this trait. Tests and embedders drive it
+//! with [`InProcessTools`]; later, upstream MCP servers implement it. Types here are
+//! Sluice's own and serialize to the MCP wire shapes (`inputSchema`,
+//! `structuredContent`, `isError`), so no protocol crate leaks into the sandbox.
+
+mod catalog;
+mod in_process;
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+pub use catalog::{Detail, SearchHit, SearchQuery, ToolCatalog, ToolDescription};
+pub use in_process::{InProcessTools, ToolHandler};
+
+/// A boxed, sendable future, as returned by [`ToolHost`] methods.
+pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// A source of tools: servers, their definitions, and calls.
+///
+/// Implementations must be cheap to call concurrently: the sandbox runs every
+/// guest call as its own task.
+pub trait ToolHost: Send + Sync + 'static {
+    /// The servers on offer, with a one-line summary each. Must not load tool
+    /// definitions or contact a server.
+    fn servers(&self) -> Vec<ServerInfo>;
+
+    /// The tool definitions of `server`, loading them if needed.
+    fn list_tools(&self, server: &str) -> BoxFuture<'static, Result<Arc<[ToolDefinition]>, ToolCallError>>;
+
+    /// Calls a tool. A tool that ran and failed returns `Ok` with
+    /// [`ToolResult::is_error`] set; `Err` means no tool result was produced.
+    fn call_tool(&self, call: ToolCall) -> BoxFuture<'static, Result<ToolResult, ToolCallError>>;
+}
+
+/// A host with no tools at all: every call fails with `unknown_server`.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NoTools;
+
+impl ToolHost for NoTools {
+    fn servers(&self) -> Vec<ServerInfo> {
+        Vec::new()
+    }
+
+    fn list_tools(&self, server: &str) -> BoxFuture<'static, Result<Arc<[ToolDefinition]>, ToolCallError>> {
+        let server = server.to_owned();
+        Box::pin(async move { Err(ToolCallError::UnknownServer { server }) })
+    }
+
+    fn call_tool(&self, call: ToolCall) -> BoxFuture<'static, Result<ToolResult, ToolCallError>> {
+        Box::pin(async move { Err(ToolCallError::UnknownServer { server: call.server }) })
+    }
+}
+
+/// A server as listed to a guest, before any definition is loaded.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ServerInfo {
+    /// The name programs use: `tools.<name>` and `server` in the ABI.
+    pub name: String,
+    /// One line saying what the server is for.
+    pub summary: String,
+}
+
+/// One tool's definition, in the shape MCP's `tools/list` uses.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct ToolDefinition {
+    /// The tool's name on its server.
+    pub name: String,
+    /// A human-readable title.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    /// What the tool does.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// JSON Schema of the arguments object.
+    pub input_schema: Value,
+    /// JSON Schema of `structuredContent`, when the tool declares one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub output_schema: Option<Value>,
+    /// MCP tool annotations (`readOnlyHint` and the like).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub annotations: Option<Value>,
+}
+
+impl ToolDefinition {
+    /// A definition with a name, a description and an input schema.
+    pub fn new(name: impl Into<String>, description: impl Into<String>, input_schema: Value) -> Self {
+        ToolDefinition {
+            name: name.into(),
+            title: None,
+            description: Some(description.into()),
+            input_schema,
+            output_schema: None,
+            annotations: None,
+        }
+    }
+
+    /// Adds an output schema.
+    pub fn with_output_schema(mut self, schema: Value) -> Self {
+        self.output_schema = Some(schema);
+        self
+    }
+}
+
+/// A call as the guest made it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ToolCall {
+    /// The server's name.
+    pub server: String,
+    /// The tool's name on that server.
+    pub tool: String,
+    /// The arguments object.
+    pub arguments: Map<String, Value>,
+}
+
+/// What a tool returned: MCP's `CallToolResult`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ToolResult {
+    /// Content blocks (`{"type": "text", "text": ...}` and the like).
+    #[serde(default)]
+    pub content: Vec<Value>,
+    /// Structured result, when the tool gives one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub structured_content: Option<Value>,
+    /// Whether the tool reports that it failed.
+    #[serde(default)]
+    pub is_error: bool,
+}
+
+impl ToolResult {
+    /// A successful result carrying `value` as structured content, with the
+    /// customary text copy.
+    pub fn structured(value: Value) -> Self {
+        ToolResult {
+            content: vec![text_block(value.to_string())],
+            structured_content: Some(value),
+            is_error: false,
+        }
+    }
+
+    /// A successful plain-text result.
+    pub fn text(text: impl Into<String>) -> Self {
+        ToolResult { content: vec![text_block(text.into())], structured_content: None, is_error: false }
+    }
+
+    /// A result in which the tool reports an error.
+    pub fn error(text: impl Into<String>) -> Self {
+        ToolResult { content: vec![text_block(text.into())], structured_content: None, is_error: true }
+    }
+}
+
+fn text_block(text: String) -> Value {
+    serde_json::json!({ "type": "text", "text": text })
+}
+
+/// Why an operation produced no tool result. Each variant is an error the guest
+/// sees (status `FAILED` in the ABI, with [`ToolCallError::kind`] as its kind).
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ToolCallError {
+    /// No server of that name is configured.
+    #[error("there is no server named {server:?}; sluice.servers() lists the servers on offer")]
+    UnknownServer {
+        /// The name the guest asked for.
+        server: String,
+    },
+    /// The server has no tool of that name.
+    #[error("server {server:?} has no tool named {tool:?}; sluice.search() finds tools")]
+    UnknownTool {
+        /// The server.
+        server: String,
+        /// The name the guest asked for.
+        tool: String,
+    },
+    /// The arguments are malformed or do not match the tool's schema.
+    #[error("invalid arguments: {message}")]
+    InvalidArguments {
+        /// Which field and why.
+        message: String,
+    },
+    /// The arguments are larger than the run's `argument_bytes` limit.
+    #[error("the arguments are {size} bytes, over this run's limit of {limit} bytes")]
+    ArgumentsTooLarge {
+        /// Their size in bytes.
+        size: u64,
+        /// The limit.
+        limit: u64,
+    },
+    /// The result is larger than the run's `result_bytes` limit.
+    #[error("the result is {size} bytes, over this run's limit of {limit} bytes; ask the tool for less")]
+    ResultTooLarge {
+        /// Its size in bytes.
+        size: u64,
+        /// The limit.
+        limit: u64,
+    },
+    /// The server failed (would not start, crashed, answered garbage).
+    #[error("server {server:?} failed: {message}")]
+    Server {
+        /// The server.
+        server: String,
+        /// What happened.
+        message: String,
+    },
+    /// The call did not finish in time.
+    #[error("{server}.{tool} did not answer within {after:?}")]
+    Timeout {
+        /// The server.
+        server: String,
+        /// The tool.
+        tool: String,
+        /// How long it was given.
+        after: Duration,
+    },
+    /// The request itself is malformed (a name too long, a bad search request).
+    #[error("invalid request: {message}")]
+    InvalidRequest {
+        /// What is wrong.
+        message: String,
+    },
+}
+
+impl ToolCallError {
+    /// The stable, snake_case name of this error's kind, as the guest sees it.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            ToolCallError::UnknownServer { .. } => "unknown_server",
+            ToolCallError::UnknownTool { .. } => "unknown_tool",
+            ToolCallError::InvalidArguments { .. } => "invalid_arguments",
+            ToolCallError::ArgumentsTooLarge { .. } => "arguments_too_large",
+            ToolCallError::ResultTooLarge { .. } => "result_too_large",
+            ToolCallError::Server { .. } => "server_error",
+            ToolCallError::Timeout { .. } => "timeout",
+            ToolCallError::InvalidRequest { .. } => "invalid_request",
+        }
+    }
+}
