@@ -44,7 +44,9 @@ pub enum LoadError {
         name: String,
     },
     /// The module is not a WASI command.
-    #[error("the module exports no `_start` function: Sluice runs WASI command modules (build for wasm32-wasip1 with a main)")]
+    #[error(
+        "the module exports no `_start` function: Sluice runs WASI command modules (build for wasm32-wasip1 with a main)"
+    )]
     NotACommand,
 }
 

@@ -18,7 +18,11 @@ mod exit {
 }
 
 #[derive(Parser)]
-#[command(name = "sluice", version, about = "Run untrusted programs that call MCP tools, in a deny-by-default sandbox.")]
+#[command(
+    name = "sluice",
+    version,
+    about = "Run untrusted programs that call MCP tools, in a deny-by-default sandbox."
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -70,9 +74,7 @@ struct RunArgs {
 
 fn main() -> ExitCode {
     tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("SLUICE_LOG").unwrap_or_else(|_| "warn".into()),
-        )
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("SLUICE_LOG").unwrap_or_else(|_| "warn".into()))
         .with_writer(std::io::stderr)
         .init();
     let cli = Cli::parse();
@@ -103,7 +105,8 @@ fn run_program(args: RunArgs) -> anyhow::Result<ExitCode> {
     let workspace = match &args.workspace {
         Some(dir) => dir.clone(),
         None => {
-            scratch = tempfile::Builder::new().prefix("sluice-workspace-").tempdir().context("cannot create a workspace")?;
+            scratch =
+                tempfile::Builder::new().prefix("sluice-workspace-").tempdir().context("cannot create a workspace")?;
             scratch.path().to_owned()
         }
     };

@@ -57,10 +57,10 @@ impl ModuleCache {
             Some(module) => (module, CompileSource::DiskCache),
             None => {
                 let module = compile()?;
-                if let Some(path) = &path {
-                    if let Err(error) = store_on_disk(&module, path) {
-                        tracing::warn!(path = %path.display(), %error, "could not write the compiled-module cache");
-                    }
+                if let Some(path) = &path
+                    && let Err(error) = store_on_disk(&module, path)
+                {
+                    tracing::warn!(path = %path.display(), %error, "could not write the compiled-module cache");
                 }
                 (module, CompileSource::Compiled)
             }
@@ -175,7 +175,9 @@ mod tests {
         let engine = Engine::default();
         let dir = tempfile::tempdir().unwrap();
         let wasm = wat_bytes(WAT);
-        ModuleCache::new(&engine, Some(dir.path())).get_or_compile(&engine, &wasm, || Module::new(&engine, &wasm)).unwrap();
+        ModuleCache::new(&engine, Some(dir.path()))
+            .get_or_compile(&engine, &wasm, || Module::new(&engine, &wasm))
+            .unwrap();
         let mode = std::fs::metadata(dir.path().join(engine_tag(&engine))).unwrap().permissions().mode();
         assert_eq!(mode & 0o077, 0, "mode {mode:o}");
     }

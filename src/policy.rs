@@ -8,7 +8,7 @@ use std::time::Duration;
 /// The default grants nothing: no workspace directory, no environment variables,
 /// no arguments beyond the program name, no network, and bounded time, memory,
 /// output and tool use. Each field documents its default.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct ExecutionPolicy {
     /// The host directory preopened read-write as `/workspace`, the only host path
@@ -74,17 +74,6 @@ impl Default for ExecutionLimits {
             argument_bytes: 1 << 20,
             result_bytes: 16 << 20,
             log_bytes: 64 << 10,
-        }
-    }
-}
-
-impl Default for ExecutionPolicy {
-    fn default() -> Self {
-        ExecutionPolicy {
-            workspace: None,
-            args: Vec::new(),
-            random_seed: None,
-            limits: ExecutionLimits::default(),
         }
     }
 }

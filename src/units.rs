@@ -30,16 +30,12 @@ pub fn parse_size(input: &str) -> Result<u64, UnitParseError> {
         examples: SIZE_EXAMPLES,
     };
     let text = input.trim();
-    let split = text
-        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-        .unwrap_or(text.len());
+    let split = text.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(text.len());
     let (number, unit) = text.split_at(split);
     if number.is_empty() {
         return Err(error("it does not start with a number"));
     }
-    let number: f64 = number
-        .parse()
-        .map_err(|_| error("the number is malformed"))?;
+    let number: f64 = number.parse().map_err(|_| error("the number is malformed"))?;
     let multiplier: u64 = match unit.trim().to_ascii_lowercase().as_str() {
         "" | "b" => 1,
         "k" | "kib" => 1 << 10,

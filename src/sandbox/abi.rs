@@ -169,28 +169,31 @@ impl Operations {
         self.outstanding >= self.limits.calls_in_flight
     }
 
-    fn new_handle(&mut self) -> i32 {
+    /// A fresh handle. Handles are never reused within a run (ABI.md); the
+    /// 2^31st operation of one run is refused as a guest fault rather than wrapping.
+    fn new_handle(&mut self) -> wasmtime::Result<i32> {
         let handle = self.next_handle;
-        // Handles stay non-negative; a run cannot start 2^31 operations before its deadline.
-        self.next_handle = self.next_handle.checked_add(1).unwrap_or(0);
+        self.next_handle = handle
+            .checked_add(1)
+            .ok_or_else(|| fault("*_start", "the run started 2^31 operations; handles are never reused"))?;
         self.outstanding += 1;
-        handle
+        Ok(handle)
     }
 
     /// An operation that completed as soon as it started.
-    fn complete_now(&mut self, completion: Completion) -> i32 {
-        let handle = self.new_handle();
+    fn complete_now(&mut self, completion: Completion) -> wasmtime::Result<i32> {
+        let handle = self.new_handle()?;
         self.completed.insert(handle, completion);
         self.unreported.push_back(handle);
-        handle
+        Ok(handle)
     }
 
-    fn spawn(&mut self, work: impl Future<Output = Completion> + Send + 'static) -> i32 {
-        let handle = self.new_handle();
+    fn spawn(&mut self, work: impl Future<Output = Completion> + Send + 'static) -> wasmtime::Result<i32> {
+        let handle = self.new_handle()?;
         let task = self.running.spawn_on(async move { (handle, work.await) }, &self.runtime);
         self.task_handles.insert(task.id(), handle);
         self.running_handles.insert(handle);
-        handle
+        Ok(handle)
     }
 
     async fn wait_any(&mut self) -> i32 {
@@ -294,7 +297,9 @@ fn parse_arguments(bytes: &[u8]) -> Result<Map<String, Value>, ToolCallError> {
         Ok(other) => Err(ToolCallError::InvalidArguments {
             message: format!("arguments must be a JSON object, not {}", json_type(&other)),
         }),
-        Err(error) => Err(ToolCallError::InvalidArguments { message: format!("arguments are not valid JSON: {error}") }),
+        Err(error) => {
+            Err(ToolCallError::InvalidArguments { message: format!("arguments are not valid JSON: {error}") })
+        }
     }
 }
 
@@ -321,11 +326,10 @@ fn call_start(
     if ops.is_busy() {
         return Ok(BUSY);
     }
-    ops.stats.tool_calls += 1;
-    if ops.stats.tool_calls > ops.limits.tool_calls {
+    if ops.stats.tool_calls >= ops.limits.tool_calls {
         return Err(wasmtime::Error::new(LimitExceeded::new(
             LimitKind::ToolCalls,
-            format!("the program started more than {} tool calls", ops.limits.tool_calls),
+            format!("the program tried to start more than {} tool calls", ops.limits.tool_calls),
         )));
     }
     let request = (|| {
@@ -341,16 +345,17 @@ fn call_start(
             Ok(ToolCall { server, tool, arguments: arguments? })
         }))
     })()?;
+    ops.stats.tool_calls += 1;
     let call = match request {
         Ok(call) => call,
         Err(error) => {
             ops.stats.failed_calls += 1;
-            return Ok(ops.complete_now(Completion::failed(&error)));
+            return ops.complete_now(Completion::failed(&error));
         }
     };
     let result_cap = ops.limits.result_bytes;
     let pending = ops.tools.call_tool(call);
-    Ok(ops.spawn(async move { Completion::tool_result(pending.await, result_cap) }))
+    ops.spawn(async move { Completion::tool_result(pending.await, result_cap) })
 }
 
 /// `servers_start() -> handle | BUSY`
@@ -361,7 +366,7 @@ fn servers_start(mut caller: Caller<'_, RunState>, (): ()) -> wasmtime::Result<i
     }
     let servers = ops.tools.servers();
     let completion = Completion::json(&servers, ops.limits.result_bytes);
-    Ok(ops.complete_now(completion))
+    ops.complete_now(completion)
 }
 
 /// `search_start(request_ptr, request_len) -> handle | BUSY`
@@ -377,23 +382,23 @@ fn search_start(mut caller: Caller<'_, RunState>, (ptr, len): (i32, i32)) -> was
         let error = ToolCallError::InvalidRequest {
             message: format!("the search request is over {MAX_SEARCH_REQUEST_BYTES} bytes"),
         };
-        return Ok(ops.complete_now(Completion::failed(&error)));
+        return ops.complete_now(Completion::failed(&error));
     }
     let query: SearchQuery = match serde_json::from_slice(&read_bytes(bytes, NAME, ptr, len)?) {
         Ok(query) => query,
         Err(error) => {
             let error = ToolCallError::InvalidRequest { message: format!("bad search request: {error}") };
-            return Ok(ops.complete_now(Completion::failed(&error)));
+            return ops.complete_now(Completion::failed(&error));
         }
     };
     let catalog = ops.catalog.clone();
     let result_cap = ops.limits.result_bytes;
-    Ok(ops.spawn(async move {
+    ops.spawn(async move {
         match catalog.search(&query).await {
             Ok(hits) => Completion::json(&hits, result_cap),
             Err(error) => Completion::failed(&error),
         }
-    }))
+    })
 }
 
 /// `describe_start(server_ptr, server_len, tool_ptr, tool_len) -> handle | BUSY`
@@ -412,16 +417,16 @@ fn describe_start(
     let tool = read_name(bytes, NAME, "tool", (tool_ptr, tool_len))?;
     let (server, tool) = match server.and_then(|server| Ok((server, tool?))) {
         Ok(names) => names,
-        Err(error) => return Ok(ops.complete_now(Completion::failed(&error))),
+        Err(error) => return ops.complete_now(Completion::failed(&error)),
     };
     let catalog = ops.catalog.clone();
     let result_cap = ops.limits.result_bytes;
-    Ok(ops.spawn(async move {
+    ops.spawn(async move {
         match catalog.describe(&server, &tool).await {
             Ok(description) => Completion::json(&description, result_cap),
             Err(error) => Completion::failed(&error),
         }
-    }))
+    })
 }
 
 /// `result_len(handle) -> length | BAD_HANDLE | NOT_READY`
@@ -476,9 +481,8 @@ pub(crate) fn add_to_linker(linker: &mut Linker<RunState>) -> wasmtime::Result<(
         call_start(caller, (a, b, c, d, e, f))
     })?;
     linker.func_wrap(MODULE, "servers_start", |caller: Caller<'_, RunState>| servers_start(caller, ()))?;
-    linker.func_wrap(MODULE, "search_start", |caller: Caller<'_, RunState>, ptr, len| {
-        search_start(caller, (ptr, len))
-    })?;
+    linker
+        .func_wrap(MODULE, "search_start", |caller: Caller<'_, RunState>, ptr, len| search_start(caller, (ptr, len)))?;
     linker.func_wrap(MODULE, "describe_start", |caller: Caller<'_, RunState>, a, b, c, d| {
         describe_start(caller, (a, b, c, d))
     })?;

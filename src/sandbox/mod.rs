@@ -11,7 +11,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use wasmtime::{Engine, InstancePre, Linker, Module, PoolingAllocationConfig, Store, Trap, UpdateDeadline};
+use wasmtime::{
+    Engine, InstancePre, Linker, Module, PoolingAllocationConfig, Store, Trap, UpdateDeadline, WasmBacktrace,
+};
 use wasmtime_wasi::I32Exit;
 use wasmtime_wasi::p1::WasiP1Ctx;
 
@@ -157,10 +159,9 @@ impl Runtime {
         }
         let pre = self.inner.linker.instantiate_pre(&module).map_err(|error| {
             match error.downcast_ref::<wasmtime::UnknownImportError>() {
-                Some(unknown) => LoadError::UnknownImport {
-                    module: unknown.module().to_owned(),
-                    name: unknown.name().to_owned(),
-                },
+                Some(unknown) => {
+                    LoadError::UnknownImport { module: unknown.module().to_owned(), name: unknown.name().to_owned() }
+                }
                 None => LoadError::Invalid(format!("{error:#}")),
             }
         })?;
@@ -183,13 +184,26 @@ fn check_format(bytes: &[u8]) -> Result<(), LoadError> {
             _ => Err(LoadError::Invalid("the header is cut short or has an unknown version".to_owned())),
         };
     }
-    let looks_like_text = std::str::from_utf8(bytes).is_ok_and(|text| text.trim_start().starts_with('('));
-    if looks_like_text {
+    if std::str::from_utf8(bytes).is_ok_and(|text| skip_wat_comments(text).starts_with('(')) {
         return Ok(());
     }
     Err(LoadError::NotWasm(
         "it does not start with the WebAssembly magic bytes (\\0asm) and is not WebAssembly text".to_owned(),
     ))
+}
+
+/// `text` without the blanks and comments (`;; line`, `(; block ;)`) it starts with.
+fn skip_wat_comments(mut text: &str) -> &str {
+    loop {
+        text = text.trim_start();
+        if let Some(rest) = text.strip_prefix(";;") {
+            text = rest.split_once('\n').map_or("", |(_, after)| after);
+        } else if let Some(rest) = text.strip_prefix("(;") {
+            text = rest.split_once(";)").map_or("", |(_, after)| after);
+        } else {
+            return text;
+        }
+    }
 }
 
 /// A compiled, linked program, ready to run any number of times.
@@ -322,21 +336,55 @@ fn classify(error: wasmtime::Error) -> RunStatus {
     if let Some(exit) = error.downcast_ref::<I32Exit>() {
         return match exit.0 {
             0 => RunStatus::Ok,
-            code => RunStatus::Failed { exit_code: Some(code), message: format!("the program exited with status {code}") },
+            code => {
+                RunStatus::Failed { exit_code: Some(code), message: format!("the program exited with status {code}") }
+            }
         };
     }
     if let Some(limit) = find_limit(&error) {
         return RunStatus::Limit { kind: limit.kind, message: limit.to_string() };
     }
-    match error.downcast_ref::<Trap>() {
-        Some(Trap::OutOfFuel) => RunStatus::Limit { kind: LimitKind::Fuel, message: "the program used up its fuel".to_owned() },
-        Some(Trap::StackOverflow) => RunStatus::Failed {
-            exit_code: None,
-            message: format!("the program overflowed its stack (runaway recursion?): {error:?}"),
-        },
-        Some(_) => RunStatus::Failed { exit_code: None, message: format!("the program trapped: {error:?}") },
-        None => RunStatus::Failed { exit_code: None, message: format!("{error:#}") },
+    let headline = match error.downcast_ref::<Trap>() {
+        Some(Trap::OutOfFuel) => {
+            return RunStatus::Limit { kind: LimitKind::Fuel, message: "the program used up its fuel".to_owned() };
+        }
+        Some(Trap::StackOverflow) => "the program overflowed its stack (runaway recursion?)".to_owned(),
+        Some(trap) => format!("the program trapped: {trap}"),
+        None => error.root_cause().to_string(),
+    };
+    let message = match error.downcast_ref::<WasmBacktrace>() {
+        Some(backtrace) => format!("{headline}\n{}", describe_backtrace(backtrace)),
+        None => headline,
+    };
+    RunStatus::Failed { exit_code: None, message }
+}
+
+/// A short wasm backtrace: function names, repeated frames folded, at most 10 lines.
+fn describe_backtrace(backtrace: &WasmBacktrace) -> String {
+    const MAX_LINES: usize = 10;
+    let mut lines: Vec<(String, usize)> = Vec::new();
+    for frame in backtrace.frames() {
+        let name = match frame.func_name() {
+            Some(name) => name.to_owned(),
+            None => format!("<function {}>", frame.func_index()),
+        };
+        match lines.last_mut() {
+            Some((last, count)) if *last == name => *count += 1,
+            _ => lines.push((name, 1)),
+        }
     }
+    let mut text = String::from("wasm backtrace:");
+    for (name, count) in lines.iter().take(MAX_LINES) {
+        text.push_str("\n  at ");
+        text.push_str(name);
+        if *count > 1 {
+            text.push_str(&format!(" (\u{d7}{count})"));
+        }
+    }
+    if lines.len() > MAX_LINES {
+        text.push_str(&format!("\n  … {} more", lines.len() - MAX_LINES));
+    }
+    text
 }
 
 fn check_policy(policy: &ExecutionPolicy, config: &RuntimeConfig) -> Result<(), RunError> {
@@ -414,6 +462,8 @@ mod tests {
         assert!(matches!(check_format(b"\0as"), Err(LoadError::NotWasm(_))));
         assert!(check_format(b"\0asm\x01\0\0\0").is_ok());
         assert!(check_format(b"  (module)").is_ok());
+        assert!(check_format(b";; a comment\n(; block ;) (module)").is_ok());
+        assert!(matches!(check_format(b";; only a comment"), Err(LoadError::NotWasm(_))));
     }
 
     #[test]

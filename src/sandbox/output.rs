@@ -41,10 +41,7 @@ pub(crate) struct CapturedOutput {
 impl CappedOutput {
     pub fn new(name: &'static str, cap: u64) -> Self {
         let cap = usize::try_from(cap).unwrap_or(usize::MAX);
-        CappedOutput {
-            name,
-            inner: Arc::new(Mutex::new(CappedBuffer { kept: Vec::new(), cap, dropped: 0 })),
-        }
+        CappedOutput { name, inner: Arc::new(Mutex::new(CappedBuffer { kept: Vec::new(), cap, dropped: 0 })) }
     }
 
     pub fn take(&self) -> CapturedOutput {

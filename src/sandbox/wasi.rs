@@ -57,7 +57,11 @@ pub(crate) struct WorkspaceError {
 }
 
 /// Builds the WASI context that [`wasi_plan`] describes, with capped stdout and stderr.
-pub(crate) fn build_wasi(plan: &WasiPlan, stdout: CappedOutput, stderr: CappedOutput) -> Result<WasiP1Ctx, WorkspaceError> {
+pub(crate) fn build_wasi(
+    plan: &WasiPlan,
+    stdout: CappedOutput,
+    stderr: CappedOutput,
+) -> Result<WasiP1Ctx, WorkspaceError> {
     let mut builder = WasiCtxBuilder::new();
     builder.args(&plan.args).envs(&plan.env).stdout(stdout).stderr(stderr);
     debug_assert!(!plan.stdin && !plan.network, "the plan never grants stdin or network");
@@ -68,10 +72,9 @@ pub(crate) fn build_wasi(plan: &WasiPlan, stdout: CappedOutput, stderr: CappedOu
         .insecure_random_seed(u128::from(plan.random_seed));
     if let Some((host, guest)) = &plan.preopen {
         check_directory(host)?;
-        builder.preopened_dir(host, guest, FsPerms::ReadWrite).map_err(|error| WorkspaceError {
-            path: host.clone(),
-            source: std::io::Error::other(error.to_string()),
-        })?;
+        builder
+            .preopened_dir(host, guest, FsPerms::ReadWrite)
+            .map_err(|error| WorkspaceError { path: host.clone(), source: std::io::Error::other(error.to_string()) })?;
     }
     Ok(builder.build_p1())
 }
@@ -134,7 +137,9 @@ mod tests {
     #[test]
     fn a_missing_workspace_is_an_error_naming_it() {
         let plan = plan(&ExecutionPolicy::default().with_workspace("/definitely/not/here"));
-        let error = build_wasi(&plan, CappedOutput::new("stdout", 1), CappedOutput::new("stderr", 1)).unwrap_err();
+        let Err(error) = build_wasi(&plan, CappedOutput::new("stdout", 1), CappedOutput::new("stderr", 1)) else {
+            panic!("a missing workspace must be refused");
+        };
         assert!(error.to_string().contains("/definitely/not/here"), "{error}");
     }
 }

@@ -106,10 +106,10 @@ impl ToolCatalog {
                 }
             }
         }
-        if tools.is_empty() {
-            if let Some(error) = first_error {
-                return Err(error);
-            }
+        if tools.is_empty()
+            && let Some(error) = first_error
+        {
+            return Err(error);
         }
 
         let documents: Vec<WeightedDocument> =
@@ -161,13 +161,7 @@ fn invalid(message: String) -> ToolCallError {
 /// The first sentence of a description, at most 200 characters.
 fn first_sentence(text: &str) -> String {
     let text = text.trim();
-    let end = text
-        .find(". ")
-        .map(|i| i + 1)
-        .into_iter()
-        .chain(text.find('\n'))
-        .min()
-        .unwrap_or(text.len());
+    let end = text.find(". ").map(|i| i + 1).into_iter().chain(text.find('\n')).min().unwrap_or(text.len());
     let sentence = text[..end].trim();
     match sentence.char_indices().nth(200) {
         Some((cut, _)) => format!("{}…", &sentence[..cut]),
@@ -303,9 +297,10 @@ mod tests {
 
     #[test]
     fn words_split_at_case_and_punctuation_boundaries() {
-        assert_eq!(tokenize("listIssues get-sum create_pull_request"), [
-            "list", "issue", "get", "sum", "create", "pull", "request"
-        ]);
+        assert_eq!(
+            tokenize("listIssues get-sum create_pull_request"),
+            ["list", "issue", "get", "sum", "create", "pull", "request"]
+        );
     }
 
     #[tokio::test]

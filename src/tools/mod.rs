@@ -140,11 +140,7 @@ impl ToolResult {
     /// A successful result carrying `value` as structured content, with the
     /// customary text copy.
     pub fn structured(value: Value) -> Self {
-        ToolResult {
-            content: vec![text_block(value.to_string())],
-            structured_content: Some(value),
-            is_error: false,
-        }
+        ToolResult { content: vec![text_block(value.to_string())], structured_content: Some(value), is_error: false }
     }
 
     /// A successful plain-text result.
