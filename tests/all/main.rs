@@ -1,0 +1,9 @@
+//! The integration suite: one test binary, a module per area, each test named for what a user observes.
+
+mod abi_contract;
+mod cli;
+mod guest_build;
+mod guests;
+mod hostile;
+mod style;
+mod support;
