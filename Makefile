@@ -1,0 +1,22 @@
+# The README's two commands. Both install what they need first (.ci/setup).
+GUEST_TARGET_DIR := target/guests
+GUEST_BUILD := cargo build --release --target wasm32-wasip1 --target-dir $(GUEST_TARGET_DIR) --manifest-path
+
+.PHONY: example test bench setup
+
+setup:
+	@bash .ci/setup
+
+## Runs the main example: a guest that filters 10,000 records inside the sandbox.
+example: setup
+	$(GUEST_BUILD) examples/guests/Cargo.toml
+	cargo run --release --example embed -- $(GUEST_TARGET_DIR)/wasm32-wasip1/release/triage.wasm
+
+## Runs the whole test suite (unit, integration, doc tests, guest builds).
+test: setup
+	cargo test --workspace
+	cargo test --workspace --benches --no-run
+
+## Runs the benchmarks and writes target/bench/*.md.
+bench: setup
+	cargo bench --bench run_latency
