@@ -58,8 +58,8 @@ impl LimitExceeded {
     }
 }
 
-/// The store's [`wasmtime::ResourceLimiter`]: one instance, one memory, a few
-/// tables, and growth past the policy's caps traps with [`LimitExceeded`] rather
+/// The store's [`wasmtime::ResourceLimiter`]: one instance, one memory, four
+/// tables (as the instance pool allows), and growth past the policy's caps traps with [`LimitExceeded`] rather
 /// than failing quietly, so the outcome names the limit.
 #[derive(Debug)]
 pub(crate) struct SandboxLimiter {
@@ -102,7 +102,7 @@ impl wasmtime::ResourceLimiter for SandboxLimiter {
     }
 
     fn tables(&self) -> usize {
-        8
+        4
     }
 
     fn memories(&self) -> usize {

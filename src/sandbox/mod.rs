@@ -124,12 +124,12 @@ impl Runtime {
             .consume_fuel(config.fuel_metering)
             .max_wasm_stack(config.max_wasm_stack)
             .allocation_strategy(pool);
-        let engine = Engine::new(&engine_config).map_err(|e| RuntimeError::Engine(e.to_string()))?;
+        let engine = Engine::new(&engine_config).map_err(|e| RuntimeError::Engine(format!("{e:#}")))?;
 
         let mut linker = Linker::new(&engine);
         wasmtime_wasi::p1::add_to_linker_async(&mut linker, |state: &mut RunState| &mut state.wasi)
-            .map_err(|e| RuntimeError::Engine(e.to_string()))?;
-        abi::add_to_linker(&mut linker).map_err(|e| RuntimeError::Engine(e.to_string()))?;
+            .map_err(|e| RuntimeError::Engine(format!("{e:#}")))?;
+        abi::add_to_linker(&mut linker).map_err(|e| RuntimeError::Engine(format!("{e:#}")))?;
 
         let cache = ModuleCache::new(&engine, config.cache_dir.as_deref());
         let ticker = EpochTicker::start(&engine);
@@ -255,10 +255,11 @@ impl Program {
         }
         let deadline = started + limits.deadline;
         let deadline_text = humantime::format_duration(limits.deadline).to_string();
+        let callback_deadline_text = deadline_text.clone();
         store.set_epoch_deadline(1);
         store.epoch_deadline_callback(move |_| {
             if Instant::now() >= deadline {
-                Err(wasmtime::Error::new(timeout(&deadline_text)))
+                Err(wasmtime::Error::new(timeout(&callback_deadline_text)))
             } else {
                 Ok(UpdateDeadline::Yield(1))
             }
@@ -271,9 +272,7 @@ impl Program {
         };
         let result = match tokio::time::timeout_at(deadline.into(), execution).await {
             Ok(result) => result,
-            Err(_elapsed) => Err(Failure::Program(wasmtime::Error::new(timeout(
-                &humantime::format_duration(limits.deadline).to_string(),
-            )))),
+            Err(_elapsed) => Err(Failure::Program(wasmtime::Error::new(timeout(&deadline_text)))),
         };
         let status = match result {
             Ok(()) => RunStatus::Ok,
