@@ -70,7 +70,7 @@ async fn main() -> ExitCode {
     let stats = &outcome.stats;
     let returned = outcome.stdout.len() as u64;
     eprintln!(
-        "{}\n{} bytes from tools stayed in the sandbox; {} bytes came out ({:.1}% less)",
+        "{}\n{} bytes from tools stayed in the sandbox; {} bytes came out ({:.2}% less)",
         outcome.summary(),
         stats.bytes_from_tools,
         returned,

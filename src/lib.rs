@@ -21,6 +21,7 @@
 #![warn(missing_docs)]
 
 mod error;
+mod js;
 mod module_cache;
 mod outcome;
 mod policy;
@@ -29,10 +30,11 @@ pub mod tools;
 pub mod units;
 
 pub use error::{LoadError, RunError, RuntimeError};
+pub use js::JavaScript;
 pub use module_cache::CompileSource;
 pub use outcome::{RunOutcome, RunStats, RunStatus};
 pub use policy::{ExecutionLimits, ExecutionPolicy};
-pub use sandbox::{LimitKind, LogRecord, Program, Runtime, RuntimeConfig};
+pub use sandbox::{LimitKind, LogRecord, Program, ProgramInput, Runtime, RuntimeConfig};
 pub use tools::{InProcessTools, NoTools, ServerInfo, ToolCall, ToolCallError, ToolDefinition, ToolHost, ToolResult};
 
 /// The `sluice_v1` ABI's function table, for tests that check it against `guest-sdk/ABI.md`.

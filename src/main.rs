@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
-use sluice::{ExecutionPolicy, NoTools, RunOutcome, RunStatus, Runtime, RuntimeConfig, units};
+use sluice::{ExecutionPolicy, JavaScript, NoTools, RunOutcome, RunStatus, Runtime, RuntimeConfig, units};
 
 /// Exit codes of `sluice run` (documented in the README).
 mod exit {
@@ -30,7 +30,7 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Run a program (a wasm32-wasip1 command module, or its text form).
+    /// Run a program: JavaScript (`.js`, `.mjs`), or a wasm32-wasip1 command module (or its text form).
     ///
     /// The program's stdout and stderr are printed, then a summary line on stderr.
     /// Exit status: 0 success; 1 the program failed (trap, non-zero exit);
@@ -99,7 +99,8 @@ fn run_program(args: RunArgs) -> anyhow::Result<ExitCode> {
     config.cache_dir = RuntimeConfig::default_cache_dir();
     config.fuel_metering = args.fuel.is_some();
     let runtime = Runtime::new(config).context("cannot start the sandbox")?;
-    let program = runtime.load_file(&args.program).with_context(|| format!("cannot run {}", args.program.display()))?;
+    let language = Language::of(&args.program);
+    let tokio = tokio::runtime::Builder::new_multi_thread().enable_all().build().context("cannot start tokio")?;
 
     let scratch;
     let workspace = match &args.workspace {
@@ -121,10 +122,39 @@ fn run_program(args: RunArgs) -> anyhow::Result<ExitCode> {
     limits.tool_calls = args.max_tool_calls;
     limits.fuel = args.fuel;
 
-    let tokio = tokio::runtime::Builder::new_multi_thread().enable_all().build().context("cannot start tokio")?;
-    let outcome = tokio.block_on(program.run(&policy, Arc::new(NoTools)))?;
+    let cannot_run = || format!("cannot run {}", args.program.display());
+    let tools = Arc::new(NoTools);
+    let outcome = match language {
+        Language::WebAssembly => {
+            let program = runtime.load_file(&args.program).with_context(cannot_run)?;
+            tokio.block_on(program.run(&policy, tools))?
+        }
+        Language::JavaScript => {
+            let source = std::fs::read_to_string(&args.program).with_context(cannot_run)?;
+            let name = args.program.file_name().map_or_else(|| "main.js".into(), |n| n.to_string_lossy().into_owned());
+            tokio.block_on(async {
+                let javascript = JavaScript::load(&runtime).await.context("cannot start the JavaScript sandbox")?;
+                anyhow::Ok(javascript.run(&name, &source, &policy, tools).await?)
+            })?
+        }
+    };
     report(&outcome, args.json)?;
     Ok(exit_code(&outcome))
+}
+
+/// What a program file holds, by its extension.
+enum Language {
+    WebAssembly,
+    JavaScript,
+}
+
+impl Language {
+    fn of(path: &std::path::Path) -> Language {
+        match path.extension().and_then(|e| e.to_str()) {
+            Some("js" | "mjs") => Language::JavaScript,
+            _ => Language::WebAssembly,
+        }
+    }
 }
 
 fn report(outcome: &RunOutcome, json: bool) -> anyhow::Result<()> {

@@ -92,14 +92,25 @@ fn load_from_disk(engine: &Engine, path: &Path) -> Option<Module> {
 }
 
 fn store_on_disk(module: &Module, path: &Path) -> std::io::Result<()> {
+    let bytes = module.serialize().map_err(|e| std::io::Error::other(format!("{e:#}")))?;
+    write_private(path, &bytes)
+}
+
+/// Writes `bytes` to `path` in a directory only this user can enter, through a
+/// temporary file renamed into place, so no reader ever sees a partial file.
+pub(crate) fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     let dir = path.parent().expect("cache entries live in a directory");
     create_private_dir(dir)?;
-    let bytes = module.serialize().map_err(|e| std::io::Error::other(e.to_string()))?;
     let mut file = tempfile::NamedTempFile::new_in(dir)?;
-    file.write_all(&bytes)?;
+    file.write_all(bytes)?;
     file.as_file().sync_data()?;
     file.persist(path).map_err(|e| e.error)?;
     Ok(())
+}
+
+/// The lower-case hex SHA-256 of `bytes`.
+pub(crate) fn sha256_hex(bytes: &[u8]) -> String {
+    hex(&Sha256::digest(bytes))
 }
 
 fn create_private_dir(dir: &Path) -> std::io::Result<()> {

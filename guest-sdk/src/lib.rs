@@ -51,6 +51,7 @@ mod discovery;
 mod error;
 mod logging;
 mod operations;
+pub mod raw;
 mod sys;
 
 pub use calls::{PendingCall, ToolOutput, call, call_all, start};

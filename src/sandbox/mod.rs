@@ -3,6 +3,7 @@
 pub(crate) mod abi;
 mod limits;
 mod output;
+pub(crate) mod preinit;
 mod wasi;
 
 use std::path::{Path, PathBuf};
@@ -49,7 +50,8 @@ pub struct RuntimeConfig {
     pub max_memory_bytes: u64,
     /// The largest table any policy may grant. Default: 100,000 elements.
     pub max_table_elements: u64,
-    /// WebAssembly stack per run; deeper recursion traps. Default: 512 KiB.
+    /// WebAssembly stack per run; deeper recursion traps. Default: 8 MiB, which
+    /// lets QuickJS's own stack check (a catchable `RangeError`) fire first.
     pub max_wasm_stack: usize,
 }
 
@@ -61,7 +63,7 @@ impl Default for RuntimeConfig {
             max_concurrent_runs: 1_000,
             max_memory_bytes: 4 << 30,
             max_table_elements: 100_000,
-            max_wasm_stack: 512 << 10,
+            max_wasm_stack: 8 << 20,
         }
     }
 }
@@ -83,11 +85,39 @@ impl RuntimeConfig {
     }
 }
 
+/// What one run hands its program besides the policy's grants.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ProgramInput {
+    /// `argv[0]`; by default the program's file name.
+    pub name: Option<String>,
+    /// The bytes the program reads on stdin; by default none (stdin is closed).
+    pub stdin: Vec<u8>,
+}
+
+impl ProgramInput {
+    /// Input of `stdin` under the name `name`.
+    pub fn new(name: impl Into<String>, stdin: impl Into<Vec<u8>>) -> Self {
+        ProgramInput { name: Some(name.into()), stdin: stdin.into() }
+    }
+}
+
 /// The state a running program's store holds.
 pub(crate) struct RunState {
     wasi: WasiP1Ctx,
     limiter: SandboxLimiter,
     operations: Operations,
+}
+
+impl RunState {
+    fn new(wasi: WasiP1Ctx, policy: &ExecutionPolicy, tools: Arc<dyn ToolHost>) -> Self {
+        let limits = &policy.limits;
+        RunState {
+            wasi,
+            limiter: SandboxLimiter::new(limits.memory_bytes, limits.table_elements),
+            operations: Operations::new(tools, limits.clone(), tokio::runtime::Handle::current()),
+        }
+    }
 }
 
 /// Compiles and runs programs. Cheap to clone; share one per process.
@@ -123,6 +153,8 @@ impl Runtime {
             .epoch_interruption(true)
             .consume_fuel(config.fuel_metering)
             .max_wasm_stack(config.max_wasm_stack)
+            // A fiber's stack holds the wasm stack plus the host functions it calls.
+            .async_stack_size(config.max_wasm_stack + (1 << 20))
             .allocation_strategy(pool);
         let engine = Engine::new(&engine_config).map_err(|e| RuntimeError::Engine(format!("{e:#}")))?;
 
@@ -134,6 +166,11 @@ impl Runtime {
         let cache = ModuleCache::new(&engine, config.cache_dir.as_deref());
         let ticker = EpochTicker::start(&engine);
         Ok(Runtime { inner: Arc::new(RuntimeInner { engine, linker, cache, config, _ticker: ticker }) })
+    }
+
+    /// The directory compiled modules are cached in, if any.
+    pub(crate) fn cache_dir(&self) -> Option<&Path> {
+        self.inner.config.cache_dir.as_deref()
     }
 
     /// Reads and prepares the program in `path`.
@@ -232,6 +269,16 @@ impl Program {
     /// missing workspace, a full instance pool); whatever the program does,
     /// including failing or hitting a limit, is an `Ok` outcome.
     pub async fn run(&self, policy: &ExecutionPolicy, tools: Arc<dyn ToolHost>) -> Result<RunOutcome, RunError> {
+        self.run_with_input(policy, tools, &ProgramInput::default()).await
+    }
+
+    /// Like [`Program::run`], with `input` on stdin and as `argv[0]`.
+    pub async fn run_with_input(
+        &self,
+        policy: &ExecutionPolicy,
+        tools: Arc<dyn ToolHost>,
+        input: &ProgramInput,
+    ) -> Result<RunOutcome, RunError> {
         let started = Instant::now();
         let runtime = &self.runtime;
         check_policy(policy, &runtime.config)?;
@@ -239,14 +286,10 @@ impl Program {
 
         let stdout = CappedOutput::new("stdout", limits.output_bytes);
         let stderr = CappedOutput::new("stderr", limits.output_bytes);
-        let plan = wasi::wasi_plan(policy, &self.name, || wasmtime_wasi::thread_rng().next_u64());
+        let plan = wasi::wasi_plan(policy, &self.name, input, || wasmtime_wasi::thread_rng().next_u64());
         let wasi = wasi::build_wasi(&plan, stdout.clone(), stderr.clone())
             .map_err(|e| RunError::Workspace { path: e.path, source: e.source })?;
-        let state = RunState {
-            wasi,
-            limiter: SandboxLimiter::new(limits.memory_bytes, limits.table_elements),
-            operations: Operations::new(tools, limits.clone(), tokio::runtime::Handle::current()),
-        };
+        let state = RunState::new(wasi, policy, tools);
 
         let mut store = Store::new(&runtime.engine, state);
         store.limiter(|state| &mut state.limiter);

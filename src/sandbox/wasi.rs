@@ -5,10 +5,11 @@ use std::path::{Path, PathBuf};
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 use wasmtime_wasi::p1::WasiP1Ctx;
+use wasmtime_wasi::p2::pipe::MemoryInputPipe;
 use wasmtime_wasi::{FsPerms, WasiCtxBuilder};
 
 use super::output::CappedOutput;
-use crate::ExecutionPolicy;
+use crate::{ExecutionPolicy, ProgramInput};
 
 /// Where the workspace appears inside the guest.
 pub(crate) const WORKSPACE_GUEST_PATH: &str = "/workspace";
@@ -27,15 +28,21 @@ pub(crate) struct WasiPlan {
     pub random_seed: u64,
     /// Whether sockets may be created or names resolved. Always false.
     pub network: bool,
-    /// Whether the guest reads the host's stdin. Always false: stdin is closed.
-    pub stdin: bool,
+    /// What the guest reads on stdin: only the run's own input (for the
+    /// JavaScript sandbox, the program's source), never the host's stdin.
+    pub stdin: Vec<u8>,
 }
 
-/// Maps a policy to the WASI grants of one run. `fresh_seed` is consulted only
-/// when the policy does not fix the seed.
-pub(crate) fn wasi_plan(policy: &ExecutionPolicy, program_name: &str, fresh_seed: impl FnOnce() -> u64) -> WasiPlan {
+/// Maps a policy and a run's input to the WASI grants of one run. `fresh_seed`
+/// is consulted only when the policy does not fix the seed.
+pub(crate) fn wasi_plan(
+    policy: &ExecutionPolicy,
+    program_name: &str,
+    input: &ProgramInput,
+    fresh_seed: impl FnOnce() -> u64,
+) -> WasiPlan {
     let mut args = Vec::with_capacity(policy.args.len() + 1);
-    args.push(program_name.to_owned());
+    args.push(input.name.clone().unwrap_or_else(|| program_name.to_owned()));
     args.extend(policy.args.iter().cloned());
     WasiPlan {
         args,
@@ -43,7 +50,7 @@ pub(crate) fn wasi_plan(policy: &ExecutionPolicy, program_name: &str, fresh_seed
         preopen: policy.workspace.clone().map(|dir| (dir, WORKSPACE_GUEST_PATH)),
         random_seed: policy.random_seed.unwrap_or_else(fresh_seed),
         network: false,
-        stdin: false,
+        stdin: input.stdin.clone(),
     }
 }
 
@@ -64,7 +71,10 @@ pub(crate) fn build_wasi(
 ) -> Result<WasiP1Ctx, WorkspaceError> {
     let mut builder = WasiCtxBuilder::new();
     builder.args(&plan.args).envs(&plan.env).stdout(stdout).stderr(stderr);
-    debug_assert!(!plan.stdin && !plan.network, "the plan never grants stdin or network");
+    debug_assert!(!plan.network, "the plan never grants the network");
+    if !plan.stdin.is_empty() {
+        builder.stdin(MemoryInputPipe::new(plan.stdin.clone()));
+    }
     builder.allow_tcp(plan.network).allow_udp(plan.network).allow_ip_name_lookup(plan.network);
     builder
         .secure_random(StdRng::seed_from_u64(plan.random_seed))
@@ -93,7 +103,7 @@ mod tests {
     use super::*;
 
     fn plan(policy: &ExecutionPolicy) -> WasiPlan {
-        wasi_plan(policy, "prog.wasm", || 7)
+        wasi_plan(policy, "prog.wasm", &ProgramInput::default(), || 7)
     }
 
     #[test]
@@ -121,17 +131,22 @@ mod tests {
     }
 
     #[test]
-    fn network_and_stdin_are_never_granted() {
+    fn the_network_is_never_granted_and_stdin_carries_only_the_run_input() {
         let plan = plan(&ExecutionPolicy::default().with_workspace("/w").with_args(["a"]));
         assert!(!plan.network);
-        assert!(!plan.stdin);
+        assert!(plan.stdin.is_empty());
+        let input = ProgramInput { name: Some("main.js".to_owned()), stdin: b"log(1)".to_vec() };
+        let plan = wasi_plan(&ExecutionPolicy::default(), "sluice-js.wasm", &input, || 7);
+        assert_eq!(plan.stdin, b"log(1)");
+        assert_eq!(plan.args, ["main.js"]);
     }
 
     #[test]
     fn random_is_freshly_seeded_unless_the_policy_fixes_the_seed() {
         assert_eq!(plan(&ExecutionPolicy::default()).random_seed, 7);
         let fixed = ExecutionPolicy::default().with_random_seed(42);
-        assert_eq!(wasi_plan(&fixed, "p", || unreachable!("a fixed seed needs no entropy")).random_seed, 42);
+        let input = ProgramInput::default();
+        assert_eq!(wasi_plan(&fixed, "p", &input, || unreachable!("a fixed seed needs no entropy")).random_seed, 42);
     }
 
     #[test]

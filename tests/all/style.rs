@@ -23,9 +23,10 @@ fn rust_files(dir: &Path, found: &mut Vec<PathBuf>) {
 #[test]
 fn every_rust_file_opens_with_a_doc_line_saying_what_it_is_for() {
     let mut files = Vec::new();
-    for dir in ["src", "tests", "benches", "examples", "guest-sdk/src"] {
+    for dir in ["src", "tests", "benches", "examples", "guest-sdk/src", "sandboxes/js/src"] {
         rust_files(&root().join(dir), &mut files);
     }
+    files.extend(["build.rs", "sandboxes/js/build.rs"].map(|file| root().join(file)));
     assert!(files.len() > 10, "found only {files:?}");
     let missing: Vec<_> = files
         .iter()

@@ -1,0 +1,76 @@
+//! Direct access to the ABI's operations for guests that run their own event loop (the JavaScript sandbox does).
+//!
+//! The high-level API ([`crate::call`], [`crate::call_all`], …) keeps its own
+//! books of which operation is whose. A program must use either it or this
+//! module, never both: a handle [`wait_any`] reports here is gone for the
+//! high-level API, and the other way round.
+
+use crate::sys;
+
+/// `call_start` / `*_start` answered that `calls_in_flight` operations are outstanding.
+pub const BUSY: i32 = sys::BUSY;
+/// `wait_any` has nothing to wait for.
+pub const NOTHING_PENDING: i32 = sys::NOTHING_PENDING;
+/// Status of [`take_result`]: the payload is the operation's JSON result.
+pub const STATUS_OK: i32 = sys::STATUS_OK;
+/// Status of [`take_result`]: the tool reported an error; the payload is its `CallToolResult`.
+pub const STATUS_TOOL_ERROR: i32 = sys::STATUS_TOOL_ERROR;
+/// Status of [`take_result`]: no result; the payload is `{"kind", "message"}`.
+pub const STATUS_FAILED: i32 = sys::STATUS_FAILED;
+
+/// Starts a tool call with `args`, a JSON object's bytes. Returns a handle or [`BUSY`].
+pub fn call_start(server: &str, tool: &str, args: &[u8]) -> i32 {
+    // SAFETY: the host only reads the three ranges, which are live borrows for the call.
+    unsafe {
+        sys::call_start(
+            server.as_ptr() as i32,
+            server.len() as i32,
+            tool.as_ptr() as i32,
+            tool.len() as i32,
+            args.as_ptr() as i32,
+            args.len() as i32,
+        )
+    }
+}
+
+/// Starts listing the servers. Returns a handle or [`BUSY`].
+pub fn servers_start() -> i32 {
+    #[allow(unused_unsafe)] // `safe` on wasm32, `unsafe` stub elsewhere.
+    unsafe {
+        sys::servers_start()
+    }
+}
+
+/// Starts a search; `request` is the JSON request's bytes. Returns a handle or [`BUSY`].
+pub fn search_start(request: &[u8]) -> i32 {
+    // SAFETY: the host only reads the range, a live borrow for the call.
+    unsafe { sys::search_start(request.as_ptr() as i32, request.len() as i32) }
+}
+
+/// Starts describing one tool. Returns a handle or [`BUSY`].
+pub fn describe_start(server: &str, tool: &str) -> i32 {
+    // SAFETY: the host only reads the two ranges, live borrows for the call.
+    unsafe { sys::describe_start(server.as_ptr() as i32, server.len() as i32, tool.as_ptr() as i32, tool.len() as i32) }
+}
+
+/// Parks until an operation completes; returns its handle, or [`NOTHING_PENDING`].
+pub fn wait_any() -> i32 {
+    #[allow(unused_unsafe)] // `safe` on wasm32, `unsafe` stub elsewhere.
+    unsafe {
+        sys::wait_any()
+    }
+}
+
+/// Reads and consumes the result of `handle` (which [`wait_any`] reported):
+/// its status and payload, or `None` if the host has no result for it.
+pub fn take_result(handle: i32) -> Option<(i32, Vec<u8>)> {
+    #[allow(unused_unsafe)] // `safe` on wasm32, `unsafe` stub elsewhere.
+    let len = unsafe { sys::result_len(handle) };
+    if len < 0 {
+        return None;
+    }
+    let mut payload = vec![0u8; len as usize];
+    // SAFETY: the host writes at most `payload.len()` bytes into `payload`, which we own.
+    let status = unsafe { sys::result_read(handle, payload.as_mut_ptr() as i32, payload.len() as i32) };
+    (status >= 0).then_some((status, payload))
+}

@@ -1,0 +1,113 @@
+//! The native functions the prelude is given: starting host operations, collecting completions, output, randomness.
+
+use std::cell::RefCell;
+use std::collections::VecDeque;
+use std::io::Write;
+
+use rquickjs::function::Opt;
+use rquickjs::{Ctx, Exception, Result};
+use sluice_guest::raw;
+
+/// A completed host operation: handle, status, payload.
+pub type Completion = (i32, i32, Vec<u8>);
+
+#[derive(Default)]
+struct RunState {
+    /// Completions collected while making room, not yet given to JavaScript.
+    ready: VecDeque<Completion>,
+    /// Operations started and not yet collected.
+    outstanding: usize,
+    /// xorshift128+ state behind `Math.random`, reseeded on every run.
+    rng: [u64; 2],
+}
+
+thread_local! {
+    static STATE: RefCell<RunState> = RefCell::new(RunState::default());
+}
+
+/// Seeds `Math.random` from the host's per-run randomness. A pre-initialised
+/// heap would otherwise repeat the same numbers on every run.
+pub fn reseed() {
+    let mut seed = [0u64; 2];
+    for word in &mut seed {
+        *word = getrandom::u64().unwrap_or(0x9e37_79b9_7f4a_7c15) | 1;
+    }
+    STATE.with(|state| state.borrow_mut().rng = seed);
+}
+
+/// `start(kind, a, b, c)`: starts a host operation and returns its handle,
+/// making room (collecting a completion) whenever the host is busy.
+pub fn start<'js>(ctx: Ctx<'js>, kind: String, a: Opt<String>, b: Opt<String>, c: Opt<String>) -> Result<i32> {
+    let (a, b, c) = (a.0.unwrap_or_default(), b.0.unwrap_or_default(), c.0.unwrap_or_default());
+    loop {
+        let handle = match kind.as_str() {
+            "call" => raw::call_start(&a, &b, c.as_bytes()),
+            "servers" => raw::servers_start(),
+            "search" => raw::search_start(a.as_bytes()),
+            "describe" => raw::describe_start(&a, &b),
+            other => return Err(Exception::throw_message(&ctx, &format!("unknown operation {other}"))),
+        };
+        if handle >= 0 {
+            STATE.with(|state| state.borrow_mut().outstanding += 1);
+            return Ok(handle);
+        }
+        if handle != raw::BUSY {
+            return Err(Exception::throw_message(&ctx, &format!("the host refused the operation (code {handle})")));
+        }
+        match collect() {
+            Some(completion) => STATE.with(|state| state.borrow_mut().ready.push_back(completion)),
+            None => return Err(Exception::throw_message(&ctx, "the host is busy but has nothing to wait for")),
+        }
+    }
+}
+
+/// Waits for the host's next completion.
+fn collect() -> Option<Completion> {
+    let handle = raw::wait_any();
+    if handle < 0 {
+        return None;
+    }
+    STATE.with(|state| state.borrow_mut().outstanding -= 1);
+    let (status, payload) = raw::take_result(handle)?;
+    Some((handle, status, payload))
+}
+
+/// The next completion for the event loop, or `None` when nothing is outstanding.
+pub fn next_completion() -> Option<Completion> {
+    let (ready, outstanding) = STATE.with(|state| {
+        let mut state = state.borrow_mut();
+        (state.ready.pop_front(), state.outstanding)
+    });
+    match ready {
+        Some(completion) => Some(completion),
+        None if outstanding > 0 => collect(),
+        None => None,
+    }
+}
+
+/// `write(fd, text)`: console output; 1 is stdout, anything else stderr.
+pub fn write(fd: i32, text: String) {
+    // Output past the host's cap is dropped by the host; a failed write has nowhere to be reported.
+    let _ = if fd == 1 {
+        std::io::stdout().write_all(text.as_bytes())
+    } else {
+        std::io::stderr().write_all(text.as_bytes())
+    };
+}
+
+/// `random()`: `Math.random`, xorshift128+.
+pub fn random() -> f64 {
+    STATE.with(|state| {
+        let rng = &mut state.borrow_mut().rng;
+        let (mut s1, s0) = (rng[0], rng[1]);
+        rng[0] = s0;
+        s1 ^= s1 << 23;
+        rng[1] = s1 ^ s0 ^ (s1 >> 17) ^ (s0 >> 26);
+        (rng[1].wrapping_add(s0) >> 11) as f64 / (1u64 << 53) as f64
+    })
+}
+
+/// `secureRandom32()`: a word from the host's secure random source, for `crypto.getRandomValues`.
+pub fn secure_random_32() -> u32 {
+    getrandom::u32().expect("the host provides random bytes")
+}

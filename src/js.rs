@@ -1,0 +1,60 @@
+//! JavaScript programs: the embedded QuickJS interpreter module (built from `sandboxes/js`), pre-initialised once and run like any program.
+//!
+//! The interpreter reads the program's source on stdin and its name as
+//! `argv[0]` (see `sandboxes/js/src/main.rs`); everything else (policy, limits,
+//! tools, outcome) is the sandbox's.
+
+use std::sync::Arc;
+
+use crate::module_cache::{sha256_hex, write_private};
+use crate::sandbox::preinit::preinitialize;
+use crate::{ExecutionPolicy, LoadError, Program, ProgramInput, RunError, RunOutcome, Runtime, ToolHost};
+
+/// The interpreter module as built, before pre-initialisation.
+const INTERPRETER: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/sluice-js.wasm"));
+const INTERPRETER_NAME: &str = "sluice-js.wasm";
+
+/// The JavaScript sandbox: runs ES-module programs in QuickJS, with `tools`,
+/// `sluice` and `console` already set up. Load once, run many times.
+#[derive(Debug, Clone)]
+pub struct JavaScript {
+    program: Program,
+}
+
+impl JavaScript {
+    /// Prepares the interpreter on `runtime`: pre-initialised (read from the
+    /// runtime's cache directory when an earlier process did it) and compiled.
+    pub async fn load(runtime: &Runtime) -> Result<JavaScript, LoadError> {
+        let cached = runtime.cache_dir().map(|dir| dir.join("js").join(format!("{}.wasm", sha256_hex(INTERPRETER))));
+        let initialized = match cached.as_deref().and_then(|path| std::fs::read(path).ok()) {
+            Some(bytes) => bytes,
+            None => {
+                let bytes = preinitialize(runtime, INTERPRETER_NAME, INTERPRETER).await?;
+                if let Some(path) = &cached
+                    && let Err(error) = write_private(path, &bytes)
+                {
+                    tracing::warn!(path = %path.display(), %error, "could not cache the pre-initialised interpreter");
+                }
+                bytes
+            }
+        };
+        let program = runtime.load(INTERPRETER_NAME, &initialized)?;
+        Ok(JavaScript { program })
+    }
+
+    /// The size in bytes of the interpreter module as built.
+    pub fn interpreter_size() -> usize {
+        INTERPRETER.len()
+    }
+
+    /// Runs `source`, an ES module named `name` (the name shows in stack traces).
+    pub async fn run(
+        &self,
+        name: &str,
+        source: &str,
+        policy: &ExecutionPolicy,
+        tools: Arc<dyn ToolHost>,
+    ) -> Result<RunOutcome, RunError> {
+        self.program.run_with_input(policy, tools, &ProgramInput::new(name, source)).await
+    }
+}
