@@ -5,5 +5,6 @@ mod cli;
 mod guest_build;
 mod guests;
 mod hostile;
+mod javascript;
 mod style;
 mod support;

@@ -149,12 +149,19 @@
       case 'symbol':
         return value.toString();
       case 'function':
-        return `[Function: ${value.name || '(anonymous)'}]`;
+        return value.name ? `[Function: ${value.name}]` : '[Function (anonymous)]';
     }
     if (value === null) return 'null';
     if (seen.includes(value)) return '[Circular]';
     if (value instanceof Error) return depth === 0 && value.stack ? `${value.name}: ${value.message}\n${value.stack}`.trimEnd() : `[${value.name}: ${value.message}]`;
-    if (depth > 2) return isArray(value) ? '[Array]' : '[Object]';
+    if (depth > 2) {
+      // Like Node: past depth 2, non-empty containers are named, not shown.
+      if (isArray(value)) return value.length ? '[Array]' : '[]';
+      if (objectKeys(value).length === 0) return '{}';
+      const proto = getPrototypeOf(value);
+      const ctor = proto && proto.constructor && proto.constructor.name;
+      return `[${ctor || 'Object'}]`;
+    }
     const inner = seen.concat([value]);
     const show = (v) => inspect(v, depth + 1, inner);
     if (isArray(value)) {

@@ -1,0 +1,288 @@
+//! JavaScript programs: the agent-facing API, errors as a developer expects them, and hostile scripts contained.
+
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+use serde_json::{Value, json};
+use sluice::{ExecutionPolicy, JavaScript, LimitKind, RunOutcome, RunStatus, ToolDefinition, ToolHost, ToolResult};
+use tokio::sync::OnceCell;
+
+use crate::support::{ConcurrencyProbe, demo_tools, root, runtime, stdout};
+
+/// One interpreter per test process, as a server would keep one.
+async fn javascript() -> &'static JavaScript {
+    static JAVASCRIPT: OnceCell<JavaScript> = OnceCell::const_new();
+    JAVASCRIPT.get_or_init(|| async { JavaScript::load(runtime()).await.expect("the interpreter loads") }).await
+}
+
+fn source(name: &str) -> String {
+    std::fs::read_to_string(root().join("tests/programs/js").join(name)).unwrap()
+}
+
+/// The demo server plus `shapes`, whose tools answer in each shape MCP allows.
+fn tools(probe: Arc<ConcurrencyProbe>, expected: usize) -> Arc<dyn ToolHost> {
+    let any = json!({ "type": "object" });
+    Arc::new(
+        demo_tools(probe, expected)
+            .with_tool("shapes", ToolDefinition::new("json-text", "JSON as text.", any.clone()), |_| async {
+                Ok(ToolResult::text(r#"{"parsed": true}"#))
+            })
+            .with_tool("shapes", ToolDefinition::new("plain-text", "Plain text.", any.clone()), |_| async {
+                Ok(ToolResult::text("just words"))
+            })
+            .with_tool("shapes", ToolDefinition::new("image", "An image block.", any), |_| async {
+                let mut result = ToolResult::text("");
+                result.content = vec![json!({ "type": "image", "data": "AAAA", "mimeType": "image/png" })];
+                Ok(result)
+            }),
+    )
+}
+
+fn policy() -> ExecutionPolicy {
+    let mut policy = ExecutionPolicy::default();
+    policy.limits.deadline = Duration::from_secs(20);
+    policy
+}
+
+async fn run_with(name: &str, policy: &ExecutionPolicy, tools: Arc<dyn ToolHost>) -> RunOutcome {
+    javascript().await.run(name, &source(name), policy, tools).await.expect("the run starts")
+}
+
+async fn run(name: &str) -> RunOutcome {
+    run_with(name, &policy(), tools(Arc::new(ConcurrencyProbe::default()), 1)).await
+}
+
+fn stderr(outcome: &RunOutcome) -> String {
+    String::from_utf8_lossy(&outcome.stderr).into_owned()
+}
+
+fn assert_ok(outcome: &RunOutcome) {
+    assert_eq!(outcome.status, RunStatus::Ok, "{}\n{}", stdout(outcome), stderr(outcome));
+}
+
+fn assert_failed(outcome: &RunOutcome) {
+    assert!(matches!(outcome.status, RunStatus::Failed { exit_code: Some(1), .. }), "{outcome:?}");
+}
+
+/// After anything hostile, the same interpreter runs a normal program correctly.
+async fn assert_still_healthy() {
+    let outcome = run("hello.js").await;
+    assert_ok(&outcome);
+    assert_eq!(stdout(&outcome), "hello { n: 1 }\n");
+}
+
+#[tokio::test]
+async fn console_prints_values_the_way_node_does() {
+    let outcome = run("console_format.js").await;
+    assert_ok(&outcome);
+    assert_eq!(
+        stdout(&outcome),
+        "text 42 -0 1n true null undefined Symbol(s)\n\
+         [ 1, 'a', [ 2, [ 3, [Array] ] ] ] { a: 1, 'needs quotes': 'x', nested: { deep: { deeper: {} } } }\n\
+         Map(1) { 1 => { a: 1 } } Set(1) { 'x' } [Function: named] [Function (anonymous)]\n\
+         Point { x: 1 } [Object: null prototype] {} 1970-01-01T00:00:00.000Z /re/g []\n"
+    );
+    assert_eq!(stderr(&outcome), "to stderr { ok: false }\n");
+}
+
+#[tokio::test]
+async fn tool_results_are_unwrapped_and_tool_errors_reject_with_a_tool_error() {
+    let outcome = run("tool_results.js").await;
+    assert_ok(&outcome);
+    assert_eq!(
+        stdout(&outcome),
+        "structured { hello: 'world' }\n\
+         json text { parsed: true }\n\
+         plain text just words\n\
+         content [ { type: 'image', data: 'AAAA', mimeType: 'image/png' } ]\n\
+         fail true ToolError tool_reported demo fail boom\n\
+         unknown unknown_tool\n\
+         bad args TypeError\n"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn promise_all_puts_every_call_in_flight_on_the_host_at_once() {
+    let probe = Arc::new(ConcurrencyProbe::default());
+    let outcome = run_with("concurrent.js", &policy(), tools(probe.clone(), 30)).await;
+    assert_ok(&outcome);
+    assert_eq!(stdout(&outcome), "ok 30\n");
+    assert_eq!(probe.max.load(Ordering::SeqCst), 30);
+}
+
+#[tokio::test]
+async fn discovery_lists_searches_and_describes_tools() {
+    let outcome = run("discovery.js").await;
+    assert_ok(&outcome);
+    let lines: Vec<String> = stdout(&outcome).lines().map(str::to_owned).collect();
+    let servers: Value = serde_json::from_str(&lines[0]).unwrap();
+    assert_eq!(servers.as_array().unwrap().len(), 2, "{servers}");
+    assert!(lines[1].starts_with("demo.add"), "{}", lines[1]);
+    assert_eq!(lines[2], r#"add {"type":"number"}"#);
+    assert_eq!(lines[3], "bad search invalid_request");
+}
+
+#[tokio::test]
+async fn fetch_and_sockets_are_refused_with_a_pointer_to_tools() {
+    let outcome = run("no_network.js").await;
+    assert_ok(&outcome);
+    assert_eq!(stdout(&outcome), "TypeError true\nTypeError true\nTypeError true\n");
+}
+
+#[tokio::test]
+async fn an_uncaught_error_shows_the_programs_own_file_and_lines() {
+    let outcome = run("uncaught.js").await;
+    assert_failed(&outcome);
+    let printed = stderr(&outcome);
+    assert!(printed.starts_with("Uncaught Error: boom\n"), "{printed}");
+    assert!(printed.contains("at inner (uncaught.js:2:"), "{printed}");
+    assert!(printed.contains("at outer (uncaught.js:5:"), "{printed}");
+}
+
+#[tokio::test]
+async fn a_syntax_error_points_at_line_and_column() {
+    let outcome = run("syntax_error.js").await;
+    assert_failed(&outcome);
+    let printed = stderr(&outcome);
+    assert!(printed.contains("SyntaxError"), "{printed}");
+    assert!(printed.contains("syntax_error.js:3:17"), "{printed}");
+}
+
+#[tokio::test]
+async fn a_program_waiting_on_promises_nothing_can_settle_ends_with_a_message() {
+    let outcome = run("never_settles.js").await;
+    assert_failed(&outcome);
+    assert!(stderr(&outcome).contains("nothing can settle"), "{}", stderr(&outcome));
+    assert!(!stdout(&outcome).contains("never printed"));
+}
+
+#[tokio::test]
+async fn an_unhandled_rejection_fails_the_run() {
+    let outcome = run("unhandled_rejection.js").await;
+    assert_failed(&outcome);
+    assert!(stderr(&outcome).contains("Uncaught (in promise) Error: nobody caught me"), "{}", stderr(&outcome));
+}
+
+#[tokio::test]
+async fn programs_import_helpers_from_the_workspace_and_nothing_outside_it() {
+    let workspace = root().join("tests/programs/js/workspace");
+    let confined = policy().with_workspace(&workspace);
+    let main = std::fs::read_to_string(workspace.join("main.js")).unwrap();
+    let tools = tools(Arc::new(ConcurrencyProbe::default()), 1);
+    let outcome = javascript().await.run("main.js", &main, &confined, tools.clone()).await.unwrap();
+    assert_ok(&outcome);
+    assert_eq!(stdout(&outcome), "42\n");
+
+    for escape in ["import_parent.js", "import_absolute.js"] {
+        let outcome = run_with(escape, &confined, tools.clone()).await;
+        assert_failed(&outcome);
+        assert!(stderr(&outcome).contains("resolves outside /workspace"), "{escape}: {}", stderr(&outcome));
+    }
+
+    let planted = tempfile::tempdir().unwrap();
+    let outside = tempfile::tempdir().unwrap();
+    std::fs::write(outside.path().join("secret.js"), "console.log('escaped');").unwrap();
+    std::os::unix::fs::symlink(outside.path(), planted.path().join("escape-link")).unwrap();
+    let outcome = run_with("import_symlink.js", &policy().with_workspace(planted.path()), tools).await;
+    assert_failed(&outcome);
+    assert!(!stdout(&outcome).contains("escaped"));
+    assert!(stderr(&outcome).contains("escape-link/secret.js"), "{}", stderr(&outcome));
+    assert_still_healthy().await;
+}
+
+#[tokio::test]
+async fn random_numbers_differ_between_runs_unless_the_seed_is_fixed() {
+    let first = stdout(&run("random.js").await);
+    let second = stdout(&run("random.js").await);
+    assert_ne!(first, second, "a pre-initialised heap must not repeat its random numbers");
+    let seeded = policy().with_random_seed(7);
+    let tools = tools(Arc::new(ConcurrencyProbe::default()), 1);
+    let a = stdout(&run_with("random.js", &seeded, tools.clone()).await);
+    let b = stdout(&run_with("random.js", &seeded, tools).await);
+    assert_eq!(a, b, "a fixed seed replays");
+}
+
+#[tokio::test]
+async fn an_infinite_loop_is_stopped_at_the_deadline() {
+    let mut policy = policy();
+    policy.limits.deadline = Duration::from_millis(300);
+    let outcome = run_with("infinite_loop.js", &policy, tools(Arc::new(ConcurrencyProbe::default()), 1)).await;
+    assert_eq!(outcome.limit(), Some(LimitKind::Timeout), "{outcome:?}");
+    assert_still_healthy().await;
+}
+
+#[tokio::test]
+async fn a_gigantic_string_fails_cleanly() {
+    let outcome = run("huge_string.js").await;
+    assert_failed(&outcome);
+    assert!(stderr(&outcome).contains("RangeError"), "{}", stderr(&outcome));
+    assert_still_healthy().await;
+}
+
+#[tokio::test]
+async fn array_growth_is_stopped_at_the_memory_cap() {
+    let mut policy = policy();
+    policy.limits.memory_bytes = 64 << 20;
+    let outcome = run_with("array_growth.js", &policy, tools(Arc::new(ConcurrencyProbe::default()), 1)).await;
+    assert_eq!(outcome.limit(), Some(LimitKind::Memory), "{outcome:?}");
+    assert_still_healthy().await;
+}
+
+#[tokio::test]
+async fn runaway_recursion_ends_in_a_clean_stack_overflow() {
+    let outcome = run("runaway_recursion.js").await;
+    assert!(
+        matches!(&outcome.status, RunStatus::Failed { message, .. } if message.contains("overflowed its stack")),
+        "{outcome:?}"
+    );
+    assert_still_healthy().await;
+}
+
+#[tokio::test]
+async fn a_console_flood_is_cut_at_the_output_cap() {
+    let mut policy = policy();
+    policy.limits.output_bytes = 4096;
+    let outcome = run_with("console_flood.js", &policy, tools(Arc::new(ConcurrencyProbe::default()), 1)).await;
+    assert_eq!(outcome.limit(), Some(LimitKind::Output), "{outcome:?}");
+    assert_eq!(outcome.stdout.len(), 4096);
+    assert_still_healthy().await;
+}
+
+#[tokio::test]
+async fn poisoning_the_globals_breaks_only_that_program() {
+    let outcome = run("poison.js").await;
+    assert_ok(&outcome);
+    assert_eq!(stdout(&outcome), "{ a: 1 }\n", "the call went out with the real arguments");
+    assert_still_healthy().await;
+}
+
+#[tokio::test]
+async fn a_hundred_thousand_concurrent_tool_calls_are_capped() {
+    let outcome = run("call_flood.js").await;
+    assert_eq!(outcome.limit(), Some(LimitKind::ToolCalls), "{outcome:?}");
+    assert_eq!(outcome.stats.tool_calls, policy().limits.tool_calls);
+    assert!(!stdout(&outcome).contains("FINISHED"));
+    assert_still_healthy().await;
+}
+
+#[test]
+fn the_cli_runs_javascript_with_the_same_contract() {
+    let cache = tempfile::tempdir().unwrap();
+    let run = |program: &str, flags: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_sluice"))
+            .arg("run")
+            .arg(root().join("tests/programs/js").join(program))
+            .args(flags)
+            .env("SLUICE_CACHE_DIR", cache.path())
+            .output()
+            .unwrap()
+    };
+    let ok = run("no_network.js", &["--json"]);
+    assert_eq!(ok.status.code(), Some(0), "{}", String::from_utf8_lossy(&ok.stderr));
+    let report: Value = serde_json::from_slice(&ok.stdout).unwrap();
+    assert_eq!(report["status"], "ok");
+    assert_eq!(report["stdout"], "TypeError true\nTypeError true\nTypeError true\n");
+    assert_eq!(run("uncaught.js", &[]).status.code(), Some(1));
+    assert_eq!(run("infinite_loop.js", &["--timeout", "300ms"]).status.code(), Some(3));
+}

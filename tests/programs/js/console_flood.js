@@ -1,0 +1,2 @@
+// Hostile: prints forever.
+while (true) console.log("flood flood flood flood");

@@ -1,0 +1,2 @@
+// Hostile: imports a host file by absolute path.
+import "/etc/passwd";

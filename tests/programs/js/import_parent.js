@@ -1,0 +1,2 @@
+// Hostile: imports a host file through the parent directory.
+import "../../etc/passwd";

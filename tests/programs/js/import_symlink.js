@@ -1,0 +1,2 @@
+// Hostile: imports through a symlink planted in the workspace that points outside it.
+import "./escape-link/secret.js";

@@ -1,0 +1,7 @@
+function inner() {
+  throw new Error("boom");
+}
+function outer() {
+  inner();
+}
+outer();
