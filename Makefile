@@ -7,10 +7,9 @@ GUEST_BUILD := cargo build --release --target wasm32-wasip1 --target-dir $(GUEST
 setup:
 	@bash .ci/setup
 
-## Runs the main example: a guest that filters 10,000 records inside the sandbox.
+## Runs the main example: a JavaScript program that filters 10,000 records inside the sandbox.
 example: setup
-	$(GUEST_BUILD) examples/guests/Cargo.toml
-	cargo run --release --example embed -- $(GUEST_TARGET_DIR)/wasm32-wasip1/release/triage.wasm
+	cargo run --release --example embed -- examples/triage.js
 
 ## Runs the whole test suite (unit, integration, doc tests, guest builds).
 test: setup

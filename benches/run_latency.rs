@@ -1,4 +1,4 @@
-//! Run latency of a small Rust guest making one in-process tool call: p50, p99, runs per second, cold start.
+//! Run latency: a small Rust guest and JavaScript programs, each a fresh instance per run; p50, p99, runs per second, cold starts.
 //!
 //! Run with `make bench` (or `cargo bench --bench run_latency`). Prints a table
 //! and writes it to `target/bench/run_latency.md`. Each run gets a fresh store and
@@ -8,73 +8,171 @@
 mod guest_build;
 
 use std::fmt::Write as _;
+use std::future::Future;
 use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 use sluice::{
-    ExecutionPolicy, InProcessTools, RunStatus, Runtime, RuntimeConfig, ToolDefinition, ToolHost, ToolResult,
+    ExecutionPolicy, InProcessTools, JavaScript, RunOutcome, RunStatus, Runtime, RuntimeConfig, ToolDefinition,
+    ToolHost, ToolResult,
 };
 
-const WARMUP: usize = 200;
-const RUNS: usize = 5_000;
+const TRIVIAL_JS: &str = "const { n } = await tools.demo.echo({ n: 1 });\nconsole.log(n);\n";
+const FILTER_JS: &str = r#"const { issues } = await tools.demo.issues({});
+const hot = issues.filter((i) => i.state === 'open' && i.labels.includes('bug') && i.comments > 10);
+console.log(hot.length);
+for (const issue of hot.slice(0, 5)) console.log(issue.title);
+"#;
+
+/// Timings of repeated runs.
+struct Samples {
+    sorted: Vec<Duration>,
+    total: Duration,
+}
+
+impl Samples {
+    fn percentile(&self, p: f64) -> Duration {
+        self.sorted[((self.sorted.len() as f64 * p) as usize).min(self.sorted.len() - 1)]
+    }
+
+    fn per_second(&self) -> f64 {
+        self.sorted.len() as f64 / self.total.as_secs_f64()
+    }
+}
+
+fn measure<F: Future<Output = RunOutcome>>(
+    tokio: &tokio::runtime::Runtime,
+    warmup: usize,
+    runs: usize,
+    mut run: impl FnMut() -> F,
+) -> Samples {
+    for _ in 0..warmup {
+        let outcome = tokio.block_on(run());
+        assert_eq!(outcome.status, RunStatus::Ok, "{outcome:?}");
+    }
+    let mut sorted = Vec::with_capacity(runs);
+    let total = Instant::now();
+    for _ in 0..runs {
+        let started = Instant::now();
+        let outcome = tokio.block_on(run());
+        sorted.push(started.elapsed());
+        assert_eq!(outcome.status, RunStatus::Ok, "{outcome:?}");
+    }
+    let total = total.elapsed();
+    sorted.sort();
+    Samples { sorted, total }
+}
+
+fn issues() -> Value {
+    let records: Vec<Value> = (0..10_000u64)
+        .map(|n| {
+            json!({
+                "number": n,
+                "title": format!("Issue number {n} about the parser"),
+                "state": if n % 3 == 0 { "open" } else { "closed" },
+                "labels": if n % 2 == 0 { vec!["bug"] } else { vec!["enhancement", "docs"] },
+                "comments": n % 23,
+                "author": "someone",
+            })
+        })
+        .collect();
+    json!({ "issues": records })
+}
 
 fn main() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let guests = guest_build::build_guest_crate(root, "tests/programs/Cargo.toml").unwrap_or_else(|e| panic!("{e}"));
     let wasm = std::fs::read(guests.join("one_call.wasm")).expect("one_call.wasm was built");
-    let tools: Arc<dyn ToolHost> = Arc::new(InProcessTools::new().with_tool(
-        "demo",
-        ToolDefinition::new("echo", "Returns its arguments.", json!({ "type": "object" })),
-        |args| async move { Ok(ToolResult::structured(Value::Object(args))) },
-    ));
+    let records = Arc::new(issues());
+    let tools: Arc<dyn ToolHost> = Arc::new(
+        InProcessTools::new()
+            .with_tool(
+                "demo",
+                ToolDefinition::new("echo", "Returns its arguments.", json!({ "type": "object" })),
+                |args| async move { Ok(ToolResult::structured(Value::Object(args))) },
+            )
+            .with_tool(
+                "demo",
+                ToolDefinition::new("issues", "10,000 issues.", json!({ "type": "object" })),
+                move |_| {
+                    let records = records.clone();
+                    async move { Ok(ToolResult::structured((*records).clone())) }
+                },
+            ),
+    );
     let tokio = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let policy = ExecutionPolicy::default();
+    let micros = |d: Duration| format!("{:.1} µs", d.as_secs_f64() * 1e6);
+    let millis = |d: Duration| format!("{:.1} ms", d.as_secs_f64() * 1e3);
+    let mut table = String::new();
+    writeln!(table, "| measure | value |\n|---|---|").unwrap();
 
-    // Cold: a new runtime with an empty disk cache compiles; a second one loads from disk.
+    // Rust guest, cold then hot.
     let cache = tempfile::tempdir().unwrap();
     let config = RuntimeConfig::default().with_cache_dir(cache.path());
     let started = Instant::now();
-    let cold_runtime = Runtime::new(config.clone()).unwrap();
-    let program = cold_runtime.load("one_call.wasm", &wasm).unwrap();
-    let first = tokio.block_on(program.run(&ExecutionPolicy::default(), tools.clone())).unwrap();
-    assert_eq!(first.status, RunStatus::Ok, "{first:?}");
-    let cold_compile = started.elapsed();
+    let program = Runtime::new(config.clone()).unwrap().load("one_call.wasm", &wasm).unwrap();
+    tokio.block_on(program.run(&policy, tools.clone())).unwrap();
+    let rust_cold = started.elapsed();
     let started = Instant::now();
-    let warm_runtime = Runtime::new(config).unwrap();
-    let program = warm_runtime.load("one_call.wasm", &wasm).unwrap();
-    tokio.block_on(program.run(&ExecutionPolicy::default(), tools.clone())).unwrap();
-    let cold_from_disk = started.elapsed();
-
-    // Hot: repeated runs of the loaded program.
-    let policy = ExecutionPolicy::default();
-    let mut samples = Vec::with_capacity(RUNS);
-    let total = Instant::now();
-    for i in 0..WARMUP + RUNS {
-        let started = Instant::now();
-        let outcome = tokio.block_on(program.run(&policy, tools.clone())).unwrap();
-        let elapsed = started.elapsed();
-        assert_eq!(outcome.status, RunStatus::Ok);
-        if i >= WARMUP {
-            samples.push(elapsed);
-        }
-    }
-    let wall = total.elapsed();
-    samples.sort();
-    let percentile = |p: f64| samples[((samples.len() as f64 * p) as usize).min(samples.len() - 1)];
-    let micros = |d: Duration| format!("{:.1} µs", d.as_secs_f64() * 1e6);
-
-    let mut table = String::new();
-    writeln!(table, "| measure (one_call.wasm, {} bytes; {RUNS} runs) | value |", wasm.len()).unwrap();
-    writeln!(table, "|---|---|").unwrap();
-    writeln!(table, "| p50 run (fresh store + instance, one tool call) | {} |", micros(percentile(0.50))).unwrap();
-    writeln!(table, "| p99 run | {} |", micros(percentile(0.99))).unwrap();
-    writeln!(table, "| runs per second (one thread) | {:.0} |", (WARMUP + RUNS) as f64 / wall.as_secs_f64()).unwrap();
-    writeln!(table, "| cold: new runtime, compile, first run | {:.1} ms |", cold_compile.as_secs_f64() * 1e3).unwrap();
-    writeln!(table, "| cold: new runtime, disk cache, first run | {:.1} ms |", cold_from_disk.as_secs_f64() * 1e3)
+    let runtime = Runtime::new(config).unwrap();
+    let program = runtime.load("one_call.wasm", &wasm).unwrap();
+    tokio.block_on(program.run(&policy, tools.clone())).unwrap();
+    let rust_from_disk = started.elapsed();
+    let rust = measure(&tokio, 200, 5_000, || program.run(&policy, tools.clone()).map_ok());
+    writeln!(table, "| Rust guest ({} bytes), one tool call: p50 | {} |", wasm.len(), micros(rust.percentile(0.5)))
         .unwrap();
+    writeln!(table, "| Rust guest, one tool call: p99 | {} |", micros(rust.percentile(0.99))).unwrap();
+    writeln!(table, "| Rust guest, one tool call: runs per second (one thread) | {:.0} |", rust.per_second()).unwrap();
+    writeln!(table, "| Rust guest, cold: new runtime, compile, first run | {} |", millis(rust_cold)).unwrap();
+    writeln!(table, "| Rust guest, cold: new runtime, disk cache, first run | {} |", millis(rust_from_disk)).unwrap();
+
+    // JavaScript, cold (pre-initialise and compile the interpreter) then hot.
+    let js_cache = tempfile::tempdir().unwrap();
+    let js_runtime = Runtime::new(RuntimeConfig::default().with_cache_dir(js_cache.path())).unwrap();
+    let started = Instant::now();
+    let javascript = tokio.block_on(JavaScript::load(&js_runtime)).unwrap();
+    tokio.block_on(javascript.run("trivial.js", TRIVIAL_JS, &policy, tools.clone())).unwrap();
+    let js_cold = started.elapsed();
+    let started = Instant::now();
+    let warm_runtime = Runtime::new(RuntimeConfig::default().with_cache_dir(js_cache.path())).unwrap();
+    let warm = tokio.block_on(JavaScript::load(&warm_runtime)).unwrap();
+    tokio.block_on(warm.run("trivial.js", TRIVIAL_JS, &policy, tools.clone())).unwrap();
+    let js_from_disk = started.elapsed();
+    let trivial =
+        measure(&tokio, 100, 2_000, || javascript.run("trivial.js", TRIVIAL_JS, &policy, tools.clone()).map_ok());
+    let filter = measure(&tokio, 5, 60, || javascript.run("filter.js", FILTER_JS, &policy, tools.clone()).map_ok());
+    let interpreter = JavaScript::interpreter_size();
+    writeln!(
+        table,
+        "| JavaScript ({interpreter} byte interpreter), one tool call: p50 | {} |",
+        micros(trivial.percentile(0.5))
+    )
+    .unwrap();
+    writeln!(table, "| JavaScript, one tool call: p99 | {} |", micros(trivial.percentile(0.99))).unwrap();
+    writeln!(table, "| JavaScript, one tool call: runs per second (one thread) | {:.0} |", trivial.per_second())
+        .unwrap();
+    writeln!(table, "| JavaScript, filter 10,000 records from one call: p50 | {} |", millis(filter.percentile(0.5)))
+        .unwrap();
+    writeln!(table, "| JavaScript, cold (first ever): pre-initialise, compile, first run | {} |", millis(js_cold))
+        .unwrap();
+    writeln!(table, "| JavaScript, cold: new runtime, disk cache, first run | {} |", millis(js_from_disk)).unwrap();
+
     print!("{table}");
     let out = root.join("target/bench");
     std::fs::create_dir_all(&out).unwrap();
     std::fs::write(out.join("run_latency.md"), table).unwrap();
+}
+
+/// Unwraps a run's `Result`, which a benchmark has no use for.
+trait MapOk {
+    fn map_ok(self) -> impl Future<Output = RunOutcome>;
+}
+
+impl<F: Future<Output = Result<RunOutcome, sluice::RunError>>> MapOk for F {
+    async fn map_ok(self) -> RunOutcome {
+        self.await.expect("the run starts")
+    }
 }

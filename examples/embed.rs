@@ -1,22 +1,26 @@
-//! Embeds Sluice as a library: an in-process `issues` server with 10,000 records, and a guest that filters them.
+//! Embeds Sluice as a library: an in-process `issues` server with 10,000 records, and a program that filters them.
 //!
-//! The guest (`examples/guests/src/bin/triage.rs`) asks for every issue, keeps
-//! the open bugs with more than ten comments and prints a few lines; the records
+//! The program, JavaScript (`examples/triage.js`) or a Rust guest
+//! (`examples/guests/src/bin/triage.rs`), asks for every issue, keeps the open
+//! bugs with more than ten comments and prints a few lines; the records
 //! themselves never leave the sandbox. Run it with:
 //!
 //! ```text
 //! make example
 //! ```
 //!
-//! which builds the guest and runs
-//! `cargo run --release --example embed -- target/guests/wasm32-wasip1/release/triage.wasm`.
-//! `--dump-issues` prints the records instead, for checking the guest's answer.
+//! which runs `cargo run --release --example embed -- examples/triage.js`; pass
+//! `target/guests/wasm32-wasip1/release/triage.wasm` to run the Rust guest.
+//! `--dump-issues` prints the records instead, for checking the program's answer.
 
 use std::process::ExitCode;
 use std::sync::Arc;
 
 use serde_json::{Value, json};
-use sluice::{ExecutionPolicy, InProcessTools, RunStatus, Runtime, RuntimeConfig, ToolDefinition, ToolResult};
+use sluice::{
+    ExecutionPolicy, InProcessTools, JavaScript, RunOutcome, RunStatus, Runtime, RuntimeConfig, ToolDefinition,
+    ToolResult,
+};
 
 const ISSUES: usize = 10_000;
 
@@ -28,7 +32,7 @@ async fn main() -> ExitCode {
         return ExitCode::SUCCESS;
     }
     if arg.is_empty() {
-        eprintln!("usage: embed GUEST.wasm | embed --dump-issues");
+        eprintln!("usage: embed PROGRAM.js | embed GUEST.wasm | embed --dump-issues");
         return ExitCode::from(2);
     }
 
@@ -53,14 +57,13 @@ async fn main() -> ExitCode {
     let mut config = RuntimeConfig::default();
     config.cache_dir = RuntimeConfig::default_cache_dir();
     let runtime = Runtime::new(config).expect("the runtime starts");
-    let program = match runtime.load_file(&arg) {
-        Ok(program) => program,
+    let outcome = match run(&runtime, &arg, tools).await {
+        Ok(outcome) => outcome,
         Err(error) => {
             eprintln!("embed: {error}");
             return ExitCode::from(2);
         }
     };
-    let outcome = program.run(&ExecutionPolicy::default(), Arc::new(tools)).await.expect("the run starts");
 
     print!("{}", String::from_utf8_lossy(&outcome.stdout));
     eprint!("{}", String::from_utf8_lossy(&outcome.stderr));
@@ -79,6 +82,18 @@ async fn main() -> ExitCode {
     match outcome.status {
         RunStatus::Ok => ExitCode::SUCCESS,
         _ => ExitCode::FAILURE,
+    }
+}
+
+/// Runs `path`: JavaScript by its extension, otherwise a WebAssembly guest.
+async fn run(runtime: &Runtime, path: &str, tools: InProcessTools) -> Result<RunOutcome, Box<dyn std::error::Error>> {
+    let policy = ExecutionPolicy::default();
+    if path.ends_with(".js") {
+        let source = std::fs::read_to_string(path)?;
+        let javascript = JavaScript::load(runtime).await?;
+        Ok(javascript.run("triage.js", &source, &policy, Arc::new(tools)).await?)
+    } else {
+        Ok(runtime.load_file(path)?.run(&policy, Arc::new(tools)).await?)
     }
 }
 

@@ -90,22 +90,72 @@ impl Completion {
     }
 
     fn tool_result(result: Result<ToolResult, ToolCallError>, result_cap: u64) -> Self {
-        match result {
-            Ok(result) => {
-                let mut completion = Completion::json(&result, result_cap);
-                if result.is_error && completion.status == Status::Ok {
-                    completion.status = Status::ToolError;
-                }
-                completion.tool_bytes = match completion.status {
-                    Status::Failed => serde_json::to_vec(&result).map_or(0, |b| b.len() as u64),
-                    Status::Ok | Status::ToolError => completion.payload.len() as u64,
-                };
-                completion
+        let result = match result {
+            Ok(result) => result,
+            Err(error) => return Completion::failed(&error),
+        };
+        let (payload, tool_bytes) = match guest_payload(&result) {
+            Ok(encoded) => encoded,
+            Err(error) => {
+                return Completion::failed(&ToolCallError::Server {
+                    server: "sluice".to_owned(),
+                    message: format!("the result could not be encoded as JSON: {error}"),
+                });
             }
-            Err(error) => Completion::failed(&error),
+        };
+        if payload.len() as u64 > result_cap {
+            let mut completion =
+                Completion::failed(&ToolCallError::ResultTooLarge { size: payload.len() as u64, limit: result_cap });
+            completion.tool_bytes = tool_bytes;
+            return completion;
         }
+        let status = if result.is_error { Status::ToolError } else { Status::Ok };
+        Completion { status, payload, tool_bytes }
     }
 }
+
+/// Encodes a tool result for the guest, leaving out text blocks that only
+/// repeat `structuredContent` as JSON (servers send both, as MCP recommends; the
+/// guest would parse the same data twice). Returns the payload and the size of
+/// the result as the tool sent it.
+fn guest_payload(result: &ToolResult) -> serde_json::Result<(Vec<u8>, u64)> {
+    let Some(structured) = &result.structured_content else {
+        let payload = serde_json::to_vec(result)?;
+        let size = payload.len() as u64;
+        return Ok((payload, size));
+    };
+    let structured_json = serde_json::to_string(structured)?;
+    // Only a bare `{"type": "text", "text": <the same JSON>}` block is a mere copy.
+    let is_copy = |block: &Value| {
+        block.as_object().is_some_and(|fields| {
+            fields.len() == 2
+                && fields.get("type").and_then(Value::as_str) == Some("text")
+                && fields.get("text").and_then(Value::as_str) == Some(structured_json.as_str())
+        })
+    };
+    let kept: Vec<&Value> = result.content.iter().filter(|block| !is_copy(block)).collect();
+    let copies = (result.content.len() - kept.len()) as u64;
+
+    let mut payload = Vec::with_capacity(structured_json.len() + 64);
+    payload.extend_from_slice(br#"{"content":"#);
+    serde_json::to_writer(&mut payload, &kept)?;
+    payload.extend_from_slice(br#","structuredContent":"#);
+    payload.extend_from_slice(structured_json.as_bytes());
+    payload.extend_from_slice(if result.is_error { br#","isError":true}"# } else { br#","isError":false}"# });
+
+    // What was left out still counts as received: each copy is
+    // `{"type":"text","text":"<escaped>"}` plus a separating comma. Serde's compact
+    // JSON holds no raw control characters, so escaping adds one byte per quote
+    // or backslash.
+    let escaped =
+        structured_json.len() as u64 + structured_json.bytes().filter(|b| matches!(b, b'"' | b'\\')).count() as u64;
+    let copy_size = r#"{"type":"text","text":""}"#.len() as u64 + escaped;
+    let separators = if kept.is_empty() { copies.saturating_sub(1) } else { copies };
+    let size = payload.len() as u64 + copies * copy_size + separators;
+    Ok((payload, size))
+}
+
+impl Completion {}
 
 /// One guest log line.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -516,6 +566,35 @@ mod tests {
         assert_eq!(completion.status, Status::Failed);
         let failure: Value = serde_json::from_slice(&completion.payload).unwrap();
         assert_eq!(failure["kind"], "result_too_large");
+    }
+
+    #[test]
+    fn text_that_only_repeats_structured_content_is_left_out_but_counted() {
+        let result = ToolResult::structured(serde_json::json!({ "rows": [1, 2, 3] }));
+        let full = serde_json::to_vec(&result).unwrap().len() as u64;
+        let completion = Completion::tool_result(Ok(result), 1 << 20);
+        assert_eq!(completion.status, Status::Ok);
+        let sent: Value = serde_json::from_slice(&completion.payload).unwrap();
+        assert_eq!(
+            sent,
+            serde_json::json!({ "content": [], "structuredContent": { "rows": [1, 2, 3] }, "isError": false })
+        );
+        assert_eq!(completion.tool_bytes, full);
+
+        // Escapes inside the copy, and a block that is kept beside it: the count stays exact.
+        let mut mixed = ToolResult::structured(serde_json::json!({ "s": "quote \" slash \\ line \n end" }));
+        mixed.content.push(serde_json::json!({ "type": "text", "text": "a summary" }));
+        let full = serde_json::to_vec(&mixed).unwrap().len() as u64;
+        let completion = Completion::tool_result(Ok(mixed), 1 << 20);
+        let sent: Value = serde_json::from_slice(&completion.payload).unwrap();
+        assert_eq!(sent["content"], serde_json::json!([{ "type": "text", "text": "a summary" }]));
+        assert_eq!(completion.tool_bytes, full);
+
+        let mut different = ToolResult::structured(serde_json::json!({ "a": 1 }));
+        different.content.push(serde_json::json!({ "type": "text", "text": "a summary" }));
+        different.content[0]["text"] = Value::from("{ \"a\": 1 }");
+        let sent: Value = serde_json::from_slice(&Completion::tool_result(Ok(different), 1 << 20).payload).unwrap();
+        assert_eq!(sent["content"].as_array().unwrap().len(), 2, "text that differs in any way is kept: {sent}");
     }
 
     #[test]

@@ -61,6 +61,22 @@ fn the_embedding_example_filters_ten_thousand_records_inside_the_sandbox() {
     assert!(logged.contains("bytes from tools"), "the example reports what stayed in the sandbox: {logged}");
 }
 
+#[test]
+fn the_readme_example_is_a_javascript_program_with_the_same_answer() {
+    let example = std::env::current_exe().unwrap().parent().unwrap().parent().unwrap().join("examples/embed");
+    let cache = tempfile::tempdir().unwrap();
+    let output = Command::new(&example)
+        .arg(crate::support::root().join("examples/triage.js"))
+        .env("SLUICE_CACHE_DIR", cache.path())
+        .output()
+        .unwrap();
+    let printed = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{printed}\n{}", String::from_utf8_lossy(&output.stderr));
+    assert!(printed.contains("found issues.list_issues"), "{printed}");
+    assert!(printed.contains(&format!("{} open bugs with more than 10 comments", expected_open_bugs())), "{printed}");
+    assert_eq!(printed.lines().count(), 7, "{printed}");
+}
+
 /// Computed independently of the guest from the example's deterministic data.
 fn expected_open_bugs() -> usize {
     let text =
