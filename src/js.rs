@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use crate::module_cache::{sha256_hex, write_private};
 use crate::sandbox::preinit::preinitialize;
-use crate::{ExecutionPolicy, LoadError, Program, ProgramInput, RunError, RunOutcome, Runtime, ToolHost};
+use crate::{ExecutionPolicy, LoadError, Program, ProgramInput, RunError, RunOutcome, Runtime, ToolHost, strip_types};
 
 /// The interpreter module as built, before pre-initialisation.
 const INTERPRETER: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/sluice-js.wasm"));
@@ -45,6 +45,24 @@ impl JavaScript {
     /// The size in bytes of the interpreter module as built.
     pub fn interpreter_size() -> usize {
         INTERPRETER.len()
+    }
+
+    /// Runs `source`, TypeScript: its types are stripped first (lines and
+    /// columns stay put). TypeScript that cannot be stripped ends the run as a
+    /// program failure saying where and why.
+    pub async fn run_typescript(
+        &self,
+        name: &str,
+        source: &str,
+        policy: &ExecutionPolicy,
+        tools: Arc<dyn ToolHost>,
+    ) -> Result<RunOutcome, RunError> {
+        match strip_types(name, source) {
+            Ok(javascript) => self.run(name, &javascript, policy, tools).await,
+            Err(error) => {
+                Ok(RunOutcome::failed_to_start(format!("SyntaxError: {error}"), self.program.compile_source()))
+            }
+        }
     }
 
     /// Runs `source`, an ES module named `name` (the name shows in stack traces).

@@ -27,6 +27,7 @@ mod outcome;
 mod policy;
 mod sandbox;
 pub mod tools;
+mod typescript;
 pub mod units;
 
 pub use error::{LoadError, RunError, RuntimeError};
@@ -36,6 +37,7 @@ pub use outcome::{RunOutcome, RunStats, RunStatus};
 pub use policy::{ExecutionLimits, ExecutionPolicy};
 pub use sandbox::{LimitKind, LogRecord, Program, ProgramInput, Runtime, RuntimeConfig};
 pub use tools::{InProcessTools, NoTools, ServerInfo, ToolCall, ToolCallError, ToolDefinition, ToolHost, ToolResult};
+pub use typescript::{TypeScriptError, strip_types};
 
 /// The `sluice_v1` ABI's function table, for tests that check it against `guest-sdk/ABI.md`.
 #[doc(hidden)]

@@ -30,7 +30,8 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Run a program: JavaScript (`.js`, `.mjs`), or a wasm32-wasip1 command module (or its text form).
+    /// Run a program: JavaScript (`.js`, `.mjs`), TypeScript (`.ts`, `.mts`), or a
+    /// wasm32-wasip1 command module (or its text form).
     ///
     /// The program's stdout and stderr are printed, then a summary line on stderr.
     /// Exit status: 0 success; 1 the program failed (trap, non-zero exit);
@@ -129,12 +130,16 @@ fn run_program(args: RunArgs) -> anyhow::Result<ExitCode> {
             let program = runtime.load_file(&args.program).with_context(cannot_run)?;
             tokio.block_on(program.run(&policy, tools))?
         }
-        Language::JavaScript => {
+        Language::JavaScript | Language::TypeScript => {
             let source = std::fs::read_to_string(&args.program).with_context(cannot_run)?;
             let name = args.program.file_name().map_or_else(|| "main.js".into(), |n| n.to_string_lossy().into_owned());
             tokio.block_on(async {
                 let javascript = JavaScript::load(&runtime).await.context("cannot start the JavaScript sandbox")?;
-                anyhow::Ok(javascript.run(&name, &source, &policy, tools).await?)
+                let outcome = match language {
+                    Language::TypeScript => javascript.run_typescript(&name, &source, &policy, tools).await?,
+                    _ => javascript.run(&name, &source, &policy, tools).await?,
+                };
+                anyhow::Ok(outcome)
             })?
         }
     };
@@ -146,12 +151,14 @@ fn run_program(args: RunArgs) -> anyhow::Result<ExitCode> {
 enum Language {
     WebAssembly,
     JavaScript,
+    TypeScript,
 }
 
 impl Language {
     fn of(path: &std::path::Path) -> Language {
         match path.extension().and_then(|e| e.to_str()) {
             Some("js" | "mjs") => Language::JavaScript,
+            Some("ts" | "mts") => Language::TypeScript,
             _ => Language::WebAssembly,
         }
     }

@@ -81,6 +81,33 @@ pub struct RunOutcome {
 }
 
 impl RunOutcome {
+    /// The outcome of a program that failed before it could start (for example,
+    /// TypeScript that does not parse): exit status 1, with `message` as the error.
+    pub(crate) fn failed_to_start(message: String, compile: CompileSource) -> Self {
+        RunOutcome {
+            status: RunStatus::Failed { exit_code: Some(1), message },
+            stdout: Vec::new(),
+            truncated: false,
+            logs: Vec::new(),
+            stats: RunStats {
+                wall_ms: 0.0,
+                compile,
+                tool_calls: 0,
+                failed_tool_calls: 0,
+                tool_errors: 0,
+                bytes_from_tools: 0,
+                bytes_to_program: 0,
+                stdout_bytes: 0,
+                stderr_bytes: 0,
+                output_bytes_dropped: 0,
+                logs_dropped: 0,
+                peak_memory_bytes: 0,
+                fuel_consumed: None,
+            },
+            stderr: Vec::new(),
+        }
+    }
+
     /// The program's exit status: 0 on success, its own status when it exited,
     /// `None` when it trapped or a limit stopped it.
     pub fn exit_code(&self) -> Option<i32> {

@@ -266,6 +266,31 @@ async fn a_hundred_thousand_concurrent_tool_calls_are_capped() {
     assert_still_healthy().await;
 }
 
+async fn run_typescript(name: &str) -> RunOutcome {
+    let tools = tools(Arc::new(ConcurrencyProbe::default()), 1);
+    javascript().await.run_typescript(name, &source(name), &policy(), tools).await.expect("the run starts")
+}
+
+#[tokio::test]
+async fn typescript_runs_with_its_types_stripped_and_errors_on_its_own_lines() {
+    let outcome = run_typescript("typed.ts").await;
+    assert_failed(&outcome);
+    assert_eq!(stdout(&outcome), "typed 7\n");
+    let printed = stderr(&outcome);
+    assert!(printed.starts_with("Uncaught Error: from line 10\n"), "{printed}");
+    assert!(printed.contains("at fail (typed.ts:7:"), "{printed}");
+    assert!(printed.contains("(typed.ts:10:"), "{printed}");
+}
+
+#[tokio::test]
+async fn typescript_that_needs_rewriting_is_refused_saying_where_and_why() {
+    let outcome = run_typescript("enum.ts").await;
+    assert_failed(&outcome);
+    let message = outcome.error_message().unwrap();
+    assert!(message.contains("enum.ts:2:1"), "{message}");
+    assert!(message.contains("plain JavaScript"), "{message}");
+}
+
 #[test]
 fn the_cli_runs_javascript_with_the_same_contract() {
     let cache = tempfile::tempdir().unwrap();
@@ -285,4 +310,8 @@ fn the_cli_runs_javascript_with_the_same_contract() {
     assert_eq!(report["stdout"], "TypeError true\nTypeError true\nTypeError true\n");
     assert_eq!(run("uncaught.js", &[]).status.code(), Some(1));
     assert_eq!(run("infinite_loop.js", &["--timeout", "300ms"]).status.code(), Some(3));
+    let refused = run("enum.ts", &["--json"]);
+    assert_eq!(refused.status.code(), Some(1));
+    let report: Value = serde_json::from_slice(&refused.stdout).unwrap();
+    assert!(report["error"].as_str().unwrap().contains("enum.ts:2:1"), "{report}");
 }

@@ -29,10 +29,12 @@
   const STATUS_OK = 0;
   const STATUS_TOOL_ERROR = 1;
 
-  /** A tool call or discovery operation that produced no usable result. */
+  /** A tool call or discovery operation that produced no usable result. It has no
+   *  stack: the host raises it, and the prelude's own frames would only be noise. */
   class ToolError extends Error {
     constructor(server, tool, kind, message, content) {
       super(`${server}.${tool}: ${message}`);
+      defineProperty(this, 'stack', { value: '', writable: true, configurable: true });
       this.name = 'ToolError';
       this.server = server;
       this.tool = tool;
