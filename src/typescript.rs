@@ -21,8 +21,11 @@ pub struct TypeScriptError {
     pub message: String,
 }
 
+/// A diagnostic's message and where it points.
+type Diagnostic = (String, Option<Span>);
+
 /// Collects the stripper's diagnostics.
-struct Diagnostics(Arc<Mutex<Vec<(String, Option<Span>)>>>);
+struct Diagnostics(Arc<Mutex<Vec<Diagnostic>>>);
 
 impl Emitter for Diagnostics {
     fn emit(&mut self, diagnostic: &mut DiagnosticBuilder<'_>) {
