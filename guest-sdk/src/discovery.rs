@@ -114,6 +114,10 @@ pub struct ToolDescription {
     /// MCP tool annotations (hints such as `readOnlyHint`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub annotations: Option<Value>,
+    /// The tool's TypeScript declaration, generated from its schemas (empty
+    /// inside a search hit's `definition`).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub typescript: String,
 }
 
 /// Reads the full definition of `server`'s `tool`: its description and schemas.

@@ -404,8 +404,8 @@ fn call_start(
         }
     };
     let result_cap = ops.limits.result_bytes;
-    let pending = ops.tools.call_tool(call);
-    ops.spawn(async move { Completion::tool_result(pending.await, result_cap) })
+    let catalog = ops.catalog.clone();
+    ops.spawn(async move { Completion::tool_result(catalog.call(call).await, result_cap) })
 }
 
 /// `servers_start() -> handle | BUSY`

@@ -5,7 +5,9 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
-use super::{ToolCallError, ToolDefinition, ToolHost};
+use super::declarations::tool_declaration;
+use super::names;
+use super::{ToolCall, ToolCallError, ToolDefinition, ToolHost, ToolResult};
 
 /// Most results one search may ask for.
 pub const MAX_SEARCH_LIMIT: u32 = 100;
@@ -57,7 +59,7 @@ pub struct SearchHit {
     pub definition: Option<ToolDefinition>,
 }
 
-/// A tool's full definition together with its server.
+/// A tool's full definition together with its server and its TypeScript declaration.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ToolDescription {
     /// The server.
@@ -65,6 +67,9 @@ pub struct ToolDescription {
     /// The definition.
     #[serde(flatten)]
     pub definition: ToolDefinition,
+    /// `declare namespace tools.<server> { function <tool>(args: ...): Promise<...>; }`,
+    /// generated from the schemas, with the descriptions as doc comments.
+    pub typescript: String,
 }
 
 /// Search and description over whatever tools a [`ToolHost`] offers.
@@ -142,15 +147,38 @@ impl ToolCatalog {
             .collect())
     }
 
-    /// The full definition of one tool.
+    /// The full definition of one tool. Names may be aliases (see [`super::names`]).
     pub async fn describe(&self, server: &str, tool: &str) -> Result<ToolDescription, ToolCallError> {
-        let definitions = self.host.list_tools(server).await?;
-        let definition = definitions
-            .iter()
-            .find(|d| d.name == tool)
-            .cloned()
-            .ok_or_else(|| ToolCallError::UnknownTool { server: server.to_owned(), tool: tool.to_owned() })?;
-        Ok(ToolDescription { server: server.to_owned(), definition })
+        let server = self.resolve_server(server)?;
+        let definitions = self.host.list_tools(&server).await?;
+        let name = names::resolve(tool, definitions.iter().map(|d| d.name.as_str()))
+            .ok_or_else(|| ToolCallError::UnknownTool { server: server.clone(), tool: tool.to_owned() })?;
+        let definition = definitions.iter().find(|d| d.name == name).cloned().expect("resolved among these");
+        let typescript = tool_declaration(&server, &definition);
+        Ok(ToolDescription { server, definition, typescript })
+    }
+
+    /// Calls a tool; the server and tool names may be aliases. A tool name is
+    /// looked up among the server's definitions only when the server does not
+    /// know it as given, so an exact name costs no listing.
+    pub async fn call(&self, call: ToolCall) -> Result<ToolResult, ToolCallError> {
+        let server = self.resolve_server(&call.server)?;
+        let first = self.host.call_tool(ToolCall { server: server.clone(), ..call.clone() }).await;
+        let Err(ToolCallError::UnknownTool { .. }) = first else { return first };
+        let definitions = self.host.list_tools(&server).await?;
+        match names::resolve(&call.tool, definitions.iter().map(|d| d.name.as_str())) {
+            Some(name) if name != call.tool => {
+                self.host.call_tool(ToolCall { server, tool: name.to_owned(), arguments: call.arguments }).await
+            }
+            _ => first,
+        }
+    }
+
+    fn resolve_server(&self, wanted: &str) -> Result<String, ToolCallError> {
+        let servers = self.host.servers();
+        names::resolve(wanted, servers.iter().map(|s| s.name.as_str()))
+            .map(str::to_owned)
+            .ok_or_else(|| ToolCallError::UnknownServer { server: wanted.to_owned() })
     }
 }
 
@@ -320,6 +348,17 @@ mod tests {
         assert_eq!(catalog().search(&query("  ", Detail::Name)).await.unwrap_err().kind(), "invalid_request");
         let too_many = SearchQuery { limit: Some(1000), ..query("sum", Detail::Name) };
         assert_eq!(catalog().search(&too_many).await.unwrap_err().kind(), "invalid_request");
+    }
+
+    #[tokio::test]
+    async fn calls_and_descriptions_accept_identifier_aliases() {
+        let described = catalog().describe("math", "get_sum").await.unwrap();
+        assert_eq!(described.definition.name, "get-sum");
+        assert!(described.typescript.contains("function get_sum(args: {"), "{}", described.typescript);
+        let call = ToolCall { server: "math".to_owned(), tool: "get_sum".to_owned(), arguments: Default::default() };
+        assert!(catalog().call(call).await.is_ok());
+        let call = ToolCall { server: "math".to_owned(), tool: "get_nope".to_owned(), arguments: Default::default() };
+        assert_eq!(catalog().call(call).await.unwrap_err().kind(), "unknown_tool");
     }
 
     #[tokio::test]

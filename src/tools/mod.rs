@@ -6,7 +6,9 @@
 //! `structuredContent`, `isError`), so no protocol crate leaks into the sandbox.
 
 mod catalog;
+pub mod declarations;
 mod in_process;
+pub mod names;
 
 use std::future::Future;
 use std::pin::Pin;

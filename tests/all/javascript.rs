@@ -95,6 +95,7 @@ async fn tool_results_are_unwrapped_and_tool_errors_reject_with_a_tool_error() {
         "structured { hello: 'world' }\n\
          json text { parsed: true }\n\
          plain text just words\n\
+         alias just words\n\
          content [ { type: 'image', data: 'AAAA', mimeType: 'image/png' } ]\n\
          fail true ToolError tool_reported demo fail boom\n\
          unknown unknown_tool\n\
@@ -119,8 +120,17 @@ async fn discovery_lists_searches_and_describes_tools() {
     let servers: Value = serde_json::from_str(&lines[0]).unwrap();
     assert_eq!(servers.as_array().unwrap().len(), 2, "{servers}");
     assert!(lines[1].starts_with("demo.add"), "{}", lines[1]);
-    assert_eq!(lines[2], r#"add {"type":"number"}"#);
-    assert_eq!(lines[3], "bad search invalid_request");
+    assert_eq!(
+        lines[2..7],
+        [
+            "declare namespace tools.demo {",
+            "  /** Adds two numbers and returns their sum. */",
+            "  function add(args: {",
+            "    a?: number;",
+            "    b?: number;",
+        ]
+    );
+    assert_eq!(lines.last().unwrap(), "bad search invalid_request");
 }
 
 #[tokio::test]

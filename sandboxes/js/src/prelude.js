@@ -127,8 +127,9 @@
       if (options && options.detail !== undefined) request.detail = options.detail;
       return operation('sluice', 'search', identity, 'search', JSONstringify(request));
     },
-    /** The full definition of one tool. */
-    describe: (server, tool) => operation(String(server), String(tool), identity, 'describe', String(server), String(tool)),
+    /** One tool's TypeScript declaration: its signature, with the description as doc comment. */
+    describe: (server, tool) =>
+      operation(String(server), String(tool), (description) => description.typescript, 'describe', String(server), String(tool)),
   });
 
   // ----- console: values printed the way Node prints them, on one line -----

@@ -2,8 +2,7 @@
 console.log(JSON.stringify(await sluice.servers()));
 const hits = await sluice.search('add numbers', { limit: 3, detail: 'name' });
 console.log(hits.map((h) => `${h.server}.${h.tool}`).join(','));
-const described = await sluice.describe('demo', 'add');
-console.log(described.name, JSON.stringify(described.inputSchema.properties.a));
+console.log(await sluice.describe('demo', 'add'));
 try {
   await sluice.search('x', { limit: 1000 });
 } catch (error) {

@@ -2,6 +2,7 @@
 console.log('structured', await tools.demo.echo({ hello: 'world' }));
 console.log('json text', await tools.shapes['json-text']({}));
 console.log('plain text', await tools.shapes['plain-text']({}));
+console.log('alias', await tools.shapes.plain_text({}));
 console.log('content', await tools.shapes['image']({}));
 try {
   await tools.demo.fail({});
