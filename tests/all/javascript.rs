@@ -325,3 +325,24 @@ fn the_cli_runs_javascript_with_the_same_contract() {
     let report: Value = serde_json::from_slice(&refused.stdout).unwrap();
     assert!(report["error"].as_str().unwrap().contains("enum.ts:2:1"), "{report}");
 }
+
+#[test]
+fn the_declaration_file_documents_every_global_the_prelude_defines() {
+    let prelude = std::fs::read_to_string(root().join("sandboxes/js/src/prelude.js")).unwrap();
+    let declarations = std::fs::read_to_string(root().join("guest-sdk/sluice.d.ts")).unwrap();
+    let globals = prelude.split("const globals = {").nth(1).expect("the prelude lists its globals").split("};").next().unwrap();
+    let names: Vec<&str> = globals
+        .lines()
+        .filter_map(|line| line.trim().split([',', ':']).next())
+        .filter(|name| !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric()))
+        .collect();
+    assert!(names.len() >= 8, "{names:?}");
+    for name in names {
+        let declared = ["const", "function", "class"].iter().any(|kind| {
+            declarations.match_indices(&format!("declare {kind} {name}")).any(|(at, found)| {
+                declarations[at + found.len()..].starts_with(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+            })
+        });
+        assert!(declared, "guest-sdk/sluice.d.ts does not declare `{name}`");
+    }
+}
