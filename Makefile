@@ -14,7 +14,7 @@ example: setup
 ## Runs the whole test suite (unit, integration, doc tests, guest builds).
 test: setup
 	cargo test --workspace
-	cargo test --manifest-path guest-sdk/Cargo.toml
+	cargo test --manifest-path guest-sdk/Cargo.toml --target-dir target/guest-sdk
 	cargo test --workspace --benches --no-run
 
 ## Runs the benchmarks and writes target/bench/*.md.
