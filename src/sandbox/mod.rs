@@ -134,6 +134,30 @@ struct RuntimeInner {
     _ticker: EpochTicker,
 }
 
+impl RuntimeInner {
+    /// A store for one run: the state's limiter installed, `fuel` (or unlimited)
+    /// when the runtime meters fuel, and a trap with [`LimitKind::Timeout`] once
+    /// `allowed` has passed since `started`; until then a busy program yields its
+    /// thread every tick.
+    fn new_store(&self, state: RunState, fuel: Option<u64>, started: Instant, allowed: Duration) -> Store<RunState> {
+        let mut store = Store::new(&self.engine, state);
+        store.limiter(|state| &mut state.limiter);
+        if self.config.fuel_metering {
+            store.set_fuel(fuel.unwrap_or(u64::MAX)).expect("fuel metering is on");
+        }
+        let deadline = started + allowed;
+        store.set_epoch_deadline(1);
+        store.epoch_deadline_callback(move |_| {
+            if Instant::now() >= deadline {
+                Err(wasmtime::Error::new(timeout(allowed)))
+            } else {
+                Ok(UpdateDeadline::Yield(1))
+            }
+        });
+        store
+    }
+}
+
 impl Runtime {
     /// Builds the engine, the instance pool and the linker.
     pub fn new(config: RuntimeConfig) -> Result<Runtime, RuntimeError> {
@@ -291,22 +315,8 @@ impl Program {
             .map_err(|e| RunError::Workspace { path: e.path, source: e.source })?;
         let state = RunState::new(wasi, policy, tools);
 
-        let mut store = Store::new(&runtime.engine, state);
-        store.limiter(|state| &mut state.limiter);
-        if runtime.config.fuel_metering {
-            store.set_fuel(limits.fuel.unwrap_or(u64::MAX)).expect("fuel metering is on");
-        }
         let deadline = started + limits.deadline;
-        let deadline_text = humantime::format_duration(limits.deadline).to_string();
-        let callback_deadline_text = deadline_text.clone();
-        store.set_epoch_deadline(1);
-        store.epoch_deadline_callback(move |_| {
-            if Instant::now() >= deadline {
-                Err(wasmtime::Error::new(timeout(&callback_deadline_text)))
-            } else {
-                Ok(UpdateDeadline::Yield(1))
-            }
-        });
+        let mut store = runtime.new_store(state, limits.fuel, started, limits.deadline);
 
         let execution = async {
             let instance = self.pre.instantiate_async(&mut store).await.map_err(Failure::Instantiate)?;
@@ -315,7 +325,7 @@ impl Program {
         };
         let result = match tokio::time::timeout_at(deadline.into(), execution).await {
             Ok(result) => result,
-            Err(_elapsed) => Err(Failure::Program(wasmtime::Error::new(timeout(&deadline_text)))),
+            Err(_elapsed) => Err(Failure::Program(wasmtime::Error::new(timeout(limits.deadline)))),
         };
         let status = match result {
             Ok(()) => RunStatus::Ok,
@@ -365,7 +375,8 @@ enum Failure {
     Program(wasmtime::Error),
 }
 
-fn timeout(deadline: &str) -> LimitExceeded {
+fn timeout(deadline: Duration) -> LimitExceeded {
+    let deadline = humantime::format_duration(deadline);
     LimitExceeded::new(LimitKind::Timeout, format!("the program ran past its {deadline} deadline"))
 }
 

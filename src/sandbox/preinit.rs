@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use wasmtime::{Instance, Store, UpdateDeadline, Val};
+use wasmtime::{Instance, Store, Val};
 use wasmtime_wizer::{InstanceState, SnapshotVal, Wizer};
 
 use super::output::CappedOutput;
@@ -25,20 +25,7 @@ pub(crate) async fn preinitialize(runtime: &Runtime, name: &str, wasm: &[u8]) ->
     let wasi = wasi::build_wasi(&plan, output.clone(), output.clone())
         .map_err(|e| LoadError::Invalid(format!("pre-initialising {name}: {e}")))?;
     let state = RunState::new(wasi, &policy, Arc::new(NoTools));
-    let mut store = Store::new(&runtime.inner.engine, state);
-    store.limiter(|state| &mut state.limiter);
-    if runtime.inner.config.fuel_metering {
-        store.set_fuel(u64::MAX).expect("fuel metering is on");
-    }
-    let deadline = std::time::Instant::now() + policy.limits.deadline;
-    store.set_epoch_deadline(1);
-    store.epoch_deadline_callback(move |_| {
-        if std::time::Instant::now() >= deadline {
-            Err(wasmtime::format_err!("the initializer ran past its deadline"))
-        } else {
-            Ok(UpdateDeadline::Yield(1))
-        }
-    });
+    let mut store = runtime.inner.new_store(state, None, std::time::Instant::now(), policy.limits.deadline);
 
     let instance = program.pre.instantiate_async(&mut store).await.map_err(|e| invalid("instantiating", e))?;
     let initialize = instance

@@ -330,7 +330,8 @@ fn the_cli_runs_javascript_with_the_same_contract() {
 fn the_declaration_file_documents_every_global_the_prelude_defines() {
     let prelude = std::fs::read_to_string(root().join("sandboxes/js/src/prelude.js")).unwrap();
     let declarations = std::fs::read_to_string(root().join("guest-sdk/sluice.d.ts")).unwrap();
-    let globals = prelude.split("const globals = {").nth(1).expect("the prelude lists its globals").split("};").next().unwrap();
+    let globals =
+        prelude.split("const globals = {").nth(1).expect("the prelude lists its globals").split("};").next().unwrap();
     let names: Vec<&str> = globals
         .lines()
         .filter_map(|line| line.trim().split([',', ':']).next())
