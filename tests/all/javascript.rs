@@ -81,7 +81,8 @@ async fn console_prints_values_the_way_node_does() {
         "text 42 -0 1n true null undefined Symbol(s)\n\
          [ 1, 'a', [ 2, [ 3, [Array] ] ] ] { a: 1, 'needs quotes': 'x', nested: { deep: { deeper: {} } } }\n\
          Map(1) { 1 => { a: 1 } } Set(1) { 'x' } [Function: named] [Function (anonymous)]\n\
-         Point { x: 1 } [Object: null prototype] {} 1970-01-01T00:00:00.000Z /re/g []\n"
+         Point { x: 1 } [Object: null prototype] {} 1970-01-01T00:00:00.000Z /re/g []\n\
+         <ref *1> { name: 'a', self: [Circular *1], list: [ [Circular *1] ] }\n"
     );
     assert_eq!(stderr(&outcome), "to stderr { ok: false }\n");
 }

@@ -138,7 +138,9 @@
     return `'${text.replace(/\\/g, '\\\\').replace(/'/g, "\\'").replace(/\n/g, '\\n')}'`;
   }
 
-  function inspect(value, depth, seen) {
+  // `refs` numbers the objects a circular reference points back to, as Node does:
+  // `<ref *1> { self: [Circular *1] }`.
+  function inspect(value, depth, seen, refs = new MapCtor()) {
     switch (typeof value) {
       case 'string':
         return depth === 0 ? value : quote(value);
@@ -155,7 +157,15 @@
         return value.name ? `[Function: ${value.name}]` : '[Function (anonymous)]';
     }
     if (value === null) return 'null';
-    if (seen.includes(value)) return '[Circular]';
+    if (seen.includes(value)) {
+      if (!refs.has(value)) refs.set(value, refs.size + 1);
+      return `[Circular *${refs.get(value)}]`;
+    }
+    const text = inspectObject(value, depth, seen, refs);
+    return refs.has(value) ? `<ref *${refs.get(value)}> ${text}` : text;
+  }
+
+  function inspectObject(value, depth, seen, refs) {
     if (value instanceof Error) return depth === 0 && value.stack ? `${value.name}: ${value.message}\n${value.stack}`.trimEnd() : `[${value.name}: ${value.message}]`;
     if (depth > 2) {
       // Like Node: past depth 2, non-empty containers are named, not shown.
@@ -166,7 +176,7 @@
       return `[${ctor || 'Object'}]`;
     }
     const inner = seen.concat([value]);
-    const show = (v) => inspect(v, depth + 1, inner);
+    const show = (v) => inspect(v, depth + 1, inner, refs);
     if (isArray(value)) {
       const items = value.slice(0, 100).map(show);
       if (value.length > 100) items.push(`... ${value.length - 100} more items`);

@@ -5,3 +5,8 @@ console.log(new Map([[1, { a: 1 }]]), new Set(['x']), function named() {}, () =>
 class Point { constructor() { this.x = 1; } }
 console.log(new Point(), Object.create(null), new Date(0), /re/g, []);
 console.error('to stderr', { ok: false });
+
+const loop = { name: "a" };
+loop.self = loop;
+loop.list = [loop];
+console.log(loop);
