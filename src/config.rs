@@ -1,0 +1,471 @@
+//! The MCP configuration users already have (`{"mcpServers": {...}}`), read into typed server settings.
+//!
+//! Accepted shapes: Claude Desktop and Cursor's `{"mcpServers": {name: {...}}}`
+//! and VS Code's `{"servers": {name: {...}}}`. A server is stdio (`command`,
+//! `args`, `env`, `cwd`) or Streamable HTTP (`url`, `headers`); `type` may say
+//! which (`stdio`, `http`, `streamable-http`). Sluice's own per-server keys:
+//! `timeout` (one call; `"30s"` or milliseconds), `allow` and `deny` (tool-name
+//! globs with `*` and `?`), `readOnly` (only tools annotated `readOnlyHint`), and
+//! `description` (the one-line summary programs see). `"disabled": true` leaves a
+//! server out. Unknown keys are ignored with a warning.
+//!
+//! **Secrets stay on the host:** `${env:NAME}` in `env` values and `headers` is
+//! kept as a template and expanded from Sluice's own environment only when the
+//! server is started; nothing of the configuration is shown to programs but the
+//! server names and their `description`.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde_json::{Map, Value};
+
+use crate::units::parse_duration;
+
+/// Why a configuration could not be used. Each message names the file, the
+/// server and the key.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ConfigError {
+    /// The file could not be read.
+    #[error("cannot read the configuration {}: {source}", path.display())]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The file is not JSON.
+    #[error("{origin} is not valid JSON: {source}")]
+    Json {
+        /// Where it came from.
+        origin: String,
+        /// The parser's error, with line and column.
+        #[source]
+        source: serde_json::Error,
+    },
+    /// The JSON does not describe servers the way Sluice reads them.
+    #[error("{origin}: {message}")]
+    Invalid {
+        /// Where it came from.
+        origin: String,
+        /// What is wrong, naming the server and key.
+        message: String,
+    },
+}
+
+/// The servers of a configuration, and what was ignored in it.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct SluiceConfig {
+    /// Servers by the name programs use.
+    pub servers: BTreeMap<String, ServerConfig>,
+    /// Keys that were ignored, one sentence each.
+    pub warnings: Vec<String>,
+}
+
+/// One upstream MCP server.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct ServerConfig {
+    /// How to reach it.
+    pub transport: Transport,
+    /// Longest one call may take. Default: none beyond the run's deadline.
+    pub timeout: Option<Duration>,
+    /// Which of its tools programs may see and call.
+    pub tools: ToolFilter,
+    /// The summary `sluice.servers()` shows (never the command line, which may hold secrets).
+    pub description: Option<String>,
+}
+
+/// How Sluice reaches a server.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum Transport {
+    /// A child process speaking MCP on stdin/stdout.
+    Stdio {
+        /// The program.
+        command: String,
+        /// Its arguments.
+        args: Vec<String>,
+        /// Variables set for it (values may hold `${env:NAME}`).
+        env: BTreeMap<String, Template>,
+        /// Its working directory.
+        cwd: Option<PathBuf>,
+    },
+    /// A Streamable HTTP endpoint.
+    Http {
+        /// The MCP endpoint.
+        url: String,
+        /// Headers sent with every request (values may hold `${env:NAME}`).
+        headers: BTreeMap<String, Template>,
+    },
+}
+
+/// A string that may refer to Sluice's environment as `${env:NAME}`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Template(String);
+
+/// A `${env:NAME}` whose variable is not set.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("the environment variable {0} is not set (the configuration refers to it as ${{env:{0}}})")]
+pub struct MissingVariable(pub String);
+
+impl Template {
+    fn parse(text: &str) -> Result<Template, String> {
+        let mut rest = text;
+        while let Some(start) = rest.find("${") {
+            let after = &rest[start + 2..];
+            let end = after.find('}').ok_or_else(|| format!("{text:?} has a `${{` without a closing `}}`"))?;
+            let name = after[..end]
+                .strip_prefix("env:")
+                .ok_or_else(|| format!("{text:?}: only ${{env:NAME}} is supported, not ${{{}}}", &after[..end]))?;
+            if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+                return Err(format!("{text:?}: {name:?} is not an environment variable name"));
+            }
+            rest = &after[end + 1..];
+        }
+        Ok(Template(text.to_owned()))
+    }
+
+    /// The text with every `${env:NAME}` replaced by `lookup(NAME)`.
+    pub fn expand(&self, lookup: impl Fn(&str) -> Option<String>) -> Result<String, MissingVariable> {
+        let mut out = String::new();
+        let mut rest = self.0.as_str();
+        while let Some(start) = rest.find("${env:") {
+            out.push_str(&rest[..start]);
+            let after = &rest[start + 6..];
+            let end = after.find('}').expect("checked when parsed");
+            let name = &after[..end];
+            out.push_str(&lookup(name).ok_or_else(|| MissingVariable(name.to_owned()))?);
+            rest = &after[end + 1..];
+        }
+        out.push_str(rest);
+        Ok(out)
+    }
+}
+
+/// Which tools of a server are exposed.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub struct ToolFilter {
+    /// If not empty, only tools matching one of these globs.
+    pub allow: Vec<String>,
+    /// Never tools matching one of these globs.
+    pub deny: Vec<String>,
+    /// Only tools whose annotations say `readOnlyHint: true`.
+    pub read_only: bool,
+}
+
+impl ToolFilter {
+    /// Whether a tool named `name`, with these MCP `annotations`, is exposed.
+    pub fn admits(&self, name: &str, annotations: Option<&Value>) -> bool {
+        let allowed = self.allow.is_empty() || self.allow.iter().any(|glob| glob_matches(glob, name));
+        let denied = self.deny.iter().any(|glob| glob_matches(glob, name));
+        let read_only = annotations.and_then(|a| a.get("readOnlyHint")).and_then(Value::as_bool) == Some(true);
+        allowed && !denied && (!self.read_only || read_only)
+    }
+}
+
+/// `*` matches any run of characters, `?` any one; everything else itself.
+fn glob_matches(glob: &str, name: &str) -> bool {
+    let (glob, name): (Vec<char>, Vec<char>) = (glob.chars().collect(), name.chars().collect());
+    // Iterative matching with backtracking to the last `*`.
+    let (mut g, mut n, mut star, mut mark) = (0, 0, None, 0);
+    while n < name.len() {
+        if g < glob.len() && (glob[g] == '?' || glob[g] == name[n]) {
+            g += 1;
+            n += 1;
+        } else if g < glob.len() && glob[g] == '*' {
+            star = Some(g);
+            mark = n;
+            g += 1;
+        } else if let Some(s) = star {
+            g = s + 1;
+            mark += 1;
+            n = mark;
+        } else {
+            return false;
+        }
+    }
+    glob[g..].iter().all(|c| *c == '*')
+}
+
+/// Where Sluice looks for a configuration when none is given, in order: the
+/// project's `sluice.json`, then `.mcp.json` (the project file Claude Code
+/// writes), then the user's `$XDG_CONFIG_HOME/sluice/config.json` (or
+/// `~/.config/sluice/config.json`).
+pub fn default_paths() -> Vec<PathBuf> {
+    let mut paths = vec![PathBuf::from("sluice.json"), PathBuf::from(".mcp.json")];
+    let config_home = std::env::var_os("XDG_CONFIG_HOME")
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".config")));
+    if let Some(dir) = config_home {
+        paths.push(dir.join("sluice").join("config.json"));
+    }
+    paths
+}
+
+impl SluiceConfig {
+    /// No servers.
+    pub fn empty() -> Self {
+        SluiceConfig { servers: BTreeMap::new(), warnings: Vec::new() }
+    }
+
+    /// Reads the configuration in `path`.
+    pub fn load(path: &Path) -> Result<SluiceConfig, ConfigError> {
+        let text =
+            std::fs::read_to_string(path).map_err(|source| ConfigError::Read { path: path.to_owned(), source })?;
+        SluiceConfig::parse(&text, &path.display().to_string())
+    }
+
+    /// Reads a configuration from its text; `origin` names it in messages.
+    pub fn parse(text: &str, origin: &str) -> Result<SluiceConfig, ConfigError> {
+        let invalid = |message: String| ConfigError::Invalid { origin: origin.to_owned(), message };
+        let root: Value =
+            serde_json::from_str(text).map_err(|source| ConfigError::Json { origin: origin.to_owned(), source })?;
+        let Value::Object(root) = root else {
+            return Err(invalid("the configuration must be a JSON object with \"mcpServers\"".to_owned()));
+        };
+        let mut config = SluiceConfig::empty();
+        let mut found = false;
+        for (key, value) in &root {
+            match key.as_str() {
+                "mcpServers" | "servers" => {
+                    found = true;
+                    let Value::Object(servers) = value else {
+                        return Err(invalid(format!("\"{key}\" must be an object of servers by name")));
+                    };
+                    for (name, server) in servers {
+                        if server.get("disabled") == Some(&Value::Bool(true)) {
+                            continue;
+                        }
+                        if config.servers.contains_key(name) {
+                            return Err(invalid(format!("server {name:?} is defined twice")));
+                        }
+                        let parsed = parse_server(name, server, &mut config.warnings).map_err(invalid)?;
+                        config.servers.insert(name.clone(), parsed);
+                    }
+                }
+                other => config.warnings.push(format!("{origin}: ignoring the unknown key {other:?}")),
+            }
+        }
+        if !found {
+            return Err(invalid(
+                "there is no \"mcpServers\" object (the format Claude Desktop, Cursor and VS Code use)".to_owned(),
+            ));
+        }
+        for warning in &config.warnings {
+            tracing::warn!("{warning}");
+        }
+        Ok(config)
+    }
+}
+
+fn parse_server(name: &str, value: &Value, warnings: &mut Vec<String>) -> Result<ServerConfig, String> {
+    let Value::Object(fields) = value else {
+        return Err(format!("server {name:?} must be an object"));
+    };
+    let field = |key: &str| fields.get(key);
+    let string = |key: &str| -> Result<Option<String>, String> {
+        match field(key) {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::String(text)) => Ok(Some(text.clone())),
+            Some(_) => Err(format!("server {name:?}: \"{key}\" must be a string")),
+        }
+    };
+    let strings = |key: &str| -> Result<Vec<String>, String> {
+        match field(key) {
+            None | Some(Value::Null) => Ok(Vec::new()),
+            Some(Value::Array(items)) => items
+                .iter()
+                .map(|item| item.as_str().map(str::to_owned))
+                .collect::<Option<Vec<_>>>()
+                .ok_or_else(|| format!("server {name:?}: \"{key}\" must be a list of strings")),
+            Some(_) => Err(format!("server {name:?}: \"{key}\" must be a list of strings")),
+        }
+    };
+    let templates = |key: &str| -> Result<BTreeMap<String, Template>, String> {
+        match field(key) {
+            None | Some(Value::Null) => Ok(BTreeMap::new()),
+            Some(Value::Object(map)) => map
+                .iter()
+                .map(|(k, v)| {
+                    let text = v.as_str().ok_or_else(|| format!("server {name:?}: \"{key}.{k}\" must be a string"))?;
+                    let template = Template::parse(text).map_err(|e| format!("server {name:?}: \"{key}.{k}\": {e}"))?;
+                    Ok((k.clone(), template))
+                })
+                .collect(),
+            Some(_) => Err(format!("server {name:?}: \"{key}\" must be an object of strings")),
+        }
+    };
+
+    let kind = string("type")?;
+    let command = string("command")?;
+    let url = string("url")?;
+    let transport = match (kind.as_deref(), command, url) {
+        (None | Some("stdio"), Some(command), None) => Transport::Stdio {
+            command,
+            args: strings("args")?,
+            env: templates("env")?,
+            cwd: string("cwd")?.map(PathBuf::from),
+        },
+        (None | Some("http" | "streamable-http" | "streamableHttp"), None, Some(url)) => {
+            if !(url.starts_with("http://") || url.starts_with("https://")) {
+                return Err(format!("server {name:?}: \"url\" must be an http:// or https:// URL, not {url:?}"));
+            }
+            Transport::Http { url, headers: templates("headers")? }
+        }
+        (Some("sse"), _, _) => {
+            return Err(format!(
+                "server {name:?}: the deprecated SSE transport is not supported; use its Streamable HTTP endpoint"
+            ));
+        }
+        (_, Some(_), Some(_)) => return Err(format!("server {name:?} has both \"command\" and \"url\"; keep one")),
+        (_, None, None) => {
+            return Err(format!("server {name:?} needs \"command\" (a stdio server) or \"url\" (Streamable HTTP)"));
+        }
+        (Some(other), _, _) => {
+            return Err(format!("server {name:?}: \"type\" {other:?} does not match its \"command\"/\"url\""));
+        }
+    };
+    let timeout = match field("timeout") {
+        None | Some(Value::Null) => None,
+        Some(Value::Number(ms)) => Some(Duration::from_millis(
+            ms.as_u64()
+                .ok_or_else(|| format!("server {name:?}: \"timeout\" must be a whole number of milliseconds"))?,
+        )),
+        Some(Value::String(text)) => {
+            Some(parse_duration(text).map_err(|e| format!("server {name:?}: \"timeout\": {e}"))?)
+        }
+        Some(_) => return Err(format!("server {name:?}: \"timeout\" must be a duration such as \"30s\"")),
+    };
+    let read_only = match field("readOnly") {
+        None | Some(Value::Null) => false,
+        Some(Value::Bool(flag)) => *flag,
+        Some(_) => return Err(format!("server {name:?}: \"readOnly\" must be true or false")),
+    };
+    let tools = ToolFilter { allow: strings("allow")?, deny: strings("deny")?, read_only };
+
+    const KNOWN: [&str; 13] = [
+        "type",
+        "command",
+        "args",
+        "env",
+        "cwd",
+        "url",
+        "headers",
+        "timeout",
+        "allow",
+        "deny",
+        "readOnly",
+        "description",
+        "disabled",
+    ];
+    warn_unknown(name, fields, &KNOWN, warnings);
+    Ok(ServerConfig { transport, timeout, tools, description: string("description")? })
+}
+
+fn warn_unknown(name: &str, fields: &Map<String, Value>, known: &[&str], warnings: &mut Vec<String>) {
+    for key in fields.keys().filter(|key| !known.contains(&key.as_str())) {
+        warnings.push(format!("server {name:?}: ignoring the unknown key {key:?}"));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<SluiceConfig, ConfigError> {
+        SluiceConfig::parse(text, "test.json")
+    }
+
+    #[test]
+    fn claude_desktop_and_vs_code_shapes_are_read() {
+        let config = parse(
+            r#"{"mcpServers": {
+                "everything": {"command": "npx", "args": ["-y", "@modelcontextprotocol/server-everything"], "env": {"TOKEN": "${env:GH_TOKEN}"}},
+                "remote": {"type": "http", "url": "http://127.0.0.1:3001/mcp", "headers": {"Authorization": "Bearer ${env:API_KEY}"}, "timeout": "5s"}
+            }}"#,
+        )
+        .unwrap();
+        assert!(config.warnings.is_empty(), "{:?}", config.warnings);
+        let Transport::Stdio { command, args, env, .. } = &config.servers["everything"].transport else { panic!() };
+        assert_eq!((command.as_str(), args.len()), ("npx", 2));
+        assert_eq!(env["TOKEN"].expand(|n| (n == "GH_TOKEN").then(|| "secret".to_owned())).unwrap(), "secret");
+        let remote = &config.servers["remote"];
+        assert!(matches!(&remote.transport, Transport::Http { url, .. } if url == "http://127.0.0.1:3001/mcp"));
+        assert_eq!(remote.timeout, Some(Duration::from_secs(5)));
+
+        let vs_code = parse(r#"{"servers": {"time": {"type": "stdio", "command": "mcp-server-time"}}}"#).unwrap();
+        assert!(vs_code.servers.contains_key("time"));
+        let disabled =
+            parse(r#"{"mcpServers": {"off": {"command": "x", "disabled": true}, "on": {"command": "y"}}}"#).unwrap();
+        assert_eq!(disabled.servers.keys().collect::<Vec<_>>(), ["on"]);
+    }
+
+    #[test]
+    fn unknown_keys_are_warnings_not_errors() {
+        let config =
+            parse(r#"{"mcpServers": {"a": {"command": "x", "autoApprove": []}}, "globalShortcut": "x"}"#).unwrap();
+        assert_eq!(config.warnings.len(), 2, "{:?}", config.warnings);
+        assert!(config.warnings.iter().any(|w| w.contains("autoApprove")));
+    }
+
+    #[test]
+    fn bad_servers_are_errors_that_name_the_server_and_key() {
+        for (text, expected) in [
+            (r#"{"mcpServers": {"a": {}}}"#, "needs \"command\""),
+            (r#"{"mcpServers": {"a": {"command": "x", "url": "http://y"}}}"#, "both"),
+            (r#"{"mcpServers": {"a": {"command": "x", "args": "-v"}}}"#, "\"args\" must be a list"),
+            (r#"{"mcpServers": {"a": {"url": "ftp://y"}}}"#, "http:// or https://"),
+            (r#"{"mcpServers": {"a": {"command": "x", "timeout": "soon"}}}"#, "\"timeout\""),
+            (r#"{"mcpServers": {"a": {"command": "x", "env": {"K": "${HOME}"}}}}"#, "only ${env:NAME}"),
+            (r#"{"mcpServers": {"a": {"type": "sse", "url": "http://y"}}}"#, "Streamable HTTP"),
+            (r#"{"servers": {}, "mcpServers": {}}"#, ""),
+            (r#"{"other": {}}"#, "no \"mcpServers\""),
+        ] {
+            match parse(text) {
+                Err(error) => {
+                    let message = error.to_string();
+                    assert!(message.contains(expected) && message.starts_with("test.json"), "{text}: {message}")
+                }
+                Ok(_) if expected.is_empty() => {}
+                Ok(config) => panic!("{text} was accepted: {config:?}"),
+            }
+        }
+        assert!(matches!(parse("{not json"), Err(ConfigError::Json { .. })));
+    }
+
+    #[test]
+    fn a_missing_variable_is_reported_by_name_only_when_expanded() {
+        let template = Template::parse("Bearer ${env:NOT_SET_ANYWHERE}").unwrap();
+        assert_eq!(template.expand(|_| None).unwrap_err(), MissingVariable("NOT_SET_ANYWHERE".to_owned()));
+        assert_eq!(Template::parse("plain").unwrap().expand(|_| None).unwrap(), "plain");
+    }
+
+    #[test]
+    fn tool_filters_apply_globs_and_read_only_annotations() {
+        let filter =
+            ToolFilter { allow: vec!["get_*".into(), "list?".into()], deny: vec!["*secret*".into()], read_only: false };
+        assert!(filter.admits("get_issue", None));
+        assert!(filter.admits("lists", None));
+        assert!(!filter.admits("list", None));
+        assert!(!filter.admits("get_secret_key", None));
+        assert!(!filter.admits("create_issue", None));
+        let read_only = ToolFilter { read_only: true, ..ToolFilter::default() };
+        assert!(read_only.admits("get", Some(&serde_json::json!({ "readOnlyHint": true }))));
+        assert!(!read_only.admits("delete", Some(&serde_json::json!({ "readOnlyHint": false }))));
+        assert!(!read_only.admits("unannotated", None));
+    }
+
+    #[test]
+    fn globs_backtrack_over_stars() {
+        assert!(glob_matches("*a*b", "xxaxxab"));
+        assert!(glob_matches("a*", "a"));
+        assert!(!glob_matches("a*c", "abcd"));
+        assert!(glob_matches("*", ""));
+    }
+}
