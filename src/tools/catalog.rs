@@ -158,20 +158,16 @@ impl ToolCatalog {
         Ok(ToolDescription { server, definition, typescript })
     }
 
-    /// Calls a tool; the server and tool names may be aliases. A tool name is
-    /// looked up among the server's definitions only when the server does not
-    /// know it as given, so an exact name costs no listing.
+    /// Calls a tool; the server and tool names may be aliases. The name is
+    /// resolved against the server's tool list (which hosts cache), so the call
+    /// goes out once, with its arguments moved, not copied.
     pub async fn call(&self, call: ToolCall) -> Result<ToolResult, ToolCallError> {
         let server = self.resolve_server(&call.server)?;
-        let first = self.host.call_tool(ToolCall { server: server.clone(), ..call.clone() }).await;
-        let Err(ToolCallError::UnknownTool { .. }) = first else { return first };
         let definitions = self.host.list_tools(&server).await?;
-        match names::resolve(&call.tool, definitions.iter().map(|d| d.name.as_str())) {
-            Some(name) if name != call.tool => {
-                self.host.call_tool(ToolCall { server, tool: name.to_owned(), arguments: call.arguments }).await
-            }
-            _ => first,
-        }
+        let tool = names::resolve(&call.tool, definitions.iter().map(|d| d.name.as_str()))
+            .ok_or_else(|| ToolCallError::UnknownTool { server: server.clone(), tool: call.tool.clone() })?
+            .to_owned();
+        self.host.call_tool(ToolCall { server, tool, arguments: call.arguments }).await
     }
 
     fn resolve_server(&self, wanted: &str) -> Result<String, ToolCallError> {
