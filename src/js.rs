@@ -26,18 +26,22 @@ impl JavaScript {
     /// runtime's cache directory when an earlier process did it) and compiled.
     pub async fn load(runtime: &Runtime) -> Result<JavaScript, LoadError> {
         let cached = runtime.cache_dir().map(|dir| dir.join("js").join(format!("{}.wasm", sha256_hex(INTERPRETER))));
-        let initialized = match cached.as_deref().and_then(|path| std::fs::read(path).ok()) {
-            Some(bytes) => bytes,
-            None => {
-                let bytes = preinitialize(runtime, INTERPRETER_NAME, INTERPRETER).await?;
-                if let Some(path) = &cached
-                    && let Err(error) = write_private(path, &bytes)
-                {
-                    tracing::warn!(path = %path.display(), %error, "could not cache the pre-initialised interpreter");
+        if let Some(path) = &cached
+            && let Ok(bytes) = std::fs::read(path)
+        {
+            match runtime.load(INTERPRETER_NAME, &bytes) {
+                Ok(program) => return Ok(JavaScript { program }),
+                Err(error) => {
+                    tracing::warn!(path = %path.display(), %error, "pre-initialising the interpreter again: the cached copy is unusable");
                 }
-                bytes
             }
-        };
+        }
+        let initialized = preinitialize(runtime, INTERPRETER_NAME, INTERPRETER).await?;
+        if let Some(path) = &cached
+            && let Err(error) = write_private(path, &initialized)
+        {
+            tracing::warn!(path = %path.display(), %error, "could not cache the pre-initialised interpreter");
+        }
         let program = runtime.load(INTERPRETER_NAME, &initialized)?;
         Ok(JavaScript { program })
     }

@@ -348,3 +348,20 @@ fn the_declaration_file_documents_every_global_the_prelude_defines() {
         assert!(declared, "guest-sdk/sluice.d.ts does not declare `{name}`");
     }
 }
+
+#[tokio::test]
+async fn a_damaged_cached_interpreter_is_rebuilt_not_trusted() {
+    let cache = tempfile::tempdir().unwrap();
+    let config = sluice::RuntimeConfig::default().with_cache_dir(cache.path());
+    let first = sluice::Runtime::new(config.clone()).unwrap();
+    JavaScript::load(&first).await.unwrap();
+    let cached = std::fs::read_dir(cache.path().join("js")).unwrap().next().unwrap().unwrap().path();
+    std::fs::write(&cached, b"\0asm damaged").unwrap();
+
+    let second = sluice::Runtime::new(config).unwrap();
+    let javascript = JavaScript::load(&second).await.expect("a damaged cache entry is replaced");
+    let tools = tools(Arc::new(ConcurrencyProbe::default()), 1);
+    let outcome = javascript.run("hello.js", &source("hello.js"), &policy(), tools).await.unwrap();
+    assert_ok(&outcome);
+    assert_ne!(std::fs::read(&cached).unwrap(), b"\0asm damaged");
+}
