@@ -179,7 +179,6 @@ pub(crate) struct OperationStats {
 
 /// The operations of one run: handles, tasks in flight, completed results, logs.
 pub(crate) struct Operations {
-    tools: Arc<dyn ToolHost>,
     catalog: ToolCatalog,
     runtime: tokio::runtime::Handle,
     limits: ExecutionLimits,
@@ -198,8 +197,7 @@ pub(crate) struct Operations {
 impl Operations {
     pub fn new(tools: Arc<dyn ToolHost>, limits: ExecutionLimits, runtime: tokio::runtime::Handle) -> Self {
         Operations {
-            catalog: ToolCatalog::new(tools.clone()),
-            tools,
+            catalog: ToolCatalog::new(tools),
             runtime,
             limits,
             next_handle: 0,
@@ -414,7 +412,7 @@ fn servers_start(mut caller: Caller<'_, RunState>, (): ()) -> wasmtime::Result<i
     if ops.is_busy() {
         return Ok(BUSY);
     }
-    let servers = ops.tools.servers();
+    let servers = ops.catalog.servers();
     let completion = Completion::json(&servers, ops.limits.result_bytes);
     ops.complete_now(completion)
 }

@@ -84,6 +84,11 @@ impl ToolCatalog {
         ToolCatalog { host }
     }
 
+    /// The servers on offer; loads no definitions.
+    pub fn servers(&self) -> Vec<super::ServerInfo> {
+        self.host.servers()
+    }
+
     /// Ranks every tool of every server against `query`. Loads the definitions of
     /// all servers; servers that fail to list are left out (and logged) unless all fail.
     pub async fn search(&self, query: &SearchQuery) -> Result<Vec<SearchHit>, ToolCallError> {
