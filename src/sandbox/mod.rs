@@ -53,6 +53,13 @@ pub struct RuntimeConfig {
     /// WebAssembly stack per run; deeper recursion traps. Default: 8 MiB, which
     /// lets QuickJS's own stack check (a catchable `RangeError`) fire first.
     pub max_wasm_stack: usize,
+    /// Memory a finished run's pool slot keeps mapped, zeroed in place for the
+    /// next run instead of being returned to the kernel and faulted back in.
+    /// Cuts a small JavaScript run from ~240 to ~140 µs (its interpreter's heap
+    /// and stack are ~6 MiB). The price is resident memory: up to this much per
+    /// slot that has ever held a run, so about peak concurrent runs × this.
+    /// Default: 16 MiB; 0 returns all of a finished run's memory to the kernel.
+    pub keep_resident_bytes: u64,
 }
 
 impl Default for RuntimeConfig {
@@ -64,6 +71,7 @@ impl Default for RuntimeConfig {
             max_memory_bytes: 4 << 30,
             max_table_elements: 100_000,
             max_wasm_stack: 8 << 20,
+            keep_resident_bytes: 16 << 20,
         }
     }
 }
@@ -168,6 +176,7 @@ impl Runtime {
             .total_tables(runs * 4)
             .total_stacks(runs)
             .max_memories_per_module(1)
+            .linear_memory_keep_resident(usize::try_from(config.keep_resident_bytes).unwrap_or(usize::MAX))
             .max_tables_per_module(4)
             .max_memory_size(usize::try_from(config.max_memory_bytes).unwrap_or(usize::MAX))
             .table_elements(usize::try_from(config.max_table_elements).unwrap_or(usize::MAX));

@@ -103,7 +103,8 @@ impl Engine {
             let Some((handle, status, payload)) = bindings::next_completion() else { break };
             self.context.with(|ctx| {
                 let settle = self.settle.clone().restore(&ctx).expect("settle is alive");
-                let text = String::from_utf8_lossy(&payload).into_owned();
+                let text = String::from_utf8(payload)
+                    .unwrap_or_else(|invalid| String::from_utf8_lossy(invalid.as_bytes()).into_owned());
                 if settle.call::<_, ()>((handle, status, text)).is_err() {
                     eprintln!("sluice-js: settling operation {handle} failed: {}", self.describe(&ctx, ctx.catch()));
                 }
