@@ -23,6 +23,7 @@
 pub mod config;
 mod error;
 mod js;
+pub mod mcp;
 mod module_cache;
 mod outcome;
 mod policy;
@@ -34,10 +35,12 @@ pub mod units;
 pub use error::{LoadError, RunError, RuntimeError};
 pub use js::JavaScript;
 pub use module_cache::CompileSource;
-pub use outcome::{RunOutcome, RunStats, RunStatus};
+pub use outcome::{RunOutcome, RunStats, RunStatus, ServerStats};
 pub use policy::{ExecutionLimits, ExecutionPolicy};
 pub use sandbox::{LimitKind, LogRecord, Program, ProgramInput, Runtime, RuntimeConfig};
-pub use tools::{InProcessTools, NoTools, ServerInfo, ToolCall, ToolCallError, ToolDefinition, ToolHost, ToolResult};
+pub use tools::{
+    InProcessTools, NoTools, ServerActivity, ServerInfo, ToolCall, ToolCallError, ToolDefinition, ToolHost, ToolResult,
+};
 pub use typescript::{TypeScriptError, strip_types};
 
 /// The `sluice_v1` ABI's function table, for tests that check it against `guest-sdk/ABI.md`.

@@ -8,13 +8,16 @@ use std::time::Duration;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
-use sluice::{ExecutionPolicy, JavaScript, NoTools, RunOutcome, RunStatus, Runtime, RuntimeConfig, units};
+use sluice::config::SluiceConfig;
+use sluice::mcp::{McpOptions, McpTools};
+use sluice::{ExecutionPolicy, JavaScript, RunOutcome, RunStatus, Runtime, RuntimeConfig, units};
 
 /// Exit codes of `sluice run` (documented in the README).
 mod exit {
     pub const PROGRAM_FAILED: u8 = 1;
     pub const USAGE_OR_CONFIG: u8 = 2;
     pub const LIMIT: u8 = 3;
+    pub const INTERRUPTED: u8 = 130;
 }
 
 #[derive(Parser)]
@@ -43,6 +46,11 @@ enum Command {
 struct RunArgs {
     /// The program to run.
     program: PathBuf,
+    /// MCP servers (`{"mcpServers": {...}}`, as Claude Desktop, Cursor and VS Code
+    /// write it). Default: the first that exists of ./sluice.json, ./.mcp.json,
+    /// ~/.config/sluice/config.json; none means no servers.
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
     /// Wall-clock deadline, including time waiting for tools.
     #[arg(long, value_name = "DURATION", default_value = "30s", value_parser = units::parse_duration)]
     timeout: Duration,
@@ -124,27 +132,77 @@ fn run_program(args: RunArgs) -> anyhow::Result<ExitCode> {
     limits.fuel = args.fuel;
 
     let cannot_run = || format!("cannot run {}", args.program.display());
-    let tools = Arc::new(NoTools);
-    let outcome = match language {
-        Language::WebAssembly => {
-            let program = runtime.load_file(&args.program).with_context(cannot_run)?;
-            tokio.block_on(program.run(&policy, tools))?
-        }
-        Language::JavaScript | Language::TypeScript => {
-            let source = std::fs::read_to_string(&args.program).with_context(cannot_run)?;
-            let name = args.program.file_name().map_or_else(|| "main.js".into(), |n| n.to_string_lossy().into_owned());
-            tokio.block_on(async {
+    let mut options = McpOptions::default();
+    // A message may carry a result twice (`structuredContent` and its text copy);
+    // the result cap itself is enforced on what the program receives.
+    options.max_message_bytes =
+        usize::try_from(policy.limits.result_bytes.saturating_mul(2).saturating_add(64 << 10)).unwrap_or(usize::MAX);
+    let servers = Arc::new(McpTools::new(&load_config(args.config.as_deref())?, options));
+    let run = async {
+        let tools = servers.clone();
+        match language {
+            Language::WebAssembly => {
+                let program = runtime.load_file(&args.program).with_context(cannot_run)?;
+                Ok(program.run(&policy, tools).await?)
+            }
+            Language::JavaScript | Language::TypeScript => {
+                let source = std::fs::read_to_string(&args.program).with_context(cannot_run)?;
+                let name =
+                    args.program.file_name().map_or_else(|| "main.js".into(), |n| n.to_string_lossy().into_owned());
                 let javascript = JavaScript::load(&runtime).await.context("cannot start the JavaScript sandbox")?;
-                let outcome = match language {
+                Ok(match language {
                     Language::TypeScript => javascript.run_typescript(&name, &source, &policy, tools).await?,
                     _ => javascript.run(&name, &source, &policy, tools).await?,
-                };
-                anyhow::Ok(outcome)
-            })?
+                })
+            }
         }
     };
+    let outcome: Option<anyhow::Result<RunOutcome>> = tokio.block_on(async {
+        tokio::select! {
+            outcome = run => Some(outcome),
+            () = interrupted() => None,
+        }
+    });
+    // Servers are stopped before exiting, whatever happened: none outlives Sluice.
+    tokio.block_on(servers.shutdown());
+    let Some(outcome) = outcome else {
+        eprintln!("sluice: interrupted");
+        return Ok(ExitCode::from(exit::INTERRUPTED));
+    };
+    let outcome = outcome?;
     report(&outcome, args.json)?;
     Ok(exit_code(&outcome))
+}
+
+/// The configuration in `path`, else the first default that exists, else none.
+/// Its warnings (unknown keys) go to stderr.
+fn load_config(path: Option<&std::path::Path>) -> anyhow::Result<SluiceConfig> {
+    let path = match path {
+        Some(path) => Some(path.to_owned()),
+        None => sluice::config::default_paths().into_iter().find(|p| p.is_file()),
+    };
+    let Some(path) = path else { return Ok(SluiceConfig::empty()) };
+    let config = SluiceConfig::load(&path)?;
+    for warning in &config.warnings {
+        eprintln!("sluice: warning: {warning}");
+    }
+    Ok(config)
+}
+
+/// Resolves on Ctrl-C or SIGTERM.
+async fn interrupted() {
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending().await,
+        }
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        () = terminate => {}
+    }
 }
 
 /// What a program file holds, by its extension.

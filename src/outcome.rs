@@ -1,5 +1,7 @@
 //! `RunOutcome`: what a run produced and how it ended, and its `--json` form.
 
+use std::collections::BTreeMap;
+
 use serde::Serialize;
 use serde_json::{Value, json};
 
@@ -60,6 +62,23 @@ pub struct RunStats {
     /// Fuel used, when the runtime meters fuel.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub fuel_consumed: Option<u64>,
+    /// Per configured server (for hosts that start servers): whether this run
+    /// started it, its definitions loaded, and this run's calls to it.
+    pub servers: BTreeMap<String, ServerStats>,
+}
+
+/// What one run did with one server.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
+pub struct ServerStats {
+    /// Whether the server was started (or restarted) while the run went on.
+    pub started: bool,
+    /// Tool definitions loaded from it, if its list is loaded.
+    pub definitions: Option<usize>,
+    /// Tool calls the run made to it.
+    pub calls: u64,
+    /// Bytes of its results, as it sent them.
+    pub bytes_from_tools: u64,
 }
 
 /// Everything a run produced.
@@ -103,6 +122,7 @@ impl RunOutcome {
                 logs_dropped: 0,
                 peak_memory_bytes: 0,
                 fuel_consumed: None,
+                servers: BTreeMap::new(),
             },
             stderr: Vec::new(),
         }
@@ -167,8 +187,11 @@ impl RunOutcome {
         let stats = &self.stats;
         let output = Bytes(stats.stdout_bytes + stats.stderr_bytes);
         let truncated = if self.truncated { ", truncated" } else { "" };
+        let started: Vec<&str> =
+            stats.servers.iter().filter(|(_, server)| server.started).map(|(name, _)| name.as_str()).collect();
+        let started = if started.is_empty() { String::new() } else { format!(", started {}", started.join(", ")) };
         format!(
-            "sluice: {ended} in {:.1} ms, {} tool call{}, {output} of output{truncated}",
+            "sluice: {ended} in {:.1} ms, {} tool call{}{started}, {output} of output{truncated}",
             stats.wall_ms,
             stats.tool_calls,
             if stats.tool_calls == 1 { "" } else { "s" },

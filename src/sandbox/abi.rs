@@ -181,8 +181,10 @@ pub struct LogRecord {
 }
 
 /// Counters a run reports in its stats.
-#[derive(Debug, Default, Clone, Copy)]
+#[derive(Debug, Default, Clone)]
 pub(crate) struct OperationStats {
+    /// Calls and result bytes per server name the program called.
+    pub per_server: HashMap<String, (u64, u64)>,
     pub tool_calls: u64,
     pub tool_errors: u64,
     pub failed_calls: u64,
@@ -200,6 +202,8 @@ pub(crate) struct Operations {
     running: JoinSet<(i32, Completion)>,
     running_handles: HashSet<i32>,
     task_handles: HashMap<tokio::task::Id, i32>,
+    /// The server each running call is for.
+    call_servers: HashMap<i32, String>,
     completed: HashMap<i32, Completion>,
     unreported: VecDeque<i32>,
     outstanding: u32,
@@ -218,6 +222,7 @@ impl Operations {
             running: JoinSet::new(),
             running_handles: HashSet::new(),
             task_handles: HashMap::new(),
+            call_servers: HashMap::new(),
             completed: HashMap::new(),
             unreported: VecDeque::new(),
             outstanding: 0,
@@ -280,6 +285,9 @@ impl Operations {
         self.task_handles.remove(&id);
         self.running_handles.remove(&handle);
         self.stats.bytes_from_tools += completion.tool_bytes;
+        if let Some(server) = self.call_servers.remove(&handle) {
+            self.stats.per_server.entry(server).or_default().1 += completion.tool_bytes;
+        }
         self.stats.tool_errors += u64::from(completion.status == Status::ToolError);
         self.completed.insert(handle, completion);
         handle
@@ -417,7 +425,11 @@ fn call_start(
     };
     let result_cap = ops.limits.result_bytes;
     let catalog = ops.catalog.clone();
-    ops.spawn(async move { Completion::tool_result(catalog.call(call).await, result_cap) })
+    let server = call.server.clone();
+    ops.stats.per_server.entry(server.clone()).or_default().0 += 1;
+    let handle = ops.spawn(async move { Completion::tool_result(catalog.call(call).await, result_cap) })?;
+    ops.call_servers.insert(handle, server);
+    Ok(handle)
 }
 
 /// `servers_start() -> handle | BUSY`

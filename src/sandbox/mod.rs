@@ -6,6 +6,7 @@ mod output;
 pub(crate) mod preinit;
 mod wasi;
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -25,9 +26,32 @@ use self::abi::Operations;
 use self::limits::{LimitExceeded, SandboxLimiter};
 use self::output::CappedOutput;
 use crate::module_cache::{CompileSource, ModuleCache};
-use crate::outcome::{RunOutcome, RunStats, RunStatus};
-use crate::tools::ToolHost;
+use crate::outcome::{RunOutcome, RunStats, RunStatus, ServerStats};
+use crate::tools::{ServerActivity, ToolHost};
 use crate::{ExecutionPolicy, LoadError, RunError, RuntimeError};
+
+/// One run's dealings with each server a host reports, from the host's
+/// activity before and after the run and the run's own per-server counts.
+fn server_stats(
+    before: &[ServerActivity],
+    after: &[ServerActivity],
+    calls: &std::collections::HashMap<String, (u64, u64)>,
+) -> BTreeMap<String, ServerStats> {
+    after
+        .iter()
+        .map(|server| {
+            let starts_before = before.iter().find(|b| b.name == server.name).map_or(0, |b| b.starts);
+            let (calls, bytes) = calls.get(&server.name).copied().unwrap_or_default();
+            let stats = ServerStats {
+                started: server.starts > starts_before,
+                definitions: server.definitions,
+                calls,
+                bytes_from_tools: bytes,
+            };
+            (server.name.clone(), stats)
+        })
+        .collect()
+}
 
 /// How often the engine's epoch advances: the precision of deadlines, and how
 /// often a busy program yields its thread to others.
@@ -322,7 +346,8 @@ impl Program {
         let plan = wasi::wasi_plan(policy, &self.name, input, || wasmtime_wasi::thread_rng().next_u64());
         let wasi = wasi::build_wasi(&plan, stdout.clone(), stderr.clone())
             .map_err(|e| RunError::Workspace { path: e.path, source: e.source })?;
-        let state = RunState::new(wasi, policy, tools);
+        let activity_before = tools.activity();
+        let state = RunState::new(wasi, policy, tools.clone());
 
         let deadline = started + limits.deadline;
         let mut store = runtime.new_store(state, limits.fuel, started, limits.deadline);
@@ -353,6 +378,7 @@ impl Program {
         let stdout = stdout.take();
         let stderr = stderr.take();
         let ops = state.operations.stats;
+        let servers = server_stats(&activity_before, &tools.activity(), &ops.per_server);
         let stats = RunStats {
             wall_ms: started.elapsed().as_secs_f64() * 1000.0,
             compile: self.compile_source,
@@ -367,6 +393,7 @@ impl Program {
             logs_dropped: ops.logs_dropped,
             peak_memory_bytes: state.limiter.peak_memory_bytes,
             fuel_consumed,
+            servers,
         };
         Ok(RunOutcome {
             status,

@@ -39,6 +39,33 @@ pub trait ToolHost: Send + Sync + 'static {
     /// Calls a tool. A tool that ran and failed returns `Ok` with
     /// [`ToolResult::is_error`] set; `Err` means no tool result was produced.
     fn call_tool(&self, call: ToolCall) -> BoxFuture<'static, Result<ToolResult, ToolCallError>>;
+
+    /// What the host has done so far, per server, for run statistics. Hosts
+    /// with nothing to start (in-process tools) report nothing.
+    fn activity(&self) -> Vec<ServerActivity> {
+        Vec::new()
+    }
+}
+
+/// What a host has done with one server, cumulatively.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
+pub struct ServerActivity {
+    /// The server's name.
+    pub name: String,
+    /// How many times it was started (spawned or connected), counting restarts.
+    pub starts: u64,
+    /// Whether a connection is up now.
+    pub running: bool,
+    /// How many tool definitions are loaded, if its list is.
+    pub definitions: Option<usize>,
+}
+
+impl ServerActivity {
+    /// Activity of `name`.
+    pub fn new(name: impl Into<String>, starts: u64, running: bool, definitions: Option<usize>) -> Self {
+        ServerActivity { name: name.into(), starts, running, definitions }
+    }
 }
 
 /// A host with no tools at all: every call fails with `unknown_server`.

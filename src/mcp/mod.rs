@@ -1,0 +1,110 @@
+//! Upstream MCP servers as a [`ToolHost`]: the servers of a [`SluiceConfig`],
+//! each connected through `rmcp` only when a program first needs it.
+//!
+//! Nothing is spawned or sent until a program calls one of a server's tools or
+//! a search or describe needs its definitions ([`ToolHost::servers`] is free).
+//! Then the server is started (stdio) or connected (Streamable HTTP), the
+//! protocol era negotiated (`server/discover` for 2026-07-28 servers, falling
+//! back to `initialize` for 2025-11-25 and older), and its tool list cached
+//! until it sends `notifications/tools/list_changed`.
+//!
+//! A server that fails to start, crashes, hangs or answers garbage fails the
+//! call with a [`ToolCallError::Server`] or [`ToolCallError::Timeout`] naming the
+//! server and what happened; a crashed server is restarted by the next call,
+//! and one that keeps failing to start is retried with exponential backoff. A
+//! call that times out is cancelled upstream (`notifications/cancelled`).
+//! Child processes run in their own process group, which is killed when the
+//! connection goes away; their stderr goes to Sluice's log (target
+//! `sluice::server`), never into a program's output.
+
+mod convert;
+mod oversize;
+mod transport;
+mod upstream;
+mod validate;
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::config::SluiceConfig;
+use crate::tools::{
+    BoxFuture, ServerActivity, ServerInfo, ToolCall, ToolCallError, ToolDefinition, ToolHost, ToolResult,
+};
+use upstream::Upstream;
+
+/// Settings of [`McpTools`] that are not per server.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct McpOptions {
+    /// The largest message accepted from a server (a tool list or a result);
+    /// a larger one fails its call with `result_too_large`. Default: 16 MiB, the
+    /// default [`crate::ExecutionLimits::result_bytes`].
+    pub max_message_bytes: usize,
+    /// How long a server may take to start and finish the handshake. Default: 30 s.
+    pub startup_timeout: Duration,
+    /// How long one call (or tool listing) may take when the server's
+    /// configuration sets no `timeout`. Default: 60 s.
+    pub call_timeout: Duration,
+}
+
+impl Default for McpOptions {
+    fn default() -> Self {
+        McpOptions {
+            max_message_bytes: 16 << 20,
+            startup_timeout: Duration::from_secs(30),
+            call_timeout: Duration::from_secs(60),
+        }
+    }
+}
+
+/// The servers of a configuration, behind the [`ToolHost`] trait.
+///
+/// Dropping it kills every server process it started; [`McpTools::shutdown`]
+/// first asks them to exit (closing their stdin, as MCP's stdio shutdown says).
+pub struct McpTools {
+    servers: BTreeMap<String, Arc<Upstream>>,
+}
+
+impl McpTools {
+    /// Servers for every entry of `config`. Starts nothing.
+    pub fn new(config: &SluiceConfig, options: McpOptions) -> McpTools {
+        let options = Arc::new(options);
+        let servers = config
+            .servers
+            .iter()
+            .map(|(name, server)| (name.clone(), Arc::new(Upstream::new(name, server.clone(), options.clone()))))
+            .collect();
+        McpTools { servers }
+    }
+
+    /// Closes every connection: stdio servers get their stdin closed and a
+    /// moment to exit, then their process group is killed.
+    pub async fn shutdown(&self) {
+        futures::future::join_all(self.servers.values().map(|server| server.shutdown())).await;
+    }
+
+    fn server(&self, name: &str) -> Result<&Arc<Upstream>, ToolCallError> {
+        self.servers.get(name).ok_or_else(|| ToolCallError::UnknownServer { server: name.to_owned() })
+    }
+}
+
+impl ToolHost for McpTools {
+    fn servers(&self) -> Vec<ServerInfo> {
+        self.servers.iter().map(|(name, server)| ServerInfo { name: name.clone(), summary: server.summary() }).collect()
+    }
+
+    fn list_tools(&self, server: &str) -> BoxFuture<'static, Result<Arc<[ToolDefinition]>, ToolCallError>> {
+        let server = self.server(server).cloned();
+        Box::pin(async move { Ok(server?.tools().await?.definitions.clone()) })
+    }
+
+    fn call_tool(&self, call: ToolCall) -> BoxFuture<'static, Result<ToolResult, ToolCallError>> {
+        let server = self.server(&call.server).cloned();
+        Box::pin(async move { server?.call(call.tool, call.arguments).await })
+    }
+
+    fn activity(&self) -> Vec<ServerActivity> {
+        self.servers.values().map(|server| server.activity()).collect()
+    }
+}

@@ -1,0 +1,346 @@
+//! One configured server: its connection state machine, its cached tool list,
+//! and calls with timeouts.
+//!
+//! States: never started → up → (crashed: the next use restarts at once) or
+//! (failed to start: uses fail fast until a backoff delay has passed, doubling
+//! from 1 s to 60 s, then the next use tries again).
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, OnceLock};
+use std::time::{Duration, Instant};
+
+// Logging (deprecated by SEP-2577 in 2026-07-28) is what 2025-11-25 servers still send.
+use rmcp::model::{CallToolRequestParams, ClientCapabilities, ClientConfig, Implementation, ProtocolVersion};
+#[allow(deprecated)]
+use rmcp::model::{LoggingLevel, LoggingMessageNotificationParam};
+use rmcp::service::{ClientLifecycleMode, ClientServiceExt, NotificationContext, RunningService};
+use rmcp::{ClientHandler, RoleClient};
+use serde_json::{Map, Value};
+
+use super::McpOptions;
+use super::convert;
+use super::transport::{self, Child, Opened};
+use super::validate::ArgumentSchema;
+use crate::config::{ServerConfig, Transport};
+use crate::tools::{ServerActivity, ToolCallError, ToolDefinition, ToolResult};
+
+/// The first backoff after a failed start; it doubles per consecutive failure.
+const FIRST_BACKOFF: Duration = Duration::from_secs(1);
+/// The longest backoff.
+const MAX_BACKOFF: Duration = Duration::from_secs(60);
+/// How long a stdio server gets to exit after its stdin closes, at shutdown.
+const EXIT_GRACE: Duration = Duration::from_secs(2);
+
+pub(super) struct Upstream {
+    name: String,
+    config: ServerConfig,
+    options: Arc<McpOptions>,
+    state: tokio::sync::Mutex<State>,
+    starts: AtomicU64,
+    /// Set by the state machine; read by `summary` and `activity` without waiting.
+    snapshot: std::sync::Mutex<Snapshot>,
+}
+
+#[derive(Default, Clone)]
+struct Snapshot {
+    running: bool,
+    definitions: Option<usize>,
+    /// The server's own description of itself, once connected.
+    described: Option<String>,
+}
+
+enum State {
+    Idle,
+    Up(Arc<Connection>),
+    Down { failures: u32, retry_at: Instant, error: String },
+}
+
+struct Connection {
+    service: RunningService<RoleClient, Handler>,
+    /// The process, for stdio servers; dropping it kills its process group.
+    child: Option<Child>,
+    tools: tokio::sync::Mutex<Option<Arc<ToolSet>>>,
+    /// Set when the server says its tool list changed.
+    stale: Arc<AtomicBool>,
+}
+
+impl Connection {
+    fn alive(&self) -> bool {
+        !self.service.peer().is_transport_closed()
+    }
+
+    fn post_mortem(&self) -> String {
+        match &self.child {
+            Some(child) => child.post_mortem(),
+            None => "the connection closed".to_owned(),
+        }
+    }
+}
+
+/// A server's tools, as listed and filtered by its configuration.
+pub(super) struct ToolSet {
+    pub(super) definitions: Arc<[ToolDefinition]>,
+    /// Compiled `inputSchema`s, built on first use of each tool.
+    schemas: HashMap<String, OnceLock<Option<ArgumentSchema>>>,
+}
+
+impl Upstream {
+    pub(super) fn new(name: &str, config: ServerConfig, options: Arc<McpOptions>) -> Upstream {
+        Upstream {
+            name: name.to_owned(),
+            config,
+            options,
+            state: tokio::sync::Mutex::new(State::Idle),
+            starts: AtomicU64::new(0),
+            snapshot: std::sync::Mutex::new(Snapshot::default()),
+        }
+    }
+
+    /// The configured description, else what the server said of itself, else a
+    /// hint that it has not been started.
+    pub(super) fn summary(&self) -> String {
+        if let Some(description) = &self.config.description {
+            return description.clone();
+        }
+        let snapshot = self.snapshot.lock().expect("snapshot lock").clone();
+        snapshot.described.unwrap_or_else(|| match &self.config.transport {
+            Transport::Stdio { command, .. } => {
+                let program = std::path::Path::new(command)
+                    .file_name()
+                    .map_or(command.as_str(), |n| n.to_str().unwrap_or(command.as_str()));
+                format!("MCP server ({program}); sluice.search or sluice.describe lists its tools")
+            }
+            Transport::Http { .. } => "remote MCP server; sluice.search or sluice.describe lists its tools".to_owned(),
+        })
+    }
+
+    pub(super) fn activity(&self) -> ServerActivity {
+        let snapshot = self.snapshot.lock().expect("snapshot lock").clone();
+        ServerActivity::new(&self.name, self.starts.load(Ordering::Relaxed), snapshot.running, snapshot.definitions)
+    }
+
+    fn server_error(&self, message: impl Into<String>) -> ToolCallError {
+        ToolCallError::Server { server: self.name.clone(), message: message.into() }
+    }
+
+    fn call_timeout(&self) -> Duration {
+        self.config.timeout.unwrap_or(self.options.call_timeout)
+    }
+
+    /// The live connection, starting the server if needed.
+    async fn connection(&self) -> Result<Arc<Connection>, ToolCallError> {
+        let mut state = self.state.lock().await;
+        let mut failures = 0;
+        match &*state {
+            State::Up(connection) if connection.alive() => return Ok(connection.clone()),
+            State::Up(connection) => {
+                tracing::warn!(server = %self.name, "restarting: {}", connection.post_mortem());
+            }
+            State::Down { failures: count, retry_at, error } => {
+                let now = Instant::now();
+                if now < *retry_at {
+                    return Err(self.server_error(format!(
+                        "{error} (it failed to start {count} time{} in a row; the next try is in {:.1} s)",
+                        if *count == 1 { "" } else { "s" },
+                        (*retry_at - now).as_secs_f64()
+                    )));
+                }
+                failures = *count;
+            }
+            State::Idle => {}
+        }
+        *state = State::Idle;
+        self.set_snapshot(|s| {
+            s.running = false;
+            s.definitions = None;
+        });
+
+        self.starts.fetch_add(1, Ordering::Relaxed);
+        let started = Instant::now();
+        let outcome = match tokio::time::timeout(self.options.startup_timeout, self.connect()).await {
+            Ok(outcome) => outcome,
+            Err(_) => Err(format!(
+                "it did not finish starting (the MCP handshake) within {}",
+                humantime::format_duration(self.options.startup_timeout)
+            )),
+        };
+        match outcome {
+            Ok(connection) => {
+                tracing::info!(server = %self.name, elapsed = ?started.elapsed(), "started");
+                let connection = Arc::new(connection);
+                *state = State::Up(connection.clone());
+                let described = connection.service.peer().peer_info().and_then(|info| {
+                    let implementation = info.server_info.as_ref()?;
+                    implementation.description.clone().or_else(|| implementation.title.clone())
+                });
+                self.set_snapshot(|s| {
+                    s.running = true;
+                    s.described = described.or(s.described.take());
+                });
+                Ok(connection)
+            }
+            Err(error) => {
+                let failures = failures + 1;
+                let backoff = FIRST_BACKOFF.saturating_mul(1 << (failures - 1).min(6)).min(MAX_BACKOFF);
+                tracing::warn!(server = %self.name, failures, "failed to start: {error}");
+                *state = State::Down { failures, retry_at: Instant::now() + backoff, error: error.clone() };
+                Err(self.server_error(error))
+            }
+        }
+    }
+
+    /// Opens the transport and runs the handshake; `Err` says what went wrong.
+    async fn connect(&self) -> Result<Connection, String> {
+        let stale = Arc::new(AtomicBool::new(false));
+        let handler = Handler { server: self.name.clone().into(), stale: stale.clone() };
+        let lifecycle = ClientLifecycleMode::Auto {
+            preferred_versions: vec![ProtocolVersion::V_2026_07_28],
+            legacy_version: Some(ProtocolVersion::V_2025_11_25),
+        };
+        let opened = transport::open(&self.name, &self.config.transport, self.options.max_message_bytes)
+            .map_err(|e| e.to_string())?;
+        let (service, child) = match opened {
+            Opened::Stdio(transport, child) => match handler.serve_with_lifecycle(transport, lifecycle).await {
+                Ok(service) => (service, Some(child)),
+                Err(error) => return Err(format!("the MCP handshake failed: {error}; {}", child.post_mortem())),
+            },
+            Opened::Http(transport) => match handler.serve_with_lifecycle(transport, lifecycle).await {
+                Ok(service) => (service, None),
+                Err(error) => return Err(format!("the MCP handshake failed: {error}")),
+            },
+        };
+        Ok(Connection { service, child, tools: tokio::sync::Mutex::new(None), stale })
+    }
+
+    /// The server's tools, listing them if they are not cached.
+    pub(super) async fn tools(&self) -> Result<Arc<ToolSet>, ToolCallError> {
+        self.tools_and_connection().await.map(|(tools, _)| tools)
+    }
+
+    async fn tools_and_connection(&self) -> Result<(Arc<ToolSet>, Arc<Connection>), ToolCallError> {
+        let connection = self.connection().await?;
+        let mut cached = connection.tools.lock().await;
+        if connection.stale.swap(false, Ordering::AcqRel) {
+            *cached = None;
+        }
+        if let Some(tools) = &*cached {
+            return Ok((tools.clone(), connection.clone()));
+        }
+        let peer = connection.service.peer();
+        let listed = self
+            .with_timeout("listing its tools", peer.list_all_tools(), |e| {
+                convert::request_error(&self.name, e, || connection.post_mortem())
+            })
+            .await?;
+        let definitions: Vec<ToolDefinition> = listed
+            .into_iter()
+            .map(convert::definition)
+            .filter(|tool| self.config.tools.admits(&tool.name, tool.annotations.as_ref()))
+            .collect();
+        let schemas = definitions.iter().map(|tool| (tool.name.clone(), OnceLock::new())).collect();
+        let tools = Arc::new(ToolSet { definitions: definitions.into(), schemas });
+        self.set_snapshot(|s| s.definitions = Some(tools.definitions.len()));
+        *cached = Some(tools.clone());
+        Ok((tools, connection.clone()))
+    }
+
+    /// Calls `tool` after checking it is exposed and its arguments match its schema.
+    pub(super) async fn call(&self, tool: String, arguments: Map<String, Value>) -> Result<ToolResult, ToolCallError> {
+        let (tools, connection) = self.tools_and_connection().await?;
+        let Some(definition) = tools.definitions.iter().find(|d| d.name == tool) else {
+            return Err(ToolCallError::UnknownTool { server: self.name.clone(), tool });
+        };
+        let schema = tools.schemas[&tool].get_or_init(|| match ArgumentSchema::compile(&definition.input_schema) {
+            Ok(schema) => Some(schema),
+            Err(error) => {
+                tracing::warn!(server = %self.name, tool = %tool, "arguments go unchecked: the inputSchema does not compile: {error}");
+                None
+            }
+        });
+        let arguments = Value::Object(arguments);
+        if let Some(schema) = schema {
+            schema.check(&arguments).map_err(|message| ToolCallError::InvalidArguments { message })?;
+        }
+        let Value::Object(arguments) = arguments else { unreachable!("built as an object above") };
+
+        let params = CallToolRequestParams::new(tool.clone()).with_arguments(arguments);
+        let peer = connection.service.peer();
+        // Dropping the request on timeout sends `notifications/cancelled` upstream.
+        match tokio::time::timeout(self.call_timeout(), peer.call_tool(params)).await {
+            Ok(Ok(result)) => Ok(convert::result(result)),
+            Ok(Err(error)) => Err(convert::request_error(&self.name, error, || connection.post_mortem())),
+            Err(_) => Err(ToolCallError::Timeout { server: self.name.clone(), tool, after: self.call_timeout() }),
+        }
+    }
+
+    async fn with_timeout<T>(
+        &self,
+        what: &str,
+        request: impl Future<Output = Result<T, rmcp::ServiceError>>,
+        on_error: impl FnOnce(rmcp::ServiceError) -> ToolCallError,
+    ) -> Result<T, ToolCallError> {
+        match tokio::time::timeout(self.call_timeout(), request).await {
+            Ok(Ok(value)) => Ok(value),
+            Ok(Err(error)) => Err(on_error(error)),
+            Err(_) => Err(self.server_error(format!(
+                "it did not finish {what} within {}",
+                humantime::format_duration(self.call_timeout())
+            ))),
+        }
+    }
+
+    /// Closes the connection, if any: the transport closes (a stdio server sees
+    /// its stdin end), the server gets a moment to exit, then its process group
+    /// is killed.
+    pub(super) async fn shutdown(&self) {
+        let mut state = self.state.lock().await;
+        let State::Up(connection) = std::mem::replace(&mut *state, State::Idle) else { return };
+        self.set_snapshot(|s| s.running = false);
+        connection.service.cancellation_token().cancel();
+        if let Some(child) = &connection.child {
+            child.wait_or_kill(EXIT_GRACE).await;
+        }
+    }
+
+    fn set_snapshot(&self, update: impl FnOnce(&mut Snapshot)) {
+        update(&mut self.snapshot.lock().expect("snapshot lock"));
+    }
+}
+
+/// The client side of one connection: notes list changes, forwards server logs.
+#[derive(Clone)]
+struct Handler {
+    server: Arc<str>,
+    stale: Arc<AtomicBool>,
+}
+
+impl ClientHandler for Handler {
+    fn get_info(&self) -> ClientConfig {
+        ClientConfig::new(ClientCapabilities::default(), Implementation::new("sluice", env!("CARGO_PKG_VERSION")))
+    }
+
+    fn on_tool_list_changed(&self, _context: NotificationContext<RoleClient>) -> impl Future<Output = ()> + Send + '_ {
+        tracing::debug!(server = %self.server, "tool list changed");
+        self.stale.store(true, Ordering::Release);
+        std::future::ready(())
+    }
+
+    #[allow(deprecated)]
+    fn on_logging_message(
+        &self,
+        params: LoggingMessageNotificationParam,
+        _context: NotificationContext<RoleClient>,
+    ) -> impl Future<Output = ()> + Send + '_ {
+        let server = &*self.server;
+        let data = &params.data;
+        match params.level {
+            LoggingLevel::Debug => tracing::debug!(target: "sluice::server", server, "{data}"),
+            LoggingLevel::Info | LoggingLevel::Notice => tracing::info!(target: "sluice::server", server, "{data}"),
+            LoggingLevel::Warning => tracing::warn!(target: "sluice::server", server, "{data}"),
+            _ => tracing::error!(target: "sluice::server", server, "{data}"),
+        }
+        std::future::ready(())
+    }
+}
