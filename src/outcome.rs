@@ -75,6 +75,8 @@ pub struct ServerStats {
     pub started: bool,
     /// Tool definitions loaded from it, if its list is loaded.
     pub definitions: Option<usize>,
+    /// The MCP protocol revision negotiated with it, if it is connected.
+    pub protocol: Option<String>,
     /// Tool calls the run made to it.
     pub calls: u64,
     /// Bytes of its results, as it sent them.

@@ -2,7 +2,7 @@
 //!
 //! rmcp drops an incoming line longer than its cap (memory stays bounded), but
 //! the request it answered would then wait for its timeout and end with a
-//! misleading "did not answer". [`CapLines`] sits between the child's stdout and
+//! misleading "no answer". [`CapLines`] sits between the child's stdout and
 //! rmcp: it passes every byte through, finds each line's top-level JSON-RPC `id`
 //! with a streaming scanner (servers put it first or last), and after a line
 //! that rmcp will drop it adds a JSON-RPC error for that `id` with code

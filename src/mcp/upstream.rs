@@ -39,6 +39,7 @@ pub(super) struct Upstream {
     options: Arc<McpOptions>,
     state: tokio::sync::Mutex<State>,
     starts: AtomicU64,
+    in_flight: AtomicU64,
     /// Set by the state machine; read by `summary` and `activity` without waiting.
     snapshot: std::sync::Mutex<Snapshot>,
 }
@@ -47,6 +48,7 @@ pub(super) struct Upstream {
 struct Snapshot {
     running: bool,
     definitions: Option<usize>,
+    protocol: Option<String>,
     /// The server's own description of itself, once connected.
     described: Option<String>,
 }
@@ -94,6 +96,7 @@ impl Upstream {
             options,
             state: tokio::sync::Mutex::new(State::Idle),
             starts: AtomicU64::new(0),
+            in_flight: AtomicU64::new(0),
             snapshot: std::sync::Mutex::new(Snapshot::default()),
         }
     }
@@ -119,6 +122,8 @@ impl Upstream {
     pub(super) fn activity(&self) -> ServerActivity {
         let snapshot = self.snapshot.lock().expect("snapshot lock").clone();
         ServerActivity::new(&self.name, self.starts.load(Ordering::Relaxed), snapshot.running, snapshot.definitions)
+            .with_protocol(snapshot.protocol)
+            .with_calls_in_flight(self.in_flight.load(Ordering::Relaxed))
     }
 
     fn server_error(&self, message: impl Into<String>) -> ToolCallError {
@@ -175,8 +180,10 @@ impl Upstream {
                     let implementation = info.server_info.as_ref()?;
                     implementation.description.clone().or_else(|| implementation.title.clone())
                 });
+                let protocol = connection.service.peer().peer_info().map(|info| info.protocol_version.to_string());
                 self.set_snapshot(|s| {
                     s.running = true;
+                    s.protocol = protocol;
                     s.described = described.or(s.described.take());
                 });
                 Ok(connection)
@@ -267,6 +274,7 @@ impl Upstream {
 
         let params = CallToolRequestParams::new(tool.clone()).with_arguments(arguments);
         let peer = connection.service.peer();
+        let _in_flight = InFlight::enter(&self.in_flight);
         // Dropping the request on timeout sends `notifications/cancelled` upstream.
         match tokio::time::timeout(self.call_timeout(), peer.call_tool(params)).await {
             Ok(Ok(result)) => Ok(convert::result(result)),
@@ -306,6 +314,22 @@ impl Upstream {
 
     fn set_snapshot(&self, update: impl FnOnce(&mut Snapshot)) {
         update(&mut self.snapshot.lock().expect("snapshot lock"));
+    }
+}
+
+/// Counts a call in flight until dropped.
+struct InFlight<'a>(&'a AtomicU64);
+
+impl<'a> InFlight<'a> {
+    fn enter(counter: &'a AtomicU64) -> Self {
+        counter.fetch_add(1, Ordering::Relaxed);
+        InFlight(counter)
+    }
+}
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::Relaxed);
     }
 }
 

@@ -45,6 +45,7 @@ fn server_stats(
             let stats = ServerStats {
                 started: server.starts > starts_before,
                 definitions: server.definitions,
+                protocol: server.protocol.clone(),
                 calls,
                 bytes_from_tools: bytes,
             };

@@ -59,12 +59,28 @@ pub struct ServerActivity {
     pub running: bool,
     /// How many tool definitions are loaded, if its list is.
     pub definitions: Option<usize>,
+    /// The MCP protocol revision negotiated with it, once connected.
+    pub protocol: Option<String>,
+    /// Calls sent to it and not yet answered.
+    pub calls_in_flight: u64,
 }
 
 impl ServerActivity {
     /// Activity of `name`.
     pub fn new(name: impl Into<String>, starts: u64, running: bool, definitions: Option<usize>) -> Self {
-        ServerActivity { name: name.into(), starts, running, definitions }
+        ServerActivity { name: name.into(), starts, running, definitions, protocol: None, calls_in_flight: 0 }
+    }
+
+    /// The same, with `calls` in flight.
+    pub fn with_calls_in_flight(mut self, calls: u64) -> Self {
+        self.calls_in_flight = calls;
+        self
+    }
+
+    /// The same, with the negotiated protocol revision.
+    pub fn with_protocol(mut self, protocol: Option<String>) -> Self {
+        self.protocol = protocol;
+        self
     }
 }
 
@@ -237,7 +253,7 @@ pub enum ToolCallError {
         message: String,
     },
     /// The call did not finish in time.
-    #[error("{server}.{tool} did not answer within {after:?}")]
+    #[error("no answer from {server}.{tool} within {after:?}; the call was cancelled")]
     Timeout {
         /// The server.
         server: String,
