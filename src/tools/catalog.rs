@@ -157,7 +157,7 @@ impl ToolCatalog {
         let server = self.resolve_server(server)?;
         let definitions = self.host.list_tools(&server).await?;
         let name = names::resolve(tool, definitions.iter().map(|d| d.name.as_str()))
-            .ok_or_else(|| ToolCallError::UnknownTool { server: server.clone(), tool: tool.to_owned() })?;
+            .ok_or_else(|| unknown_tool(&server, tool, &definitions))?;
         let definition = definitions.iter().find(|d| d.name == name).cloned().expect("resolved among these");
         let typescript = tool_declaration(&server, &definition);
         Ok(ToolDescription { server, definition, typescript })
@@ -170,7 +170,7 @@ impl ToolCatalog {
         let server = self.resolve_server(&call.server)?;
         let definitions = self.host.list_tools(&server).await?;
         let tool = names::resolve(&call.tool, definitions.iter().map(|d| d.name.as_str()))
-            .ok_or_else(|| ToolCallError::UnknownTool { server: server.clone(), tool: call.tool.clone() })?
+            .ok_or_else(|| unknown_tool(&server, &call.tool, &definitions))?
             .to_owned();
         self.host.call_tool(ToolCall { server, tool, arguments: call.arguments }).await
     }
@@ -181,6 +181,23 @@ impl ToolCatalog {
             .map(str::to_owned)
             .ok_or_else(|| ToolCallError::UnknownServer { server: wanted.to_owned() })
     }
+}
+
+/// Why `wanted` names no tool of `server`: no such name, or an alias shared by several.
+fn unknown_tool(server: &str, wanted: &str, definitions: &[ToolDefinition]) -> ToolCallError {
+    let sharing: Vec<&str> =
+        definitions.iter().map(|d| d.name.as_str()).filter(|name| names::alias(name) == wanted).collect();
+    if sharing.len() > 1 {
+        return ToolCallError::InvalidRequest {
+            message: format!(
+                "{wanted:?} is the alias of several tools of {server:?} ({}); use the exact name in brackets, \
+                 as in tools[{server:?}][{:?}]",
+                sharing.join(", "),
+                sharing[0]
+            ),
+        };
+    }
+    ToolCallError::UnknownTool { server: server.to_owned(), tool: wanted.to_owned() }
 }
 
 fn invalid(message: String) -> ToolCallError {

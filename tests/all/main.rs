@@ -6,5 +6,6 @@ mod guest_build;
 mod guests;
 mod hostile;
 mod javascript;
+mod mcp_servers;
 mod style;
 mod support;

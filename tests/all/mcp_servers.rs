@@ -1,0 +1,450 @@
+//! Real MCP servers nobody here wrote, installed by `.ci/setup` under
+//! `target/test-servers/` (see `tests/servers/README.md`), driven through
+//! `McpTools` by JavaScript programs as an agent would write them.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+use sluice::config::SluiceConfig;
+use sluice::mcp::{McpOptions, McpTools};
+use sluice::{ExecutionPolicy, JavaScript, RunOutcome, RunStatus, ToolHost};
+
+use crate::support::{root, runtime};
+
+/// An installed test server's executable, under `$SLUICE_TEST_SERVERS` or
+/// `target/test-servers`.
+fn server_bin(relative: &str) -> String {
+    let servers = std::env::var_os("SLUICE_TEST_SERVERS")
+        .map_or_else(|| root().join("target/test-servers"), std::path::PathBuf::from);
+    let path = servers.join(relative);
+    assert!(path.exists(), "{} is missing: run `bash .ci/setup` (the README's test command does)", path.display());
+    path.to_string_lossy().into_owned()
+}
+
+fn everything() -> Value {
+    json!({ "command": server_bin("npm/node_modules/.bin/mcp-server-everything"), "args": ["stdio"] })
+}
+
+fn time() -> Value {
+    json!({ "command": server_bin("venv/bin/mcp-server-time"), "args": ["--local-timezone", "UTC"] })
+}
+
+fn memory(dir: &std::path::Path) -> Value {
+    json!({
+        "command": server_bin("npm/node_modules/.bin/mcp-server-memory"),
+        "env": { "MEMORY_FILE_PATH": dir.join("memory.jsonl").to_string_lossy() },
+    })
+}
+
+fn filesystem(dir: &std::path::Path) -> Value {
+    json!({
+        "command": server_bin("npm/node_modules/.bin/mcp-server-filesystem"),
+        "args": [dir.to_string_lossy()],
+    })
+}
+
+fn tools_for(servers: Value) -> Arc<McpTools> {
+    tools_with(servers, McpOptions::default())
+}
+
+fn tools_with(servers: Value, options: McpOptions) -> Arc<McpTools> {
+    let config = SluiceConfig::parse(&json!({ "mcpServers": servers }).to_string(), "test config").unwrap();
+    assert!(config.warnings.is_empty(), "{:?}", config.warnings);
+    Arc::new(McpTools::new(&config, options))
+}
+
+async fn javascript() -> &'static JavaScript {
+    static JS: tokio::sync::OnceCell<JavaScript> = tokio::sync::OnceCell::const_new();
+    JS.get_or_init(|| async { JavaScript::load(runtime()).await.expect("the interpreter loads") }).await
+}
+
+async fn run_js(source: &str, tools: &Arc<McpTools>) -> RunOutcome {
+    run_js_with(source, tools, &ExecutionPolicy::default()).await
+}
+
+async fn run_js_with(source: &str, tools: &Arc<McpTools>, policy: &ExecutionPolicy) -> RunOutcome {
+    let host: Arc<dyn ToolHost> = tools.clone();
+    javascript().await.run("agent.js", source, policy, host).await.expect("the run starts")
+}
+
+fn stdout(outcome: &RunOutcome) -> String {
+    String::from_utf8_lossy(&outcome.stdout).into_owned()
+}
+
+fn assert_ok(outcome: &RunOutcome) {
+    assert_eq!(outcome.status, RunStatus::Ok, "{}\n{}", stdout(outcome), String::from_utf8_lossy(&outcome.stderr));
+}
+
+/// Polls `check` every 20 ms until it holds or `limit` passes.
+async fn wait_for(what: &str, limit: Duration, mut check: impl FnMut() -> bool) {
+    let deadline = Instant::now() + limit;
+    while !check() {
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_program_joins_results_from_two_servers() {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, amount) in [("north.txt", 17), ("south.txt", 25)] {
+        std::fs::write(dir.path().join(name), format!("{amount}\n")).unwrap();
+    }
+    let root_dir = dir.path().canonicalize().unwrap();
+    let tools = tools_for(json!({ "files": filesystem(&root_dir), "everything": everything() }));
+    let source = format!(
+        r#"
+const listing = await tools.files.list_directory({{ path: {root:?} }});
+const names = listing.content.split('\n').filter((l) => l.startsWith('[FILE]')).map((l) => l.slice(7).trim()).sort();
+const amounts = await Promise.all(names.map(async (n) => Number((await tools.files.read_text_file({{ path: `${{{root:?}}}/${{n}}` }})).content.trim())));
+const total = await tools.everything['get-sum']({{ a: amounts[0], b: amounts[1] }});
+console.log(names.join(','), total);
+"#,
+        root = root_dir.to_string_lossy()
+    );
+    let outcome = run_js(&source, &tools).await;
+    assert_ok(&outcome);
+    assert_eq!(stdout(&outcome), "north.txt,south.txt The sum of 17 and 25 is 42.\n");
+    let servers = &outcome.stats.servers;
+    assert_eq!((servers["files"].calls, servers["everything"].calls), (3, 1));
+    assert!(servers["files"].started && servers["everything"].started);
+    tools.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_program_that_calls_one_of_three_servers_starts_only_that_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let tools = tools_for(json!({ "everything": everything(), "time": time(), "memory": memory(dir.path()) }));
+    let source = r#"
+const servers = await sluice.servers();
+const now = await tools.time.get_current_time({ timezone: 'UTC' });
+console.log(servers.map((s) => s.name).join(','), now.timezone);
+"#;
+    let outcome = run_js(source, &tools).await;
+    assert_ok(&outcome);
+    assert_eq!(stdout(&outcome), "everything,memory,time UTC\n");
+    let servers = &outcome.stats.servers;
+    assert!(servers["time"].started, "{servers:?}");
+    assert!(servers["time"].definitions.is_some_and(|n| n >= 2), "{servers:?}");
+    for idle in ["everything", "memory"] {
+        assert!(!servers[idle].started && servers[idle].definitions.is_none(), "{idle} was touched: {servers:?}");
+    }
+    let activity = tools.activity();
+    assert_eq!(activity.iter().filter(|a| a.running).map(|a| a.name.as_str()).collect::<Vec<_>>(), ["time"]);
+    tools.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn both_protocol_eras_are_negotiated() {
+    let repo = tempfile::tempdir().unwrap();
+    let git = |args: &[&str]| {
+        let status = std::process::Command::new("git").args(args).current_dir(repo.path()).status().unwrap();
+        assert!(status.success(), "git {args:?}");
+    };
+    git(&["init", "-q"]);
+    git(&[
+        "-c",
+        "user.name=Test",
+        "-c",
+        "user.email=test@example.com",
+        "commit",
+        "-q",
+        "--allow-empty",
+        "-m",
+        "First light",
+    ]);
+    let git_server = json!({
+        "command": server_bin("venv/bin/mcp-server-git"),
+        "args": ["--repository", repo.path()],
+    });
+    let tools = tools_for(json!({ "everything": everything(), "time": time(), "git": git_server }));
+    let source = format!(
+        r#"
+await tools.everything.echo({{ message: 'hi' }});
+await tools.time.get_current_time({{ timezone: 'UTC' }});
+const log = await tools.git.git_log({{ repo_path: {repo:?}, max_count: 1 }});
+console.log(JSON.stringify(log).includes('First light'));
+"#,
+        repo = repo.path().to_string_lossy()
+    );
+    let outcome = run_js(&source, &tools).await;
+    assert_ok(&outcome);
+    assert_eq!(stdout(&outcome), "true\n");
+    let servers = &outcome.stats.servers;
+    // The TypeScript SDK's servers speak 2025-11-25 (initialize); the Python SDK's answer server/discover.
+    assert_eq!(servers["everything"].protocol.as_deref(), Some("2025-11-25"), "{servers:?}");
+    assert_eq!(servers["time"].protocol.as_deref(), Some("2026-07-28"), "{servers:?}");
+    assert_eq!(servers["git"].protocol.as_deref(), Some("2026-07-28"), "{servers:?}");
+    tools.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn everything_over_streamable_http() {
+    let port = free_port();
+    let mut server = tokio::process::Command::new(server_bin("npm/node_modules/.bin/mcp-server-everything"))
+        .arg("streamableHttp")
+        .env("PORT", port.to_string())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let address = format!("127.0.0.1:{port}");
+    wait_for("the HTTP server to listen", Duration::from_secs(30), || std::net::TcpStream::connect(&address).is_ok())
+        .await;
+    let tools =
+        tools_for(json!({ "remote": { "url": format!("http://{address}/mcp"), "headers": { "X-Test": "1" } } }));
+    let outcome = run_js("console.log(await tools.remote['get-sum']({ a: 40, b: 2 }));", &tools).await;
+    assert_ok(&outcome);
+    assert_eq!(stdout(&outcome), "The sum of 40 and 2 is 42.\n");
+    tools.shutdown().await;
+    server.kill().await.unwrap();
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_killed_mid_call_fails_that_call_and_the_next_call_restarts_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let pid_file = dir.path().join("pid");
+    let script = format!(
+        "echo $$ > {}; exec {} stdio",
+        pid_file.display(),
+        server_bin("npm/node_modules/.bin/mcp-server-everything")
+    );
+    let tools = tools_for(json!({ "everything": { "command": "/bin/sh", "args": ["-c", script] } }));
+    let source = r#"
+let first;
+try {
+  await tools.everything['trigger-long-running-operation']({ duration: 30, steps: 30 });
+  first = 'it finished';
+} catch (e) {
+  first = `${e.kind}: ${e.message}`;
+}
+const again = await tools.everything.echo({ message: 'again' });
+console.log(first);
+console.log(JSON.stringify(again));
+"#;
+    let run = tokio::spawn({
+        let tools = tools.clone();
+        async move { run_js(source, &tools).await }
+    });
+    wait_for("the long call to be in flight", Duration::from_secs(30), || tools.activity()[0].calls_in_flight == 1)
+        .await;
+    let pid = std::fs::read_to_string(&pid_file).unwrap().trim().to_owned();
+    assert!(std::process::Command::new("kill").args(["-9", &pid]).status().unwrap().success());
+    let outcome = run.await.unwrap();
+    assert_ok(&outcome);
+    let out = stdout(&outcome);
+    let mut lines = out.lines();
+    let first = lines.next().unwrap();
+    assert!(first.starts_with("server_error: "), "{out}");
+    assert!(first.contains(r#"server "everything""#) && first.contains("stopped during the request"), "{out}");
+    assert!(first.contains("signal: 9") || first.contains("SIGKILL"), "{out}");
+    assert!(lines.next().unwrap().contains("again"), "{out}");
+    assert_eq!(tools.activity()[0].starts, 2);
+    tools.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_hung_call_ends_at_the_server_timeout_and_the_server_keeps_serving() {
+    let mut server = everything();
+    server["timeout"] = json!("1s");
+    let tools = tools_for(json!({ "everything": server }));
+    let source = r#"
+try {
+  await tools.everything['trigger-long-running-operation']({ duration: 60, steps: 2 });
+} catch (e) {
+  console.log(e.kind, e.message);
+}
+console.log(await tools.everything.get_sum({ a: 1, b: 2 }));
+"#;
+    let outcome = run_js(source, &tools).await;
+    assert_ok(&outcome);
+    let out = stdout(&outcome);
+    assert!(out.starts_with("timeout everything.trigger-long-running-operation: no answer from everything.trigger-long-running-operation within 1s; the call was cancelled\n"), "{out}");
+    assert!(out.ends_with("The sum of 1 and 2 is 3.\n"), "{out}");
+    assert_eq!(tools.activity()[0].starts, 1, "a timeout does not restart the server");
+    tools.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn arguments_are_checked_against_the_input_schema_before_they_leave_the_host() {
+    let tools = tools_for(json!({ "everything": everything() }));
+    let source = r#"
+try { await tools.everything.get_sum({ a: 'one' }); } catch (e) { console.log(e.kind, '|', e.message); }
+"#;
+    let outcome = run_js(source, &tools).await;
+    assert_ok(&outcome);
+    let out = stdout(&outcome);
+    assert!(out.starts_with("invalid_arguments |"), "{out}");
+    assert!(out.contains("`/a`") && out.contains("number"), "{out}");
+    assert!(out.contains("\"b\" is a required property"), "{out}");
+    assert_eq!(outcome.stats.servers["everything"].bytes_from_tools, 0);
+    tools.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn results_over_the_caps_fail_with_result_too_large() {
+    let dir = tempfile::tempdir().unwrap();
+    let root_dir = dir.path().canonicalize().unwrap();
+    std::fs::write(root_dir.join("big.txt"), "x".repeat(200_000)).unwrap();
+    std::fs::write(root_dir.join("medium.txt"), "y".repeat(30_000)).unwrap();
+    // Messages over 64 KiB are stopped at the transport; results over 20 KB at the sandbox.
+    let mut options = McpOptions::default();
+    options.max_message_bytes = 64 << 10;
+    let tools = tools_with(json!({ "files": filesystem(&root_dir) }), options);
+    let mut policy = ExecutionPolicy::default();
+    policy.limits.result_bytes = 20_000;
+    let source = format!(
+        r#"
+for (const name of ['big.txt', 'medium.txt']) {{
+  try {{ await tools.files.read_text_file({{ path: `${{{root:?}}}/${{name}}` }}); console.log(name, 'read'); }}
+  catch (e) {{ console.log(name, e.kind, e.message); }}
+}}
+console.log(JSON.stringify(await tools.files.list_allowed_directories({{}})).length > 0);
+"#,
+        root = root_dir.to_string_lossy()
+    );
+    let outcome = run_js_with(&source, &tools, &policy).await;
+    assert_ok(&outcome);
+    let out = stdout(&outcome);
+    let lines: Vec<&str> = out.lines().collect();
+    assert!(lines[0].starts_with("big.txt result_too_large") && lines[0].contains("65536"), "{out}");
+    assert!(lines[1].starts_with("medium.txt result_too_large") && lines[1].contains("20000"), "{out}");
+    assert_eq!(lines[2], "true", "the server still answers: {out}");
+    assert_eq!(tools.activity()[0].starts, 1);
+    tools.shutdown().await;
+}
+
+#[test]
+fn the_cli_reads_the_config_keeps_secrets_on_the_host_and_names_a_server_that_cannot_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut server = everything();
+    server["env"] = json!({ "API_TOKEN": "${env:SLUICE_TEST_TOKEN}" });
+    server["description"] = json!("The MCP test server with every feature.");
+    let config = json!({ "mcpServers": {
+        "everything": server,
+        "broken": { "command": "/nonexistent/mcp-server", "args": ["--flag"] },
+        "later": { "command": "/bin/false", "someFutureKey": 1 },
+    }});
+    std::fs::write(dir.path().join("sluice.json"), config.to_string()).unwrap();
+    std::fs::write(
+        dir.path().join("agent.js"),
+        r#"
+console.log(JSON.stringify(await sluice.servers()));
+console.log(await sluice.describe('everything', 'echo'));
+console.log(await tools.everything.echo({ message: 'hi' }));
+await tools.broken.anything({});
+"#,
+    )
+    .unwrap();
+    let secret = "s3cr3t-value-8271";
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_sluice"))
+        .args(["run", "--json", "agent.js"])
+        .current_dir(dir.path())
+        .env("SLUICE_CACHE_DIR", dir.path().join("cache"))
+        .env("SLUICE_TEST_TOKEN", secret)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stdout}\n{stderr}");
+    let result: Value = serde_json::from_str(&stdout).unwrap();
+    let error = result["stderr"].as_str().unwrap();
+    assert!(
+        error.starts_with(
+            r#"Uncaught ToolError: broken.anything: server "broken" failed: cannot start "/nonexistent/mcp-server": "#
+        ),
+        "{error}"
+    );
+    let printed = result["stdout"].as_str().unwrap();
+    assert!(printed.contains("The MCP test server with every feature."), "{printed}");
+    assert!(printed.contains("function echo("), "{printed}");
+    assert!(printed.contains("Echo: hi"), "{printed}");
+    assert!(stderr.contains("someFutureKey"), "unknown keys are warned about: {stderr}");
+    for text in [&*stdout, &*stderr] {
+        assert!(!text.contains(secret) && !text.contains("SLUICE_TEST_TOKEN"), "a secret leaked: {text}");
+    }
+    assert_eq!(result["stats"]["servers"]["later"]["started"], false);
+    assert_eq!(result["stats"]["servers"]["everything"]["started"], true);
+}
+
+#[test]
+fn a_missing_secret_is_named_without_values() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut server = everything();
+    server["env"] = json!({ "API_TOKEN": "${env:SLUICE_TEST_UNSET_TOKEN}" });
+    std::fs::write(dir.path().join("sluice.json"), json!({ "mcpServers": { "everything": server } }).to_string())
+        .unwrap();
+    std::fs::write(dir.path().join("agent.js"), "await tools.everything.echo({ message: 'hi' });").unwrap();
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_sluice"))
+        .args(["run", "agent.js"])
+        .current_dir(dir.path())
+        .env("SLUICE_CACHE_DIR", dir.path().join("cache"))
+        .env_remove("SLUICE_TEST_UNSET_TOKEN")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("the environment variable SLUICE_TEST_UNSET_TOKEN is not set"), "{stderr}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tool_names_with_dots_and_dashes_work_by_exact_name_and_by_alias() {
+    let script = root().join("tests/servers/dotted.py");
+    let tools = tools_for(json!({ "shop": { "command": server_bin("venv/bin/python"), "args": [script] } }));
+    let source = r#"
+console.log(JSON.stringify(await tools.shop['inventory.count-items']({ kind: 'apple' })));
+console.log(JSON.stringify(await tools['shop']['inventory.count_items']({ kind: 'pear' })));
+try { await tools.shop.inventory_count_items({ kind: 'fig' }); } catch (e) { console.log(e.kind, e.message); }
+console.log(JSON.stringify(await tools.shop.stock_check_up({ sku: 'a-1' })));
+console.log((await sluice.search('count items', { limit: 2 })).map((h) => h.tool).sort().join(' '));
+"#;
+    let outcome = run_js(source, &tools).await;
+    assert_ok(&outcome);
+    let out = stdout(&outcome);
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines[0], r#"{"kind":"apple","count":5}"#, "{out}");
+    assert_eq!(lines[1], r#"{"result":"exact"}"#, "{out}");
+    assert!(
+        lines[2].starts_with("invalid_request") && lines[2].contains(r#"tools["shop"]["inventory.count-items"]"#),
+        "{out}"
+    );
+    assert_eq!(lines[3], r#"{"sku":"a-1","in_stock":true}"#, "{out}");
+    assert_eq!(lines[4], "inventory.count-items inventory.count_items", "{out}");
+    tools.shutdown().await;
+}
+
+fn github() -> Value {
+    json!({
+        "command": server_bin("venv/bin/github-mcp-server"),
+        "args": ["stdio", "--toolsets", "all"],
+        // Listing needs no real token; nothing here reaches GitHub.
+        "env": { "GITHUB_PERSONAL_ACCESS_TOKEN": "unused-for-listing" },
+    })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn githubs_official_server_is_searched_and_described_without_loading_it_into_the_program() {
+    let tools = tools_for(json!({ "github": github() }));
+    let source = r#"
+const hits = await sluice.search('list the issues of a repository', { limit: 3, detail: 'name' });
+console.log(hits.map((h) => h.tool).join(' '));
+const signature = await sluice.describe('github', 'list_issues');
+console.log(signature.includes('function list_issues(') && signature.includes('owner: string'));
+"#;
+    let outcome = run_js(source, &tools).await;
+    assert_ok(&outcome);
+    let out = stdout(&outcome);
+    assert!(out.lines().next().unwrap().split(' ').any(|t| t == "list_issues"), "{out}");
+    assert!(out.ends_with("true\n"), "{out}");
+    let github = &outcome.stats.servers["github"];
+    assert!(github.definitions.is_some_and(|n| n >= 80), "{github:?}");
+    // The program received a few hits and one declaration, not 85 definitions.
+    assert!(outcome.stats.bytes_to_program < 8_000, "{:?}", outcome.stats);
+    tools.shutdown().await;
+}
