@@ -7,9 +7,9 @@ GUEST_BUILD := cargo build --release --target wasm32-wasip1 --target-dir $(GUEST
 setup:
 	@bash .ci/setup
 
-## Runs the main example: a JavaScript program that filters 10,000 records inside the sandbox.
+## Runs the main example: a JavaScript program using three real MCP servers (examples/servers.json).
 example: setup
-	cargo run --release --example embed -- examples/triage.js
+	cargo run --release -- run --config examples/servers.json examples/codebase.js
 
 ## Runs the whole test suite (unit, integration, doc tests, guest builds).
 test: setup

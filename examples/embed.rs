@@ -6,11 +6,10 @@
 //! themselves never leave the sandbox. Run it with:
 //!
 //! ```text
-//! make example
+//! cargo run --release --example embed -- examples/triage.js
 //! ```
 //!
-//! which runs `cargo run --release --example embed -- examples/triage.js`; pass
-//! `target/guests/wasm32-wasip1/release/triage.wasm` to run the Rust guest.
+//! or pass `target/guests/wasm32-wasip1/release/triage.wasm` to run the Rust guest.
 //! `--dump-issues` prints the records instead, for checking the program's answer.
 
 use std::process::ExitCode;

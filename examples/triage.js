@@ -1,8 +1,8 @@
 // Triage: the agent's program. It finds the issue tool, reads all 10,000 issues
 // inside the sandbox, and returns only the few lines the agent needs.
 //
-// Run it with `make example` (which runs
-// `cargo run --release --example embed -- examples/triage.js`).
+// Run it with `cargo run --release --example embed -- examples/triage.js` (the
+// embedding example serves the issues in-process).
 
 const [hit] = await sluice.search('list issues', { limit: 1, detail: 'name' });
 console.log(`found ${hit.server}.${hit.tool}`);

@@ -192,8 +192,13 @@ impl RunOutcome {
         let started: Vec<&str> =
             stats.servers.iter().filter(|(_, server)| server.started).map(|(name, _)| name.as_str()).collect();
         let started = if started.is_empty() { String::new() } else { format!(", started {}", started.join(", ")) };
+        let received = if stats.tool_calls > 0 {
+            format!(" ({} from tools)", Bytes(stats.bytes_from_tools))
+        } else {
+            String::new()
+        };
         format!(
-            "sluice: {ended} in {:.1} ms, {} tool call{}{started}, {output} of output{truncated}",
+            "sluice: {ended} in {:.1} ms, {} tool call{}{received}{started}, {output} of output{truncated}",
             stats.wall_ms,
             stats.tool_calls,
             if stats.tool_calls == 1 { "" } else { "s" },

@@ -27,8 +27,8 @@ pub(super) fn result(result: CallToolResult) -> ToolResult {
 }
 
 /// What a failed request means for the program. `post_mortem` explains a
-/// closed connection (exit status, stderr), when there is a process to ask.
-pub(super) fn request_error(server: &str, error: ServiceError, post_mortem: impl FnOnce() -> String) -> ToolCallError {
+/// closed connection (exit status, stderr).
+pub(super) fn request_error(server: &str, error: ServiceError, post_mortem: &str) -> ToolCallError {
     let message = match error {
         ServiceError::McpError(error) if error.code.0 == OVERSIZE_CODE => {
             let field = |name: &str| error.data.as_ref().and_then(|d| d.get(name)).and_then(Value::as_u64);
@@ -38,7 +38,7 @@ pub(super) fn request_error(server: &str, error: ServiceError, post_mortem: impl
             error.message.into_owned()
         }
         ServiceError::McpError(error) => format!("it answered with error {}: {}", error.code.0, error.message),
-        ServiceError::TransportClosed => format!("it stopped during the request: {}", post_mortem()),
+        ServiceError::TransportClosed => format!("it stopped during the request: {post_mortem}"),
         ServiceError::TransportSend(error) => format!("the request could not be sent: {error}"),
         ServiceError::UnexpectedResponse => {
             "it answered with something other than a tool result (a task or a request for input, which \
@@ -61,14 +61,14 @@ mod tests {
     fn an_oversized_answer_is_result_too_large() {
         let error = ErrorData::new(ErrorCode(OVERSIZE_CODE), "big", Some(json!({ "size": 20, "limit": 10 })));
         assert_eq!(
-            request_error("s", ServiceError::McpError(error), String::new),
+            request_error("s", ServiceError::McpError(error), ""),
             ToolCallError::ResultTooLarge { size: 20, limit: 10 }
         );
     }
 
     #[test]
     fn a_closed_connection_explains_itself() {
-        let error = request_error("git", ServiceError::TransportClosed, || "the process exited (signal 9)".into());
+        let error = request_error("git", ServiceError::TransportClosed, "the process exited (signal 9)");
         assert_eq!(
             error.to_string(),
             r#"server "git" failed: it stopped during the request: the process exited (signal 9)"#

@@ -35,12 +35,20 @@ pub(super) struct Child {
 }
 
 impl Child {
-    /// How the process ended, if it has; with the last lines of its stderr.
-    pub(super) fn post_mortem(&self) -> String {
-        let status = self.process.lock().expect("child lock").try_wait().ok().flatten();
+    /// How the process ended (waiting up to a second for it to, as its output
+    /// may close just before it exits), with the last lines of its stderr.
+    pub(super) async fn post_mortem(&self) -> String {
+        let mut status = None;
+        for _ in 0..50 {
+            status = self.process.lock().expect("child lock").try_wait().ok().flatten();
+            if status.is_some() {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
         let mut text = match status {
             Some(status) => format!("the process exited ({status})"),
-            None => "the connection closed".to_owned(),
+            None => "it closed its output but is still running".to_owned(),
         };
         let tail = self.stderr.text();
         if !tail.is_empty() {

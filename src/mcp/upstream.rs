@@ -73,11 +73,20 @@ impl Connection {
         !self.service.peer().is_transport_closed()
     }
 
-    fn post_mortem(&self) -> String {
+    async fn post_mortem(&self) -> String {
         match &self.child {
-            Some(child) => child.post_mortem(),
+            Some(child) => child.post_mortem().await,
             None => "the connection closed".to_owned(),
         }
+    }
+
+    /// `error` for the program, explaining a closed connection.
+    async fn request_error(&self, server: &str, error: rmcp::ServiceError) -> ToolCallError {
+        let post_mortem = match error {
+            rmcp::ServiceError::TransportClosed => self.post_mortem().await,
+            _ => String::new(),
+        };
+        convert::request_error(server, error, &post_mortem)
     }
 }
 
@@ -141,7 +150,7 @@ impl Upstream {
         match &*state {
             State::Up(connection) if connection.alive() => return Ok(connection.clone()),
             State::Up(connection) => {
-                tracing::warn!(server = %self.name, "restarting: {}", connection.post_mortem());
+                tracing::warn!(server = %self.name, "restarting: {}", connection.post_mortem().await);
             }
             State::Down { failures: count, retry_at, error } => {
                 let now = Instant::now();
@@ -211,7 +220,7 @@ impl Upstream {
         let (service, child) = match opened {
             Opened::Stdio(transport, child) => match handler.serve_with_lifecycle(transport, lifecycle).await {
                 Ok(service) => (service, Some(child)),
-                Err(error) => return Err(format!("the MCP handshake failed: {error}; {}", child.post_mortem())),
+                Err(error) => return Err(format!("the MCP handshake failed: {error}; {}", child.post_mortem().await)),
             },
             Opened::Http(transport) => match handler.serve_with_lifecycle(transport, lifecycle).await {
                 Ok(service) => (service, None),
@@ -236,11 +245,14 @@ impl Upstream {
             return Ok((tools.clone(), connection.clone()));
         }
         let peer = connection.service.peer();
-        let listed = self
-            .with_timeout("listing its tools", peer.list_all_tools(), |e| {
-                convert::request_error(&self.name, e, || connection.post_mortem())
-            })
-            .await?;
+        let listed = match tokio::time::timeout(self.call_timeout(), peer.list_all_tools()).await {
+            Ok(Ok(listed)) => listed,
+            Ok(Err(error)) => return Err(connection.request_error(&self.name, error).await),
+            Err(_) => {
+                let after = humantime::format_duration(self.call_timeout());
+                return Err(self.server_error(format!("it did not list its tools within {after}")));
+            }
+        };
         let definitions: Vec<ToolDefinition> = listed
             .into_iter()
             .map(convert::definition)
@@ -278,24 +290,8 @@ impl Upstream {
         // Dropping the request on timeout sends `notifications/cancelled` upstream.
         match tokio::time::timeout(self.call_timeout(), peer.call_tool(params)).await {
             Ok(Ok(result)) => Ok(convert::result(result)),
-            Ok(Err(error)) => Err(convert::request_error(&self.name, error, || connection.post_mortem())),
+            Ok(Err(error)) => Err(connection.request_error(&self.name, error).await),
             Err(_) => Err(ToolCallError::Timeout { server: self.name.clone(), tool, after: self.call_timeout() }),
-        }
-    }
-
-    async fn with_timeout<T>(
-        &self,
-        what: &str,
-        request: impl Future<Output = Result<T, rmcp::ServiceError>>,
-        on_error: impl FnOnce(rmcp::ServiceError) -> ToolCallError,
-    ) -> Result<T, ToolCallError> {
-        match tokio::time::timeout(self.call_timeout(), request).await {
-            Ok(Ok(value)) => Ok(value),
-            Ok(Err(error)) => Err(on_error(error)),
-            Err(_) => Err(self.server_error(format!(
-                "it did not finish {what} within {}",
-                humantime::format_duration(self.call_timeout())
-            ))),
         }
     }
 
