@@ -10,6 +10,7 @@ use anyhow::Context;
 use clap::{Parser, Subcommand};
 use sluice::config::SluiceConfig;
 use sluice::mcp::{McpOptions, McpTools};
+use sluice::tools::tree;
 use sluice::{ExecutionPolicy, JavaScript, RunOutcome, RunStatus, Runtime, RuntimeConfig, units};
 
 /// Exit codes of `sluice run` (documented in the README).
@@ -40,6 +41,20 @@ enum Command {
     /// Exit status: 0 success; 1 the program failed (trap, non-zero exit);
     /// 2 usage, configuration or invalid-module error; 3 a limit stopped it.
     Run(RunArgs),
+    /// Browse the configured servers' tools as TypeScript declaration files:
+    /// `servers/` lists the servers (starting none), `servers/NAME/` a server's
+    /// files, `servers/NAME/index.d.ts` its whole API, `servers/NAME/TOOL.d.ts` one tool.
+    Tools(ToolsArgs),
+}
+
+#[derive(clap::Args)]
+struct ToolsArgs {
+    /// A directory to list or a file to print.
+    #[arg(default_value = "servers/")]
+    path: String,
+    /// MCP servers, as for `sluice run`.
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
 }
 
 #[derive(clap::Args)]
@@ -100,7 +115,28 @@ fn main() -> ExitCode {
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Run(args) => run_program(args),
+        Command::Tools(args) => browse_tools(args),
     }
+}
+
+fn browse_tools(args: ToolsArgs) -> anyhow::Result<ExitCode> {
+    let servers = McpTools::new(&load_config(args.config.as_deref())?, McpOptions::default());
+    let tokio = tokio::runtime::Builder::new_multi_thread().enable_all().build().context("cannot start tokio")?;
+    let is_file = args.path.trim_end_matches('/').ends_with(".d.ts");
+    let result = tokio.block_on(async {
+        if is_file {
+            tree::read(&servers, &args.path).await
+        } else {
+            tree::list(&servers, &args.path).await.map(|entries| {
+                let width = entries.iter().map(|e| e.name.len()).max().unwrap_or(0);
+                entries.iter().map(|entry| format!("{:width$}  {}\n", entry.name, entry.about)).collect()
+            })
+        }
+    });
+    tokio.block_on(servers.shutdown());
+    let text = result.with_context(|| format!("cannot show {}", args.path))?;
+    std::io::stdout().lock().write_all(text.as_bytes())?;
+    Ok(ExitCode::SUCCESS)
 }
 
 fn run_program(args: RunArgs) -> anyhow::Result<ExitCode> {

@@ -448,3 +448,42 @@ console.log(signature.includes('function list_issues(') && signature.includes('o
     assert!(outcome.stats.bytes_to_program < 8_000, "{:?}", outcome.stats);
     tools.shutdown().await;
 }
+
+#[test]
+fn sluice_tools_browses_declarations_as_files_and_lists_servers_without_starting_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = json!({ "mcpServers": {
+        "github": github(),
+        "never": { "command": "/nonexistent/never-started", "description": "Not started by listing." },
+    }});
+    std::fs::write(dir.path().join("servers.json"), config.to_string()).unwrap();
+    let tools = |path: &str| {
+        let output = std::process::Command::new(env!("CARGO_BIN_EXE_sluice"))
+            .args(["tools", "--config", "servers.json", path])
+            .current_dir(dir.path())
+            .output()
+            .unwrap();
+        (
+            output.status.code(),
+            String::from_utf8_lossy(&output.stdout).into_owned(),
+            String::from_utf8_lossy(&output.stderr).into_owned(),
+        )
+    };
+    let (code, servers, _) = tools("servers/");
+    assert_eq!(code, Some(0));
+    assert!(servers.contains("never/") && servers.contains("Not started by listing."), "{servers}");
+    let (code, files, _) = tools("servers/github/");
+    assert_eq!(code, Some(0));
+    assert_eq!(files.lines().next().unwrap().split_whitespace().next(), Some("index.d.ts"));
+    assert!(files.lines().count() >= 81, "{files}");
+    assert!(files.lines().any(|l| l.starts_with("list_issues.d.ts ")), "{files}");
+    let (code, one, _) = tools("servers/github/list_issues.d.ts");
+    assert_eq!(code, Some(0));
+    assert!(one.starts_with("declare namespace tools.github {") && one.contains("function list_issues("), "{one}");
+    let (code, index, _) = tools("servers/github/index.d.ts");
+    assert_eq!(code, Some(0));
+    assert!(index.matches("  function ").count() >= 80, "{index}");
+    let (code, _, error) = tools("servers/github/../../etc/passwd");
+    assert_eq!(code, Some(2));
+    assert!(error.contains("is not in the tree"), "{error}");
+}

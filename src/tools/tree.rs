@@ -1,0 +1,224 @@
+//! Tool declarations as a virtual tree of files an agent (or a person) can browse:
+//!
+//! ```text
+//! servers/                      one directory per server (loads nothing)
+//! servers/<server>/index.d.ts   the server's whole API: its summary, then every tool
+//! servers/<server>/<tool>.d.ts  one tool's declaration (raw MCP name: `get-sum.d.ts`)
+//! ```
+//!
+//! Listing `servers/` costs nothing; listing or reading inside a server loads
+//! that server's definitions (which starts it, for upstream servers). Used by
+//! `sluice tools` and by embedders; the declarations are those
+//! `sluice.describe` returns.
+
+use std::fmt::Write as _;
+
+use super::declarations::{tool_declaration, write_function};
+use super::names::alias;
+use super::{ToolCallError, ToolDefinition, ToolHost};
+
+/// The root directory of the tree.
+pub const ROOT: &str = "servers";
+
+/// Why a path of the tree cannot be listed or read.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum TreeError {
+    /// The path is not in the tree.
+    #[error("{path:?} is not in the tree: paths look like servers/, servers/<server>/ or servers/<server>/<tool>.d.ts")]
+    NotFound {
+        /// The path asked for.
+        path: String,
+    },
+    /// The path is a directory, and was read as a file (or the reverse).
+    #[error("{path:?} is a {actual}")]
+    WrongKind {
+        /// The path asked for.
+        path: String,
+        /// `directory` or `file`.
+        actual: &'static str,
+    },
+    /// The server's definitions could not be loaded.
+    #[error(transparent)]
+    Tools(#[from] ToolCallError),
+}
+
+/// One entry of a directory.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Entry {
+    /// The entry's name; directories end with `/`.
+    pub name: String,
+    /// A line about it: a server's summary, a tool's first line of description.
+    pub about: String,
+}
+
+/// What a path names, once checked against the tree's shape.
+enum Node<'a> {
+    Root,
+    Servers,
+    Server(&'a str),
+    Index(&'a str),
+    Tool(&'a str, &'a str),
+}
+
+fn parse(path: &str) -> Result<Node<'_>, TreeError> {
+    let not_found = || TreeError::NotFound { path: path.to_owned() };
+    let trimmed = path.trim_start_matches("./").trim_end_matches('/');
+    if trimmed.is_empty() || trimmed == "." {
+        return Ok(Node::Root);
+    }
+    let mut parts = trimmed.split('/');
+    if parts.next() != Some(ROOT) {
+        return Err(not_found());
+    }
+    let parts: Vec<&str> = parts.collect();
+    if parts.iter().any(|part| part.is_empty() || *part == "." || *part == "..") {
+        return Err(not_found());
+    }
+    match parts.as_slice() {
+        [] => Ok(Node::Servers),
+        [server] => Ok(Node::Server(server)),
+        [server, "index.d.ts"] => Ok(Node::Index(server)),
+        [server, file] => file.strip_suffix(".d.ts").map(|tool| Node::Tool(server, tool)).ok_or_else(not_found),
+        _ => Err(not_found()),
+    }
+}
+
+/// The entries of the directory at `path` (`""`, `servers`, `servers/<server>`).
+pub async fn list(host: &dyn ToolHost, path: &str) -> Result<Vec<Entry>, TreeError> {
+    match parse(path)? {
+        Node::Root => Ok(vec![Entry { name: format!("{ROOT}/"), about: "one directory per server".to_owned() }]),
+        Node::Servers => Ok(host
+            .servers()
+            .into_iter()
+            .map(|server| Entry { name: format!("{}/", server.name), about: server.summary })
+            .collect()),
+        Node::Server(server) => {
+            let (_, definitions) = load(host, server).await?;
+            let index = Entry { name: "index.d.ts".to_owned(), about: "every tool of the server".to_owned() };
+            let tools =
+                definitions.iter().map(|tool| Entry { name: format!("{}.d.ts", tool.name), about: about(tool) });
+            Ok(std::iter::once(index).chain(tools).collect())
+        }
+        Node::Index(_) | Node::Tool(..) => Err(TreeError::WrongKind { path: path.to_owned(), actual: "file" }),
+    }
+}
+
+/// The text of the file at `path`.
+pub async fn read(host: &dyn ToolHost, path: &str) -> Result<String, TreeError> {
+    match parse(path)? {
+        Node::Index(server) => {
+            let (summary, definitions) = load(host, server).await?;
+            Ok(index(server, &summary, &definitions))
+        }
+        Node::Tool(server, tool) => {
+            let (_, definitions) = load(host, server).await?;
+            let definition = definitions
+                .iter()
+                .find(|d| d.name == tool)
+                .ok_or_else(|| TreeError::NotFound { path: path.to_owned() })?;
+            Ok(tool_declaration(server, definition))
+        }
+        Node::Root | Node::Servers | Node::Server(_) => {
+            Err(TreeError::WrongKind { path: path.to_owned(), actual: "directory" })
+        }
+    }
+}
+
+/// The summary and the definitions (sorted by name) of `server`, an exact name.
+async fn load(host: &dyn ToolHost, server: &str) -> Result<(String, Vec<ToolDefinition>), TreeError> {
+    let summary = host
+        .servers()
+        .into_iter()
+        .find(|s| s.name == server)
+        .map(|s| s.summary)
+        .ok_or_else(|| ToolCallError::UnknownServer { server: server.to_owned() })?;
+    let mut definitions = host.list_tools(server).await?.to_vec();
+    definitions.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok((summary, definitions))
+}
+
+/// A server's `index.d.ts`: its summary and every tool, in one namespace.
+pub fn index(server: &str, summary: &str, definitions: &[ToolDefinition]) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "/**\n * {}\n *", summary.replace("*/", "*\\/"));
+    let _ = writeln!(out, " * {} tools; each is also in servers/{server}/<tool>.d.ts.", definitions.len());
+    let _ = writeln!(out, " * Call them as `await tools.{}.<tool>(args)`.\n */", alias(server));
+    let _ = writeln!(out, "declare namespace tools.{} {{", alias(server));
+    for (i, tool) in definitions.iter().enumerate() {
+        if i > 0 {
+            out.push('\n');
+        }
+        write_function(&mut out, tool, 1);
+    }
+    out.push_str("}\n");
+    out
+}
+
+/// The first line of a tool's description (or its title).
+fn about(tool: &ToolDefinition) -> String {
+    let text = tool.description.as_deref().or(tool.title.as_deref()).unwrap_or("");
+    let line = text.lines().find(|l| !l.trim().is_empty()).unwrap_or("").trim();
+    match line.char_indices().nth(120) {
+        Some((cut, _)) => format!("{}…", &line[..cut]),
+        None => line.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::tools::{InProcessTools, ToolResult};
+
+    fn host() -> InProcessTools {
+        let tool = |name: &str, description: &str| {
+            ToolDefinition::new(
+                name,
+                description,
+                json!({ "type": "object", "properties": { "a": { "type": "number" } } }),
+            )
+        };
+        let ok = |_| async { Ok(ToolResult::text("ok")) };
+        InProcessTools::new()
+            .with_server("everything", "Every feature")
+            .with_tool("everything", tool("get-sum", "Adds two numbers.\nMore."), ok)
+            .with_tool("everything", tool("echo", "Echoes."), ok)
+    }
+
+    #[tokio::test]
+    async fn directories_list_servers_then_files() {
+        let host = host();
+        let root = list(&host, "").await.unwrap();
+        assert_eq!(root[0].name, "servers/");
+        let servers = list(&host, "servers/").await.unwrap();
+        assert_eq!(servers, [Entry { name: "everything/".into(), about: "Every feature".into() }]);
+        let files: Vec<String> = list(&host, "servers/everything").await.unwrap().into_iter().map(|e| e.name).collect();
+        assert_eq!(files, ["index.d.ts", "echo.d.ts", "get-sum.d.ts"]);
+        let about = list(&host, "servers/everything/").await.unwrap()[2].about.clone();
+        assert_eq!(about, "Adds two numbers.");
+    }
+
+    #[tokio::test]
+    async fn files_hold_declarations() {
+        let host = host();
+        let one = read(&host, "servers/everything/get-sum.d.ts").await.unwrap();
+        assert!(one.starts_with("declare namespace tools.everything {") && one.contains("function get_sum("), "{one}");
+        let index = read(&host, "servers/everything/index.d.ts").await.unwrap();
+        assert!(index.starts_with("/**\n * Every feature\n"), "{index}");
+        assert!(index.contains("function echo(") && index.contains("function get_sum("), "{index}");
+    }
+
+    #[tokio::test]
+    async fn bad_paths_are_refused() {
+        let host = host();
+        for path in ["servers/../etc/passwd", "/etc/passwd", "servers/everything/x/y", "servers/everything/echo.js"] {
+            assert!(matches!(read(&host, path).await, Err(TreeError::NotFound { .. })), "{path}");
+        }
+        assert!(matches!(read(&host, "servers/everything/nope.d.ts").await, Err(TreeError::NotFound { .. })));
+        assert!(matches!(read(&host, "servers/nobody/index.d.ts").await, Err(TreeError::Tools(_))));
+        assert!(matches!(read(&host, "servers/everything").await, Err(TreeError::WrongKind { .. })));
+        assert!(matches!(list(&host, "servers/everything/echo.d.ts").await, Err(TreeError::WrongKind { .. })));
+    }
+}
