@@ -20,6 +20,7 @@
 
 #![warn(missing_docs)]
 
+pub mod bindings;
 pub mod config;
 mod error;
 mod js;

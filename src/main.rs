@@ -8,10 +8,11 @@ use std::time::Duration;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
+use sluice::bindings;
 use sluice::config::SluiceConfig;
 use sluice::mcp::{McpOptions, McpTools};
 use sluice::tools::tree;
-use sluice::{ExecutionPolicy, JavaScript, RunOutcome, RunStatus, Runtime, RuntimeConfig, units};
+use sluice::{ExecutionPolicy, JavaScript, RunOutcome, RunStatus, Runtime, RuntimeConfig, ToolHost, units};
 
 /// Exit codes of `sluice run` (documented in the README).
 mod exit {
@@ -45,6 +46,25 @@ enum Command {
     /// `servers/` lists the servers (starting none), `servers/NAME/` a server's
     /// files, `servers/NAME/index.d.ts` its whole API, `servers/NAME/TOOL.d.ts` one tool.
     Tools(ToolsArgs),
+    /// Write typed guest bindings for one server's tools: a TypeScript module of
+    /// wrappers, or a Rust module for the guest SDK (`sluice-guest`).
+    Bindings(BindingsArgs),
+}
+
+#[derive(clap::Args)]
+struct BindingsArgs {
+    /// The server, by its name in the configuration.
+    #[arg(long, value_name = "NAME")]
+    server: String,
+    /// `ts` or `rust`.
+    #[arg(long, value_name = "LANG")]
+    lang: bindings::Language,
+    /// The directory to write into (created if needed).
+    #[arg(long, value_name = "DIR")]
+    out: PathBuf,
+    /// MCP servers, as for `sluice run`.
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
 }
 
 #[derive(clap::Args)]
@@ -116,7 +136,27 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Run(args) => run_program(args),
         Command::Tools(args) => browse_tools(args),
+        Command::Bindings(args) => write_bindings(args),
     }
+}
+
+fn write_bindings(args: BindingsArgs) -> anyhow::Result<ExitCode> {
+    let servers = McpTools::new(&load_config(args.config.as_deref())?, McpOptions::default());
+    let summary = servers.servers().into_iter().find(|s| s.name == args.server).map(|s| s.summary);
+    let Some(summary) = summary else {
+        anyhow::bail!("the configuration has no server named {:?}", args.server);
+    };
+    let tokio = tokio::runtime::Builder::new_multi_thread().enable_all().build().context("cannot start tokio")?;
+    let definitions = tokio.block_on(servers.list_tools(&args.server));
+    tokio.block_on(servers.shutdown());
+    let definitions = definitions.with_context(|| format!("cannot list the tools of {:?}", args.server))?;
+    std::fs::create_dir_all(&args.out).with_context(|| format!("cannot create {}", args.out.display()))?;
+    for file in bindings::generate(&args.server, &summary, &definitions, args.lang) {
+        let path = args.out.join(&file.path);
+        std::fs::write(&path, file.contents).with_context(|| format!("cannot write {}", path.display()))?;
+        eprintln!("sluice: wrote {} ({} tools)", path.display(), definitions.len());
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 fn browse_tools(args: ToolsArgs) -> anyhow::Result<ExitCode> {

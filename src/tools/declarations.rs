@@ -40,15 +40,25 @@ pub fn write_function(out: &mut String, tool: &ToolDefinition, indent: usize) {
         doc.push(format!("MCP name: `{}`.", tool.name));
     }
     write_doc(out, &pad, &doc);
-    let input = Schemas::new(&tool.input_schema).render(&tool.input_schema, indent, 0);
-    let output = match &tool.output_schema {
-        Some(schema) => Schemas::new(schema).render(schema, indent, 0),
-        None => "unknown".to_owned(),
-    };
+    let (input, output) = (input_type(tool, indent), output_type(tool, indent));
     let _ = writeln!(out, "{pad}function {}(args: {input}): Promise<{output}>;", alias(&tool.name));
 }
 
-fn write_doc(out: &mut String, pad: &str, lines: &[String]) {
+/// The TypeScript type of a tool's arguments, laid out for `indent`.
+pub fn input_type(tool: &ToolDefinition, indent: usize) -> String {
+    Schemas::new(&tool.input_schema).render(&tool.input_schema, indent, 0)
+}
+
+/// The TypeScript type of a tool's result: from `outputSchema`, else `unknown`.
+pub fn output_type(tool: &ToolDefinition, indent: usize) -> String {
+    match &tool.output_schema {
+        Some(schema) => Schemas::new(schema).render(schema, indent, 0),
+        None => "unknown".to_owned(),
+    }
+}
+
+/// A `/** ... */` comment of `lines` at `pad` (nothing when there are none).
+pub fn write_doc(out: &mut String, pad: &str, lines: &[String]) {
     let lines: Vec<String> = lines.iter().map(|line| line.trim_end().replace("*/", "*\\/")).collect();
     match lines.as_slice() {
         [] => {}

@@ -487,3 +487,53 @@ fn sluice_tools_browses_declarations_as_files_and_lists_servers_without_starting
     assert_eq!(code, Some(2));
     assert!(error.contains("is not in the tree"), "{error}");
 }
+
+#[test]
+fn bindings_for_githubs_server_compile_for_wasm32_wasip1_and_strip_as_typescript() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("servers.json"), json!({ "mcpServers": { "github": github() } }).to_string())
+        .unwrap();
+    for lang in ["rust", "ts"] {
+        let output = std::process::Command::new(env!("CARGO_BIN_EXE_sluice"))
+            .args(["bindings", "--config", "servers.json", "--server", "github", "--lang", lang, "--out", "out"])
+            .current_dir(dir.path())
+            .output()
+            .unwrap();
+        assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    }
+    let rust = std::fs::read_to_string(dir.path().join("out/github.rs")).unwrap();
+    assert!(rust.matches("\npub fn ").count() >= 80, "one function per tool");
+    assert!(rust.contains("pub fn list_issues(args: &ListIssuesArgs)"), "{rust}");
+
+    // A guest crate that uses them, built offline against the guest SDK's lockfile.
+    let krate = dir.path().join("crate");
+    std::fs::create_dir_all(krate.join("src")).unwrap();
+    std::fs::write(
+        krate.join("Cargo.toml"),
+        format!(
+            "[package]\nname = \"github-bindings\"\nversion = \"0.0.0\"\nedition = \"2024\"\npublish = false\n\n\
+             [dependencies]\nsluice-guest = {{ path = {:?} }}\nserde = {{ version = \"1\", features = [\"derive\"] }}\n\
+             serde_json = \"1\"\n\n[workspace]\n",
+            root().join("guest-sdk")
+        ),
+    )
+    .unwrap();
+    std::fs::copy(root().join("guest-sdk/Cargo.lock"), krate.join("Cargo.lock")).unwrap();
+    std::fs::copy(dir.path().join("out/github.rs"), krate.join("src/github.rs")).unwrap();
+    std::fs::write(krate.join("src/lib.rs"), "pub mod github;\n").unwrap();
+    let build = std::process::Command::new(env!("CARGO"))
+        .args(["build", "--offline", "--target", "wasm32-wasip1", "--target-dir"])
+        .arg(root().join("target/bindings-check"))
+        .current_dir(&krate)
+        .env("RUSTFLAGS", "-D warnings")
+        .env_remove("CARGO_TARGET_DIR")
+        .env_remove("CARGO_BUILD_TARGET")
+        .output()
+        .unwrap();
+    assert!(build.status.success(), "the bindings do not compile:\n{}", String::from_utf8_lossy(&build.stderr));
+
+    let typescript = std::fs::read_to_string(dir.path().join("out/github.ts")).unwrap();
+    assert!(typescript.contains("export function listIssues(args: ListIssuesArgs): Promise<ListIssuesResult> {"));
+    let javascript = sluice::strip_types("github.ts", &typescript).unwrap();
+    assert!(javascript.contains(r#"return tools["github"]["list_issues"](args)"#), "{javascript}");
+}
