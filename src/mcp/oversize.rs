@@ -17,6 +17,9 @@ use tokio::io::{AsyncRead, ReadBuf};
 /// The JSON-RPC error code of a message over the cap (in the implementation-defined server-error range).
 pub(crate) const OVERSIZE_CODE: i32 = -32_070;
 
+/// How much of a line that is not JSON is kept to show in an error.
+const GARBAGE_SAMPLE: usize = 160;
+
 /// The longest `id` kept (ids are numbers or short strings).
 const MAX_ID_BYTES: usize = 256;
 
@@ -24,6 +27,9 @@ const MAX_ID_BYTES: usize = 256;
 pub(crate) struct CapLines<R> {
     inner: R,
     max: usize,
+    /// Gets the start of the first line that is not a JSON object or array (a
+    /// server printing to stdout), so a handshake can fail fast on it.
+    garbage: tokio::sync::watch::Sender<Option<String>>,
     line: Line,
     out: Vec<u8>,
     out_pos: usize,
@@ -33,7 +39,13 @@ pub(crate) struct CapLines<R> {
 impl<R> CapLines<R> {
     /// Wraps `inner`; lines of `max` bytes or more are answered.
     pub(crate) fn new(inner: R, max: usize) -> Self {
-        CapLines { inner, max, line: Line::default(), out: Vec::new(), out_pos: 0, eof: false }
+        let garbage = tokio::sync::watch::Sender::new(None);
+        CapLines { inner, max, garbage, line: Line::default(), out: Vec::new(), out_pos: 0, eof: false }
+    }
+
+    /// Changes to `Some(start of the line)` once the server writes a line that is not JSON.
+    pub(crate) fn garbage(&self) -> tokio::sync::watch::Receiver<Option<String>> {
+        self.garbage.subscribe()
     }
 
     fn consume(&mut self, bytes: &[u8]) {
@@ -43,6 +55,10 @@ impl<R> CapLines<R> {
             self.out.push(byte);
             if byte == b'\n' {
                 let line = std::mem::take(&mut self.line);
+                if line.not_json && self.garbage.borrow().is_none() {
+                    let sample = String::from_utf8_lossy(&line.sample).trim_end().to_owned();
+                    self.garbage.send_replace(Some(sample));
+                }
                 if line.len >= self.max {
                     match line.scan.id {
                         Some(id) => self.out.extend_from_slice(&error_line(&id, line.len, self.max)),
@@ -55,6 +71,13 @@ impl<R> CapLines<R> {
                 }
             } else {
                 self.line.len += 1;
+                if self.line.sample.len() < GARBAGE_SAMPLE {
+                    self.line.sample.push(byte);
+                }
+                if self.line.first.is_none() && !byte.is_ascii_whitespace() {
+                    self.line.first = Some(byte);
+                    self.line.not_json = !matches!(byte, b'{' | b'[');
+                }
                 self.line.scan.feed(byte);
             }
         }
@@ -104,6 +127,11 @@ fn error_line(id: &[u8], size: usize, limit: usize) -> Vec<u8> {
 #[derive(Default)]
 struct Line {
     len: usize,
+    /// The first byte that is not whitespace.
+    first: Option<u8>,
+    not_json: bool,
+    /// The line's start.
+    sample: Vec<u8>,
     scan: TopLevelId,
 }
 

@@ -22,7 +22,11 @@ const STDERR_LINE_BYTES: usize = 1024;
 #[allow(clippy::large_enum_variant)] // Built once per server start, then taken apart.
 pub(super) enum Opened {
     /// A child process; its stdout is capped per message.
-    Stdio(AsyncRwTransport<rmcp::RoleClient, CapLines<tokio::process::ChildStdout>, tokio::process::ChildStdin>, Child),
+    Stdio(
+        AsyncRwTransport<rmcp::RoleClient, CapLines<tokio::process::ChildStdout>, tokio::process::ChildStdin>,
+        Child,
+        tokio::sync::watch::Receiver<Option<String>>,
+    ),
     /// A Streamable HTTP endpoint.
     Http(StreamableHttpClientTransport<reqwest::Client>),
 }
@@ -46,6 +50,13 @@ impl Child {
             }
             tokio::time::sleep(std::time::Duration::from_millis(20)).await;
         }
+        // Its last words may still be in the pipe.
+        for _ in 0..10 {
+            if status.is_none() || self.stderr.closed() {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
         let mut text = match status {
             Some(status) => format!("the process exited ({status})"),
             None => "it closed its output but is still running".to_owned(),
@@ -56,6 +67,11 @@ impl Child {
             text.push_str(&tail);
         }
         text
+    }
+
+    /// Whether the process has exited.
+    pub(super) fn exited(&self) -> bool {
+        self.process.lock().expect("child lock").try_wait().ok().flatten().is_some()
     }
 
     /// Waits up to `grace` for the process to exit (its stdin is closed), then
@@ -83,9 +99,9 @@ impl Drop for Child {
     }
 }
 
-/// The last lines a server wrote to stderr.
+/// The last lines a server wrote to stderr, and whether it has closed.
 #[derive(Clone, Default)]
-struct StderrTail(Arc<Mutex<VecDeque<String>>>);
+struct StderrTail(Arc<Mutex<VecDeque<String>>>, Arc<std::sync::atomic::AtomicBool>);
 
 impl StderrTail {
     fn push(&self, line: String) {
@@ -94,6 +110,14 @@ impl StderrTail {
             lines.pop_front();
         }
         lines.push_back(line);
+    }
+
+    fn close(&self) {
+        self.1.store(true, std::sync::atomic::Ordering::Release);
+    }
+
+    fn closed(&self) -> bool {
+        self.1.load(std::sync::atomic::Ordering::Acquire)
     }
 
     fn text(&self) -> String {
@@ -137,9 +161,10 @@ pub(super) fn open(server: &str, transport: &Transport, max_message: usize) -> R
             let tail = StderrTail::default();
             tokio::spawn(log_stderr(server.to_owned(), stderr, tail.clone()));
             // rmcp drops lines of `max_message` bytes or more; CapLines answers them.
-            let transport = AsyncRwTransport::new_client(CapLines::new(stdout, max_message), stdin)
-                .with_max_line_length(max_message);
-            Ok(Opened::Stdio(transport, Child { process: Mutex::new(process), stderr: tail }))
+            let stdout = CapLines::new(stdout, max_message);
+            let garbage = stdout.garbage();
+            let transport = AsyncRwTransport::new_client(stdout, stdin).with_max_line_length(max_message);
+            Ok(Opened::Stdio(transport, Child { process: Mutex::new(process), stderr: tail }, garbage))
         }
         Transport::Http { url, headers } => {
             let mut custom = HashMap::new();
@@ -186,4 +211,5 @@ async fn log_stderr(server: String, stderr: tokio::process::ChildStderr, tail: S
         tracing::info!(target: "sluice::server", server = %server, "{text}");
         tail.push(text);
     }
+    tail.close();
 }

@@ -30,6 +30,8 @@ use crate::tools::{ServerActivity, ToolCallError, ToolDefinition, ToolResult};
 const FIRST_BACKOFF: Duration = Duration::from_secs(1);
 /// The longest backoff.
 const MAX_BACKOFF: Duration = Duration::from_secs(60);
+/// How long a handshake may go on after the server wrote something that is not JSON.
+const GARBAGE_GRACE: Duration = Duration::from_secs(2);
 /// How long a stdio server gets to exit after its stdin closes, at shutdown.
 const EXIT_GRACE: Duration = Duration::from_secs(2);
 
@@ -218,10 +220,34 @@ impl Upstream {
         let opened = transport::open(&self.name, &self.config.transport, self.options.max_message_bytes)
             .map_err(|e| e.to_string())?;
         let (service, child) = match opened {
-            Opened::Stdio(transport, child) => match handler.serve_with_lifecycle(transport, lifecycle).await {
-                Ok(service) => (service, Some(child)),
-                Err(error) => return Err(format!("the MCP handshake failed: {error}; {}", child.post_mortem().await)),
-            },
+            Opened::Stdio(transport, child, mut garbage) => {
+                let handshake = handler.serve_with_lifecycle(transport, lifecycle);
+                // MCP forbids anything but messages on stdout; a server that prints a
+                // banner anyway still gets a moment to finish the handshake.
+                let not_json = async {
+                    let line = garbage.wait_for(Option::is_some).await.ok().and_then(|line| line.clone());
+                    tokio::time::sleep(GARBAGE_GRACE).await;
+                    line
+                };
+                tokio::select! {
+                    result = handshake => match result {
+                        Ok(service) => (service, Some(child)),
+                        Err(error) => {
+                            let post_mortem = child.post_mortem().await;
+                            return Err(if child.exited() {
+                                format!("it stopped during the MCP handshake: {post_mortem}")
+                            } else {
+                                format!("the MCP handshake failed: {error}; {post_mortem}")
+                            });
+                        }
+                    },
+                    Some(line) = not_json => {
+                        return Err(format!(
+                            "it wrote something other than JSON-RPC on stdout ({line:?}); is it an MCP stdio server?"
+                        ));
+                    }
+                }
+            }
             Opened::Http(transport) => match handler.serve_with_lifecycle(transport, lifecycle).await {
                 Ok(service) => (service, None),
                 Err(error) => return Err(format!("the MCP handshake failed: {error}")),

@@ -537,3 +537,29 @@ fn bindings_for_githubs_server_compile_for_wasm32_wasip1_and_strip_as_typescript
     let javascript = sluice::strip_types("github.ts", &typescript).unwrap();
     assert!(javascript.contains(r#"return tools["github"]["list_issues"](args)"#), "{javascript}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_that_answers_garbage_or_dies_at_start_is_named_with_what_happened() {
+    let tools = tools_for(json!({
+        "garbage": { "command": "/bin/sh", "args": ["-c", "while read line; do echo 'this is not JSON-RPC'; done"] },
+        "dies": { "command": "/bin/sh", "args": ["-c", "echo missing credentials >&2; exit 3"] },
+    }));
+    let source = r#"
+for (const server of ['garbage', 'dies']) {
+  try { await tools[server].anything({}); } catch (e) { console.log(e.kind, '|', e.message); }
+}
+"#;
+    let outcome = run_js(source, &tools).await;
+    assert_ok(&outcome);
+    let out = stdout(&outcome);
+    let lines: Vec<&str> = out.lines().collect();
+    assert!(lines[0].starts_with(r#"server_error | garbage.anything: server "garbage" failed: it wrote something other than JSON-RPC on stdout ("this is not JSON-RPC")"#), "{out}");
+    assert!(
+        lines[1].contains(
+            r#"server "dies" failed: it stopped during the MCP handshake: the process exited (exit status: 3)"#
+        ),
+        "{out}"
+    );
+    assert!(lines[1].contains("missing credentials"), "the server's stderr explains it: {out}");
+    tools.shutdown().await;
+}
