@@ -563,3 +563,46 @@ for (const server of ['garbage', 'dies']) {
     assert!(lines[1].contains("missing credentials"), "the server's stderr explains it: {out}");
     tools.shutdown().await;
 }
+
+#[test]
+fn no_server_process_outlives_the_cli_even_one_its_command_spawned() {
+    let dir = tempfile::tempdir().unwrap();
+    let pid_file = dir.path().join("pid");
+    // `sh` stays the parent (no exec), as `npx` does: the server is its child, and a
+    // `sleep` it left behind ignores the end of stdin; only killing the group ends it.
+    let script = format!(
+        "echo $$ > {}; sleep 300 & {} stdio; true",
+        pid_file.display(),
+        server_bin("npm/node_modules/.bin/mcp-server-everything")
+    );
+    let config = json!({ "mcpServers": { "everything": { "command": "/bin/sh", "args": ["-c", script] } } });
+    std::fs::write(dir.path().join("sluice.json"), config.to_string()).unwrap();
+    std::fs::write(dir.path().join("agent.js"), "console.log(await tools.everything.echo({ message: 'hi' }));")
+        .unwrap();
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_sluice"))
+        .args(["run", "agent.js"])
+        .current_dir(dir.path())
+        .env("SLUICE_CACHE_DIR", dir.path().join("cache"))
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let group = std::fs::read_to_string(&pid_file).unwrap().trim().to_owned();
+    let members_of = |group: &str| {
+        let listed = std::process::Command::new("ps").args(["-e", "-o", "pgid=,stat="]).output().unwrap();
+        // Zombies are dead, only not yet reaped by init.
+        String::from_utf8_lossy(&listed.stdout)
+            .lines()
+            .filter_map(|line| line.trim().split_once(char::is_whitespace).map(|(pgid, stat)| (pgid, stat.trim())))
+            .filter(|(pgid, stat)| *pgid == group && !stat.starts_with('Z'))
+            .count()
+    };
+    let own = std::process::Command::new("ps").args(["-o", "pgid=", "-p", &std::process::id().to_string()]).output();
+    let own = String::from_utf8_lossy(&own.unwrap().stdout).trim().to_owned();
+    assert!(members_of(&own) > 0, "ps lists the members of a live group");
+    let members = || members_of(&group);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while members() > 0 {
+        assert!(Instant::now() < deadline, "the server's process group {group} outlived sluice");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
