@@ -606,3 +606,22 @@ fn no_server_process_outlives_the_cli_even_one_its_command_spawned() {
         std::thread::sleep(Duration::from_millis(20));
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_call_past_its_timeout_is_cancelled_on_the_server() {
+    let dir = tempfile::tempdir().unwrap();
+    let marker = dir.path().join("cancelled");
+    let script = root().join("tests/servers/dotted.py");
+    let tools =
+        tools_for(json!({ "shop": { "command": server_bin("venv/bin/python"), "args": [script], "timeout": "1s" } }));
+    let source = format!(
+        "try {{ await tools.shop['wait.forever']({{ marker: {:?} }}); }} catch (e) {{ console.log(e.kind); }}",
+        marker.to_string_lossy()
+    );
+    let outcome = run_js(&source, &tools).await;
+    assert_ok(&outcome);
+    assert_eq!(stdout(&outcome), "timeout\n");
+    // The server learns of it through notifications/cancelled and stops the work.
+    wait_for("the server to see the cancellation", Duration::from_secs(10), || marker.exists()).await;
+    tools.shutdown().await;
+}

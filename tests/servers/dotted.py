@@ -2,6 +2,7 @@
 
 Run by tests/all/mcp_servers.rs with the test venv's python; real third-party servers have no such names.
 """
+import anyio
 from mcp.server.mcpserver import MCPServer
 
 server = MCPServer("dotted")
@@ -23,6 +24,17 @@ def count_items_exact(kind: str) -> str:
 def check_up(sku: str) -> dict:
     """Checks that an item is in stock."""
     return {"sku": sku, "in_stock": True}
+
+
+@server.tool(name="wait.forever")
+async def wait_forever(marker: str) -> str:
+    """Waits until the call is cancelled (notifications/cancelled), then writes `marker`."""
+    try:
+        await anyio.sleep(3600)
+    finally:
+        with open(marker, "w") as f:
+            f.write("cancelled")
+    return "never"
 
 
 if __name__ == "__main__":
