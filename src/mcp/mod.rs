@@ -99,6 +99,11 @@ impl ToolHost for McpTools {
         Box::pin(async move { Ok(server?.tools().await?.definitions.clone()) })
     }
 
+    fn refresh_tools(&self, server: &str) -> BoxFuture<'static, Result<Arc<[ToolDefinition]>, ToolCallError>> {
+        let server = self.server(server).cloned();
+        Box::pin(async move { Ok(server?.refresh_tools().await?.definitions.clone()) })
+    }
+
     fn call_tool(&self, call: ToolCall) -> BoxFuture<'static, Result<ToolResult, ToolCallError>> {
         let server = self.server(&call.server).cloned();
         Box::pin(async move { server?.call(call.tool, call.arguments).await })

@@ -68,6 +68,16 @@ struct Connection {
     tools: tokio::sync::Mutex<Option<Arc<ToolSet>>>,
     /// Set when the server says its tool list changed.
     stale: Arc<AtomicBool>,
+    /// The 2026-07-28 listen stream for list changes, if opened.
+    listener: Option<tokio::task::AbortHandle>,
+}
+
+impl Drop for Connection {
+    fn drop(&mut self) {
+        if let Some(listener) = &self.listener {
+            listener.abort();
+        }
+    }
 }
 
 impl Connection {
@@ -253,12 +263,21 @@ impl Upstream {
                 Err(error) => return Err(format!("the MCP handshake failed: {error}")),
             },
         };
-        Ok(Connection { service, child, tools: tokio::sync::Mutex::new(None), stale })
+        let listener = listen_for_list_changes(&self.name, &service, &stale);
+        Ok(Connection { service, child, tools: tokio::sync::Mutex::new(None), stale, listener })
     }
 
     /// The server's tools, listing them if they are not cached.
     pub(super) async fn tools(&self) -> Result<Arc<ToolSet>, ToolCallError> {
         self.tools_and_connection().await.map(|(tools, _)| tools)
+    }
+
+    /// The server's tools, listed afresh (a program asked for one the cached list lacks).
+    pub(super) async fn refresh_tools(&self) -> Result<Arc<ToolSet>, ToolCallError> {
+        if let State::Up(connection) = &*self.state.lock().await {
+            connection.stale.store(true, Ordering::Release);
+        }
+        self.tools().await
     }
 
     async fn tools_and_connection(&self) -> Result<(Arc<ToolSet>, Arc<Connection>), ToolCallError> {
@@ -337,6 +356,40 @@ impl Upstream {
     fn set_snapshot(&self, update: impl FnOnce(&mut Snapshot)) {
         update(&mut self.snapshot.lock().expect("snapshot lock"));
     }
+}
+
+/// On a 2026-07-28 connection, list changes arrive only on a listen stream the
+/// client opens (`subscriptions/listen`); older servers send them unasked, to
+/// [`Handler::on_tool_list_changed`]. Opens the stream when the server offers
+/// tool list changes; each one marks the cached list stale.
+fn listen_for_list_changes(
+    server: &str,
+    service: &RunningService<RoleClient, Handler>,
+    stale: &Arc<AtomicBool>,
+) -> Option<tokio::task::AbortHandle> {
+    let info = service.peer().peer_info()?;
+    let offered = info.capabilities.tools.as_ref().and_then(|tools| tools.list_changed) == Some(true);
+    if info.protocol_version.has_initialize() || !offered {
+        return None;
+    }
+    let (peer, stale, server) = (service.peer().clone(), stale.clone(), server.to_owned());
+    let task = tokio::spawn(async move {
+        let filter = rmcp::model::SubscriptionFilter::builder().tools_list_changed().build();
+        let mut subscription = match peer.listen(filter).await {
+            Ok(subscription) => subscription,
+            Err(error) => {
+                tracing::debug!(server = %server, "no listen stream for tool list changes: {error}");
+                return;
+            }
+        };
+        while let Ok(Some(notification)) = subscription.next().await {
+            if matches!(notification, rmcp::model::ServerNotification::ToolListChangedNotification(_)) {
+                tracing::debug!(server = %server, "tool list changed");
+                stale.store(true, Ordering::Release);
+            }
+        }
+    });
+    Some(task.abort_handle())
 }
 
 /// Counts a call in flight until dropped.

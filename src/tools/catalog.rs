@@ -155,9 +155,7 @@ impl ToolCatalog {
     /// The full definition of one tool. Names may be aliases (see [`super::names`]).
     pub async fn describe(&self, server: &str, tool: &str) -> Result<ToolDescription, ToolCallError> {
         let server = self.resolve_server(server)?;
-        let definitions = self.host.list_tools(&server).await?;
-        let name = names::resolve(tool, definitions.iter().map(|d| d.name.as_str()))
-            .ok_or_else(|| unknown_tool(&server, tool, &definitions))?;
+        let (definitions, name) = self.resolve_tool(&server, tool).await?;
         let definition = definitions.iter().find(|d| d.name == name).cloned().expect("resolved among these");
         let typescript = tool_declaration(&server, &definition);
         Ok(ToolDescription { server, definition, typescript })
@@ -168,11 +166,23 @@ impl ToolCatalog {
     /// goes out once, with its arguments moved, not copied.
     pub async fn call(&self, call: ToolCall) -> Result<ToolResult, ToolCallError> {
         let server = self.resolve_server(&call.server)?;
-        let definitions = self.host.list_tools(&server).await?;
-        let tool = names::resolve(&call.tool, definitions.iter().map(|d| d.name.as_str()))
-            .ok_or_else(|| unknown_tool(&server, &call.tool, &definitions))?
-            .to_owned();
+        let (_, tool) = self.resolve_tool(&server, &call.tool).await?;
         self.host.call_tool(ToolCall { server, tool, arguments: call.arguments }).await
+    }
+
+    /// The definitions of `server` and the exact name `wanted` resolves to. A
+    /// name the (cached) list lacks is looked up once more in a fresh list: the
+    /// server may have added the tool since.
+    async fn resolve_tool(&self, server: &str, wanted: &str) -> Result<(Arc<[ToolDefinition]>, String), ToolCallError> {
+        let definitions = self.host.list_tools(server).await?;
+        if let Some(name) = names::resolve(wanted, definitions.iter().map(|d| d.name.as_str())) {
+            return Ok((definitions.clone(), name.to_owned()));
+        }
+        let definitions = self.host.refresh_tools(server).await?;
+        match names::resolve(wanted, definitions.iter().map(|d| d.name.as_str())) {
+            Some(name) => Ok((definitions.clone(), name.to_owned())),
+            None => Err(unknown_tool(server, wanted, &definitions)),
+        }
     }
 
     fn resolve_server(&self, wanted: &str) -> Result<String, ToolCallError> {

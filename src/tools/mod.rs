@@ -37,6 +37,12 @@ pub trait ToolHost: Send + Sync + 'static {
     /// The tool definitions of `server`, loading them if needed.
     fn list_tools(&self, server: &str) -> BoxFuture<'static, Result<Arc<[ToolDefinition]>, ToolCallError>>;
 
+    /// The tool definitions of `server`, listed afresh rather than from a cache:
+    /// a program asked for a tool the cached list lacks. By default, [`list_tools`](ToolHost::list_tools).
+    fn refresh_tools(&self, server: &str) -> BoxFuture<'static, Result<Arc<[ToolDefinition]>, ToolCallError>> {
+        self.list_tools(server)
+    }
+
     /// Calls a tool. A tool that ran and failed returns `Ok` with
     /// [`ToolResult::is_error`] set; `Err` means no tool result was produced.
     fn call_tool(&self, call: ToolCall) -> BoxFuture<'static, Result<ToolResult, ToolCallError>>;

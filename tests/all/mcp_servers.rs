@@ -625,3 +625,31 @@ async fn a_call_past_its_timeout_is_cancelled_on_the_server() {
     wait_for("the server to see the cancellation", Duration::from_secs(10), || marker.exists()).await;
     tools.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_tool_list_change_reaches_the_cached_list_and_new_tools_are_callable() {
+    let script = root().join("tests/servers/dotted.py");
+    let tools = tools_for(json!({ "shop": { "command": server_bin("venv/bin/python"), "args": [script] } }));
+    let host: Arc<dyn ToolHost> = tools.clone();
+    let names = |list: &[sluice::ToolDefinition]| list.iter().map(|d| d.name.clone()).collect::<Vec<_>>();
+    assert!(!names(&host.list_tools("shop").await.unwrap()).contains(&"fresh.one".to_owned()));
+    let mut arguments = serde_json::Map::new();
+    arguments.insert("name".into(), json!("fresh.one"));
+    let call = sluice::ToolCall { server: "shop".into(), tool: "stock.add-tool".into(), arguments };
+    assert!(!host.call_tool(call).await.unwrap().is_error);
+    // notifications/tools/list_changed (on a 2026-07-28 listen stream) marks the cache stale.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !names(&host.list_tools("shop").await.unwrap()).contains(&"fresh.one".to_owned()) {
+        assert!(Instant::now() < deadline, "the cached list never changed");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    // A program calling a tool its cached list lacks gets it too (the list is re-read once).
+    let outcome = run_js(
+        "await tools.shop['stock.add-tool']({ name: 'fresh.two' }); console.log(JSON.stringify(await tools.shop.fresh_two({})));",
+        &tools,
+    )
+    .await;
+    assert_ok(&outcome);
+    assert_eq!(stdout(&outcome), "{\"result\":\"fresh.two works\"}\n");
+    tools.shutdown().await;
+}

@@ -3,7 +3,7 @@
 Run by tests/all/mcp_servers.rs with the test venv's python; real third-party servers have no such names.
 """
 import anyio
-from mcp.server.mcpserver import MCPServer
+from mcp.server.mcpserver import Context, MCPServer
 
 server = MCPServer("dotted")
 
@@ -35,6 +35,18 @@ async def wait_forever(marker: str) -> str:
         with open(marker, "w") as f:
             f.write("cancelled")
     return "never"
+
+
+@server.tool(name="stock.add-tool")
+async def add_tool(name: str, ctx: Context) -> str:
+    """Adds a tool called `name` and says so with notifications/tools/list_changed."""
+
+    def added() -> str:
+        return f"{name} works"
+
+    server.add_tool(added, name=name, description="Added at run time.")
+    await ctx.notify_tools_changed()
+    return "added"
 
 
 if __name__ == "__main__":
