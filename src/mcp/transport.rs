@@ -99,9 +99,11 @@ impl Drop for Child {
     }
 }
 
-/// The last lines a server wrote to stderr, and whether it has closed.
+/// The last lines a server wrote to stderr, whether it has closed, and the
+/// values expanded from `${env:...}` for it, which are redacted from the lines
+/// (they may reach a program in an error message).
 #[derive(Clone, Default)]
-struct StderrTail(Arc<Mutex<VecDeque<String>>>, Arc<std::sync::atomic::AtomicBool>);
+struct StderrTail(Arc<Mutex<VecDeque<String>>>, Arc<std::sync::atomic::AtomicBool>, Arc<Vec<String>>);
 
 impl StderrTail {
     fn push(&self, line: String) {
@@ -121,7 +123,11 @@ impl StderrTail {
     }
 
     fn text(&self) -> String {
-        self.0.lock().expect("stderr lock").iter().cloned().collect::<Vec<_>>().join(" | ")
+        let mut text = self.0.lock().expect("stderr lock").iter().cloned().collect::<Vec<_>>().join(" | ");
+        for secret in self.2.iter() {
+            text = text.replace(secret.as_str(), "[redacted]");
+        }
+        text
     }
 }
 
@@ -146,8 +152,13 @@ pub(super) fn open(server: &str, transport: &Transport, max_message: usize) -> R
                 .stdin(std::process::Stdio::piped())
                 .stdout(std::process::Stdio::piped())
                 .stderr(std::process::Stdio::piped());
+            let mut secrets = Vec::new();
             for (name, value) in env {
-                cmd.env(name, value.expand(lookup)?);
+                let expanded = value.expand(lookup)?;
+                if value.expand(|_| Some(String::new()))? != expanded && !expanded.is_empty() {
+                    secrets.push(expanded.clone());
+                }
+                cmd.env(name, expanded);
             }
             if let Some(cwd) = cwd {
                 cmd.current_dir(cwd);
@@ -158,7 +169,7 @@ pub(super) fn open(server: &str, transport: &Transport, max_message: usize) -> R
             let stdin = process.stdin().take().expect("stdin is piped");
             let stdout = process.stdout().take().expect("stdout is piped");
             let stderr = process.stderr().take().expect("stderr is piped");
-            let tail = StderrTail::default();
+            let tail = StderrTail(Arc::default(), Arc::default(), Arc::new(secrets));
             tokio::spawn(log_stderr(server.to_owned(), stderr, tail.clone()));
             // rmcp drops lines of `max_message` bytes or more; CapLines answers them.
             let stdout = CapLines::new(stdout, max_message);

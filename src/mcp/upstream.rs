@@ -23,7 +23,7 @@ use super::McpOptions;
 use super::convert;
 use super::transport::{self, Child, Opened};
 use super::validate::ArgumentSchema;
-use crate::config::{ServerConfig, Transport};
+use crate::config::ServerConfig;
 use crate::tools::{ServerActivity, ToolCallError, ToolDefinition, ToolResult};
 
 /// The first backoff after a failed start; it doubles per consecutive failure.
@@ -122,21 +122,16 @@ impl Upstream {
         }
     }
 
-    /// The configured description, else what the server said of itself, else a
-    /// hint that it has not been started.
+    /// The configured description, else what the server said of itself once
+    /// started, else a hint.
     pub(super) fn summary(&self) -> String {
         if let Some(description) = &self.config.description {
             return description.clone();
         }
         let snapshot = self.snapshot.lock().expect("snapshot lock").clone();
-        snapshot.described.unwrap_or_else(|| match &self.config.transport {
-            Transport::Stdio { command, .. } => {
-                let program = std::path::Path::new(command)
-                    .file_name()
-                    .map_or(command.as_str(), |n| n.to_str().unwrap_or(command.as_str()));
-                format!("MCP server ({program}); sluice.search or sluice.describe lists its tools")
-            }
-            Transport::Http { .. } => "remote MCP server; sluice.search or sluice.describe lists its tools".to_owned(),
+        // Never the command, its arguments or the URL: programs see names and descriptions only.
+        snapshot.described.unwrap_or_else(|| {
+            "an MCP server with no description; sluice.search or sluice.describe lists its tools".to_owned()
         })
     }
 

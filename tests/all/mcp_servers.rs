@@ -542,7 +542,12 @@ fn bindings_for_githubs_server_compile_for_wasm32_wasip1_and_strip_as_typescript
 async fn a_server_that_answers_garbage_or_dies_at_start_is_named_with_what_happened() {
     let tools = tools_for(json!({
         "garbage": { "command": "/bin/sh", "args": ["-c", "while read line; do echo 'this is not JSON-RPC'; done"] },
-        "dies": { "command": "/bin/sh", "args": ["-c", "echo missing credentials >&2; exit 3"] },
+        "dies": {
+            "command": "/bin/sh",
+            "args": ["-c", "echo missing credentials, token $TOKEN >&2; exit 3"],
+            // Any variable of the test's environment stands in for a secret.
+            "env": { "TOKEN": "${env:CARGO_MANIFEST_DIR}" },
+        },
     }));
     let source = r#"
 for (const server of ['garbage', 'dies']) {
@@ -560,7 +565,8 @@ for (const server of ['garbage', 'dies']) {
         ),
         "{out}"
     );
-    assert!(lines[1].contains("missing credentials"), "the server's stderr explains it: {out}");
+    assert!(lines[1].contains("missing credentials, token [redacted]"), "the server's stderr explains it: {out}");
+    assert!(!out.contains(env!("CARGO_MANIFEST_DIR")), "an expanded secret reached the program: {out}");
     tools.shutdown().await;
 }
 
