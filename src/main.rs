@@ -141,15 +141,14 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 }
 
 fn write_bindings(args: BindingsArgs) -> anyhow::Result<ExitCode> {
-    let servers = McpTools::new(&load_config(args.config.as_deref())?, McpOptions::default());
-    let summary = servers.servers().into_iter().find(|s| s.name == args.server).map(|s| s.summary);
-    let Some(summary) = summary else {
-        anyhow::bail!("the configuration has no server named {:?}", args.server);
-    };
-    let tokio = tokio::runtime::Builder::new_multi_thread().enable_all().build().context("cannot start tokio")?;
-    let definitions = tokio.block_on(servers.list_tools(&args.server));
-    tokio.block_on(servers.shutdown());
-    let definitions = definitions.with_context(|| format!("cannot list the tools of {:?}", args.server))?;
+    let (summary, definitions) = with_servers(args.config.as_deref(), async |servers| {
+        let summary = servers.servers().into_iter().find(|s| s.name == args.server).map(|s| s.summary);
+        let Some(summary) = summary else {
+            anyhow::bail!("the configuration has no server named {:?}", args.server);
+        };
+        let definitions = servers.list_tools(&args.server).await;
+        Ok((summary, definitions.with_context(|| format!("cannot list the tools of {:?}", args.server))?))
+    })?;
     std::fs::create_dir_all(&args.out).with_context(|| format!("cannot create {}", args.out.display()))?;
     for file in bindings::generate(&args.server, &summary, &definitions, args.lang) {
         let path = args.out.join(&file.path);
@@ -160,23 +159,32 @@ fn write_bindings(args: BindingsArgs) -> anyhow::Result<ExitCode> {
 }
 
 fn browse_tools(args: ToolsArgs) -> anyhow::Result<ExitCode> {
-    let servers = McpTools::new(&load_config(args.config.as_deref())?, McpOptions::default());
-    let tokio = tokio::runtime::Builder::new_multi_thread().enable_all().build().context("cannot start tokio")?;
     let is_file = args.path.trim_end_matches('/').ends_with(".d.ts");
-    let result = tokio.block_on(async {
-        if is_file {
-            tree::read(&servers, &args.path).await
+    let text = with_servers(args.config.as_deref(), async |servers| {
+        let text = if is_file {
+            tree::read(servers, &args.path).await
         } else {
-            tree::list(&servers, &args.path).await.map(|entries| {
+            tree::list(servers, &args.path).await.map(|entries| {
                 let width = entries.iter().map(|e| e.name.len()).max().unwrap_or(0);
                 entries.iter().map(|entry| format!("{:width$}  {}\n", entry.name, entry.about)).collect()
             })
-        }
-    });
-    tokio.block_on(servers.shutdown());
-    let text = result.with_context(|| format!("cannot show {}", args.path))?;
+        };
+        text.with_context(|| format!("cannot show {}", args.path))
+    })?;
     std::io::stdout().lock().write_all(text.as_bytes())?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// Runs `work` on the configured servers, then stops them, whatever it returned.
+fn with_servers<T>(
+    config: Option<&std::path::Path>,
+    work: impl AsyncFnOnce(&McpTools) -> anyhow::Result<T>,
+) -> anyhow::Result<T> {
+    let servers = McpTools::new(&load_config(config)?, McpOptions::default());
+    let tokio = tokio::runtime::Builder::new_multi_thread().enable_all().build().context("cannot start tokio")?;
+    let result = tokio.block_on(work(&servers));
+    tokio.block_on(servers.shutdown());
+    result
 }
 
 fn run_program(args: RunArgs) -> anyhow::Result<ExitCode> {
@@ -208,11 +216,7 @@ fn run_program(args: RunArgs) -> anyhow::Result<ExitCode> {
     limits.fuel = args.fuel;
 
     let cannot_run = || format!("cannot run {}", args.program.display());
-    let mut options = McpOptions::default();
-    // A message may carry a result twice (`structuredContent` and its text copy);
-    // the result cap itself is enforced on what the program receives.
-    options.max_message_bytes =
-        usize::try_from(policy.limits.result_bytes.saturating_mul(2).saturating_add(64 << 10)).unwrap_or(usize::MAX);
+    let options = McpOptions::for_result_cap(policy.limits.result_bytes);
     let servers = Arc::new(McpTools::new(&load_config(args.config.as_deref())?, options));
     let run = async {
         let tools = servers.clone();

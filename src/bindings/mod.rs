@@ -9,7 +9,7 @@
 mod rust;
 mod typescript;
 
-use crate::tools::ToolDefinition;
+use crate::tools::{ToolDefinition, names};
 
 /// The language of generated bindings.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -64,29 +64,14 @@ fn file_stem(server: &str) -> String {
     if stem.starts_with(|c: char| c.is_ascii_digit()) || stem.is_empty() { format!("_{stem}") } else { stem }
 }
 
-/// The words of a name (`list_issues`, `get-sum`, `getSum`, `v2.list` → lowercase words).
+/// The words of a name, as search splits them, kept to ASCII letters and digits
+/// (MCP names are ASCII; identifiers in generated code must be).
 fn words(name: &str) -> Vec<String> {
-    let mut words = Vec::new();
-    let mut current = String::new();
-    let mut previous_lower = false;
-    for c in name.chars() {
-        if !c.is_ascii_alphanumeric() {
-            if !current.is_empty() {
-                words.push(std::mem::take(&mut current));
-            }
-            previous_lower = false;
-            continue;
-        }
-        if c.is_ascii_uppercase() && previous_lower && !current.is_empty() {
-            words.push(std::mem::take(&mut current));
-        }
-        previous_lower = c.is_ascii_lowercase() || c.is_ascii_digit();
-        current.push(c.to_ascii_lowercase());
-    }
-    if !current.is_empty() {
-        words.push(current);
-    }
-    words
+    names::words(name)
+        .into_iter()
+        .map(|word| word.chars().filter(char::is_ascii_alphanumeric).collect::<String>())
+        .filter(|word| !word.is_empty())
+        .collect()
 }
 
 /// `UpperCamelCase` of a name; empty names become `Unnamed`, leading digits get a `_`.

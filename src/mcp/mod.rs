@@ -48,6 +48,17 @@ pub struct McpOptions {
     pub call_timeout: Duration,
 }
 
+impl McpOptions {
+    /// Options for runs whose results are capped at `result_bytes`: a message may
+    /// be twice that (a result's `structuredContent` and its text copy) plus the
+    /// envelope, as the cap itself is enforced on what the program receives.
+    pub fn for_result_cap(result_bytes: u64) -> McpOptions {
+        let max_message_bytes =
+            usize::try_from(result_bytes.saturating_mul(2).saturating_add(64 << 10)).unwrap_or(usize::MAX);
+        McpOptions { max_message_bytes, ..McpOptions::default() }
+    }
+}
+
 impl Default for McpOptions {
     fn default() -> Self {
         McpOptions {

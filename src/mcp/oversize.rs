@@ -100,12 +100,12 @@ impl<R: AsyncRead + Unpin> AsyncRead for CapLines<R> {
             let mut chunk = [0u8; 16 * 1024];
             let mut read = ReadBuf::new(&mut chunk);
             ready!(Pin::new(&mut this.inner).poll_read(cx, &mut read))?;
-            if read.filled().is_empty() {
+            let filled = read.filled().len();
+            if filled == 0 {
                 this.eof = true;
                 continue;
             }
-            let filled = read.filled().to_vec();
-            this.consume(&filled);
+            this.consume(&chunk[..filled]);
         }
     }
 }

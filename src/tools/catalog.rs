@@ -214,8 +214,9 @@ fn invalid(message: String) -> ToolCallError {
     ToolCallError::InvalidRequest { message: format!("search: {message}") }
 }
 
-/// The first sentence of a description, at most 200 characters.
-fn first_sentence(text: &str) -> String {
+/// The first sentence of a description, at most 200 characters: a tool's
+/// summary in search results and in the declaration tree's listings.
+pub(super) fn first_sentence(text: &str) -> String {
     let text = text.trim();
     let end = text.find(". ").map(|i| i + 1).into_iter().chain(text.find('\n')).min().unwrap_or(text.len());
     let sentence = text[..end].trim();
@@ -290,37 +291,15 @@ fn bm25(documents: &[WeightedDocument], terms: &[String]) -> Vec<f64> {
     scores
 }
 
-/// Lower-case words, split at punctuation, `snake_case`, `kebab-case` and
-/// `camelCase` boundaries, with a plural `s` removed.
+/// The words of `text` (see [`names::words`]), with a plural `s` removed.
 fn tokenize(text: &str) -> Vec<String> {
-    let mut words = Vec::new();
-    let mut current = String::new();
-    let mut previous_lower = false;
-    for c in text.chars() {
-        if !c.is_alphanumeric() {
-            push_word(&mut words, &mut current);
-            previous_lower = false;
-            continue;
+    let mut words = names::words(text);
+    for word in &mut words {
+        if word.len() > 3 && word.ends_with('s') && !word.ends_with("ss") {
+            word.pop();
         }
-        if c.is_uppercase() && previous_lower {
-            push_word(&mut words, &mut current);
-        }
-        previous_lower = c.is_lowercase() || c.is_ascii_digit();
-        current.extend(c.to_lowercase());
     }
-    push_word(&mut words, &mut current);
     words
-}
-
-fn push_word(words: &mut Vec<String>, current: &mut String) {
-    if current.is_empty() {
-        return;
-    }
-    let mut word = std::mem::take(current);
-    if word.len() > 3 && word.ends_with('s') && !word.ends_with("ss") {
-        word.pop();
-    }
-    words.push(word);
 }
 
 #[cfg(test)]

@@ -37,6 +37,33 @@ pub fn alias(name: &str) -> Cow<'_, str> {
     Cow::Owned(alias)
 }
 
+/// Lower-case words of `text`, split at punctuation, `snake_case`, `kebab-case`
+/// and `camelCase` boundaries: `getSum-total.v2` → `get`, `sum`, `total`, `v2`.
+/// Used by search (ranking) and by generated bindings (names).
+pub fn words(text: &str) -> Vec<String> {
+    let mut words = Vec::new();
+    let mut current = String::new();
+    let mut previous_lower = false;
+    for c in text.chars() {
+        if !c.is_alphanumeric() {
+            if !current.is_empty() {
+                words.push(std::mem::take(&mut current));
+            }
+            previous_lower = false;
+            continue;
+        }
+        if c.is_uppercase() && previous_lower && !current.is_empty() {
+            words.push(std::mem::take(&mut current));
+        }
+        previous_lower = c.is_lowercase() || c.is_ascii_digit();
+        current.extend(c.to_lowercase());
+    }
+    if !current.is_empty() {
+        words.push(current);
+    }
+    words
+}
+
 /// Resolves `wanted` among `names`: the exact name if present, else the single
 /// name whose alias it is.
 pub fn resolve<'a>(wanted: &str, names: impl IntoIterator<Item = &'a str> + Clone) -> Option<&'a str> {

@@ -13,6 +13,7 @@
 
 use std::fmt::Write as _;
 
+use super::catalog::first_sentence;
 use super::declarations::{tool_declaration, write_function};
 use super::names::alias;
 use super::{ToolCallError, ToolDefinition, ToolHost};
@@ -155,14 +156,9 @@ pub fn index(server: &str, summary: &str, definitions: &[ToolDefinition]) -> Str
     out
 }
 
-/// The first line of a tool's description (or its title).
+/// A tool's summary, as search gives it (else its title).
 fn about(tool: &ToolDefinition) -> String {
-    let text = tool.description.as_deref().or(tool.title.as_deref()).unwrap_or("");
-    let line = text.lines().find(|l| !l.trim().is_empty()).unwrap_or("").trim();
-    match line.char_indices().nth(120) {
-        Some((cut, _)) => format!("{}…", &line[..cut]),
-        None => line.to_owned(),
-    }
+    first_sentence(tool.description.as_deref().or(tool.title.as_deref()).unwrap_or(""))
 }
 
 #[cfg(test)]
