@@ -6,7 +6,7 @@
 
 use std::sync::Arc;
 
-use crate::module_cache::{sha256_hex, write_private};
+use crate::module_cache::{EntryKind, sha256_hex};
 use crate::sandbox::preinit::preinitialize;
 use crate::{ExecutionPolicy, LoadError, Program, ProgramInput, RunError, RunOutcome, Runtime, ToolHost, strip_types};
 
@@ -25,23 +25,19 @@ impl JavaScript {
     /// Prepares the interpreter on `runtime`: pre-initialised (read from the
     /// runtime's cache directory when an earlier process did it) and compiled.
     pub async fn load(runtime: &Runtime) -> Result<JavaScript, LoadError> {
-        let cached = runtime.cache_dir().map(|dir| dir.join("js").join(format!("{}.wasm", sha256_hex(INTERPRETER))));
-        if let Some(path) = &cached
-            && let Ok(bytes) = std::fs::read(path)
-        {
+        // Sealed to this name like every cache entry (`module_cache.rs`): a file
+        // planted here is a miss, not a foreign interpreter.
+        let entry = format!("{}.wasm", sha256_hex(INTERPRETER));
+        if let Some(bytes) = runtime.cache().read_entry(EntryKind::Interpreter, &entry) {
             match runtime.load(INTERPRETER_NAME, &bytes) {
                 Ok(program) => return Ok(JavaScript { program }),
                 Err(error) => {
-                    tracing::warn!(path = %path.display(), %error, "pre-initialising the interpreter again: the cached copy is unusable");
+                    tracing::warn!(%error, "pre-initialising the interpreter again: the cached copy is unusable");
                 }
             }
         }
         let initialized = preinitialize(runtime, INTERPRETER_NAME, INTERPRETER).await?;
-        if let Some(path) = &cached
-            && let Err(error) = write_private(path, &initialized)
-        {
-            tracing::warn!(path = %path.display(), %error, "could not cache the pre-initialised interpreter");
-        }
+        runtime.cache().write_entry(EntryKind::Interpreter, &entry, &initialized);
         let program = runtime.load(INTERPRETER_NAME, &initialized)?;
         Ok(JavaScript { program })
     }

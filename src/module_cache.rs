@@ -1,14 +1,30 @@
 //! `ModuleCache`: compiled modules kept in memory and on disk, keyed by module hash and engine settings.
 //!
 //! This is the only module of the crate with `unsafe`: loading precompiled machine
-//! code trusts the file it comes from. The invariant that makes it sound is below.
+//! code trusts the bytes it is given. What makes that sound:
+//!
+//! - **The directory is private.** The cache root and everything under it are
+//!   created 0700 by us; an existing root, and every directory above it, must be
+//!   owned by this user (or root) and not writable by others (unless sticky, as
+//!   `/tmp` is). A directory that fails the check is not used: a warning, and
+//!   compiled code is kept in memory only.
+//! - **Every entry is sealed to its name.** An entry is `MAGIC`, then an
+//!   HMAC-SHA256 under a per-user key (`<root>/key`, 0600, made on first use)
+//!   over the entry's kind, its name (the module's SHA-256 and the engine's
+//!   compatibility tag) and its bytes, then the bytes. An entry is deserialised
+//!   only after its MAC checks out, so a file planted under a program's hash,
+//!   or another program's entry copied over it, is a miss, not foreign code.
+//! - **Entries are written atomically** (a private temporary file renamed into
+//!   place) and read whole into memory, never mapped.
 
 use std::collections::HashMap;
+use std::fs::File;
 use std::hash::{Hash, Hasher};
-use std::io::Write;
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
+use hmac::{Hmac, Mac};
 use sha2::{Digest, Sha256};
 use wasmtime::{Engine, Module};
 
@@ -24,20 +40,68 @@ pub enum CompileSource {
     MemoryCache,
 }
 
+/// The first bytes of every entry; a change of layout changes it.
+const MAGIC: &[u8; 8] = b"sluice\x01\n";
+/// Bytes of the MAC after [`MAGIC`].
+const MAC_BYTES: usize = 32;
+/// The largest entry read back (a compiled JavaScript interpreter is ~10 MiB).
+const MAX_ENTRY_BYTES: u64 = 1 << 30;
+/// Bytes of the per-user key.
+const KEY_BYTES: usize = 32;
+
+/// What kind of bytes an entry holds; part of what its MAC covers, so an entry
+/// of one kind is never taken for another.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum EntryKind {
+    /// Native code from `Module::serialize`, under the engine tag's directory.
+    CompiledModule,
+    /// The pre-initialised JavaScript interpreter (WebAssembly, compiled like any program).
+    Interpreter,
+}
+
+impl EntryKind {
+    fn label(self) -> &'static str {
+        match self {
+            EntryKind::CompiledModule => "compiled-module",
+            EntryKind::Interpreter => "interpreter",
+        }
+    }
+}
+
 pub(crate) struct ModuleCache {
-    /// `<cache dir>/<engine tag>`, or `None` for no disk cache.
-    dir: Option<PathBuf>,
+    disk: Option<DiskCache>,
     loaded: Mutex<HashMap<[u8; 32], Module>>,
 }
 
+/// A cache directory that passed the ownership checks, and the key that seals its entries.
+struct DiskCache {
+    root: PathBuf,
+    /// `Module::precompile_compatibility_hash`, as a directory name.
+    engine_tag: String,
+    key: [u8; KEY_BYTES],
+}
+
 impl ModuleCache {
-    /// A cache for modules compiled by `engine`. Entries live under
-    /// `root/<tag>/`, where the tag hashes everything that makes compiled code
-    /// compatible (Wasmtime's version and every setting that affects codegen),
-    /// so an engine never sees code another engine compiled.
+    /// A cache for modules compiled by `engine`, on disk under `root` when that
+    /// directory is (or can be made) private to this user; otherwise in memory
+    /// only, with a warning saying why. Compiled code lives under
+    /// `root/<engine tag>/`, the tag hashing everything that makes compiled code
+    /// compatible, so an engine never sees code another engine compiled.
     pub fn new(engine: &Engine, root: Option<&Path>) -> Self {
-        let dir = root.map(|root| root.join(engine_tag(engine)));
-        ModuleCache { dir, loaded: Mutex::new(HashMap::new()) }
+        let disk = root.and_then(|root| match DiskCache::open(root, engine_tag(engine)) {
+            Ok(disk) => Some(disk),
+            Err(reason) => {
+                tracing::warn!("not caching compiled code in {}: {reason}; compiling in memory only", root.display());
+                None
+            }
+        });
+        ModuleCache { disk, loaded: Mutex::new(HashMap::new()) }
+    }
+
+    /// Whether entries are read from and written to disk.
+    #[cfg(test)]
+    fn uses_disk(&self) -> bool {
+        self.disk.is_some()
     }
 
     /// Returns the compiled module for `wasm`, compiling it only when neither
@@ -52,15 +116,20 @@ impl ModuleCache {
         if let Some(module) = self.loaded.lock().unwrap_or_else(|p| p.into_inner()).get(&key) {
             return Ok((module.clone(), CompileSource::MemoryCache));
         }
-        let path = self.dir.as_ref().map(|dir| dir.join(format!("{}.cwasm", hex(&key))));
-        let (module, source) = match path.as_deref().and_then(|path| load_from_disk(engine, path)) {
+        let name = format!("{}.cwasm", hex(&key));
+        let from_disk = self.disk.as_ref().and_then(|disk| {
+            let bytes = disk.read(EntryKind::CompiledModule, &name)?;
+            deserialize(engine, &bytes, &disk.path(EntryKind::CompiledModule, &name))
+        });
+        let (module, source) = match from_disk {
             Some(module) => (module, CompileSource::DiskCache),
             None => {
                 let module = compile()?;
-                if let Some(path) = &path
-                    && let Err(error) = store_on_disk(&module, path)
-                {
-                    tracing::warn!(path = %path.display(), %error, "could not write the compiled-module cache");
+                if let Some(disk) = &self.disk {
+                    match module.serialize() {
+                        Ok(bytes) => disk.write(EntryKind::CompiledModule, &name, &bytes),
+                        Err(error) => tracing::warn!(%error, "could not serialise a compiled module for the cache"),
+                    }
                 }
                 (module, CompileSource::Compiled)
             }
@@ -68,21 +137,36 @@ impl ModuleCache {
         self.loaded.lock().unwrap_or_else(|p| p.into_inner()).insert(key, module.clone());
         Ok((module, source))
     }
+
+    /// The bytes cached under `kind`/`name`, if an entry exists and its seal checks out.
+    pub fn read_entry(&self, kind: EntryKind, name: &str) -> Option<Vec<u8>> {
+        self.disk.as_ref()?.read(kind, name)
+    }
+
+    /// Caches `bytes` under `kind`/`name` (a no-op without a disk cache).
+    pub fn write_entry(&self, kind: EntryKind, name: &str, bytes: &[u8]) {
+        if let Some(disk) = &self.disk {
+            disk.write(kind, name, bytes);
+        }
+    }
 }
 
-fn load_from_disk(engine: &Engine, path: &Path) -> Option<Module> {
-    let bytes = std::fs::read(path).ok()?;
+/// Loads compiled code that [`DiskCache::read`] has verified.
+fn deserialize(engine: &Engine, bytes: &[u8], path: &Path) -> Option<Module> {
     // SAFETY: `Module::deserialize` requires bytes produced by `Module::serialize`
-    // of a compatible engine, unmodified. Files in this cache are only ever made by
-    // `store_on_disk` from `Module::serialize`; each is written to a temporary file
-    // and renamed into place, so a reader never sees a partial file; the cache
-    // directory is created private to the user (0700) so no other user can plant
-    // one; and the directory name is the engine's compatibility hash, so only a
-    // compatible engine reads it. Wasmtime also checks the header's version and
-    // settings and fails (rather than misbehaving) on a mismatch, which we treat
-    // as a miss. We read the bytes into memory instead of mapping the file, so a
-    // later change to the file cannot alter code already loaded.
-    match unsafe { Module::deserialize(engine, &bytes) } {
+    // of a compatible engine, unmodified. These bytes come only from
+    // `DiskCache::read`, which returns an entry only when its HMAC-SHA256, under
+    // a key that exists only in this user's private cache directory, matches the
+    // entry's kind (compiled module), its name (the SHA-256 of the WebAssembly it
+    // was compiled from) and its engine tag. Only `DiskCache::write`, called with
+    // the output of `Module::serialize` of this engine, makes such a MAC; so the
+    // bytes are exactly what a compatible engine serialised for this module. The
+    // bytes are in memory, not a mapped file, so a later change to the file
+    // cannot alter them. Wasmtime also checks the header's version and settings
+    // and fails (rather than misbehaving) on a mismatch, which we treat as a miss.
+    #[allow(unsafe_code)]
+    let module = unsafe { Module::deserialize(engine, bytes) };
+    match module {
         Ok(module) => Some(module),
         Err(error) => {
             tracing::warn!(path = %path.display(), %error, "ignoring an unusable compiled-module cache entry");
@@ -91,34 +175,236 @@ fn load_from_disk(engine: &Engine, path: &Path) -> Option<Module> {
     }
 }
 
-fn store_on_disk(module: &Module, path: &Path) -> std::io::Result<()> {
-    let bytes = module.serialize().map_err(|e| std::io::Error::other(format!("{e:#}")))?;
-    write_private(path, &bytes)
+impl DiskCache {
+    /// Checks (creating what is missing, 0700) the root and the engine's
+    /// directory, and reads or makes the key. `Err` says why the directory is not
+    /// safe to take compiled code from.
+    fn open(root: &Path, engine_tag: String) -> Result<DiskCache, String> {
+        let root = if root.is_absolute() {
+            root.to_owned()
+        } else {
+            std::env::current_dir().map_err(|e| format!("cannot resolve a relative path: {e}"))?.join(root)
+        };
+        ensure_private_dir(&root)?;
+        for dir in [root.join(&engine_tag), root.join("js")] {
+            ensure_private_dir(&dir)?;
+        }
+        let key = read_or_make_key(&root.join("key"))?;
+        Ok(DiskCache { root, engine_tag, key })
+    }
+
+    fn path(&self, kind: EntryKind, name: &str) -> PathBuf {
+        match kind {
+            EntryKind::CompiledModule => self.root.join(&self.engine_tag).join(name),
+            EntryKind::Interpreter => self.root.join("js").join(name),
+        }
+    }
+
+    /// The MAC of an entry: over its kind, the engine tag, its name and its bytes.
+    fn seal(&self, kind: EntryKind, name: &str, bytes: &[u8]) -> Hmac<Sha256> {
+        let mut mac = Hmac::<Sha256>::new_from_slice(&self.key).expect("HMAC takes keys of any length");
+        for field in [kind.label().as_bytes(), self.engine_tag.as_bytes(), name.as_bytes()] {
+            mac.update(&(field.len() as u64).to_le_bytes());
+            mac.update(field);
+        }
+        mac.update(bytes);
+        mac
+    }
+
+    /// Reads and verifies an entry; any problem is a miss (logged when it is more
+    /// than the entry not existing).
+    fn read(&self, kind: EntryKind, name: &str) -> Option<Vec<u8>> {
+        let path = self.path(kind, name);
+        let mut contents = match read_own_file(&path, MAX_ENTRY_BYTES) {
+            Ok(contents) => contents,
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => return None,
+            Err(error) => {
+                tracing::warn!(path = %path.display(), %error, "ignoring a cache entry");
+                return None;
+            }
+        };
+        let header = MAGIC.len() + MAC_BYTES;
+        let valid = contents.len() >= header && contents.starts_with(MAGIC) && {
+            let (tag, bytes) = contents[MAGIC.len()..].split_at(MAC_BYTES);
+            self.seal(kind, name, bytes).verify_slice(tag).is_ok()
+        };
+        if !valid {
+            tracing::warn!(path = %path.display(), "ignoring a cache entry that Sluice did not write for this name");
+            return None;
+        }
+        contents.drain(..header);
+        Some(contents)
+    }
+
+    /// Writes an entry atomically; a failure is logged, never fatal.
+    fn write(&self, kind: EntryKind, name: &str, bytes: &[u8]) {
+        let path = self.path(kind, name);
+        let result = (|| {
+            let dir = path.parent().expect("entries live in a directory");
+            let mut file = tempfile::NamedTempFile::new_in(dir)?;
+            file.write_all(MAGIC)?;
+            file.write_all(&self.seal(kind, name, bytes).finalize().into_bytes())?;
+            file.write_all(bytes)?;
+            file.as_file().sync_data()?;
+            file.persist(&path).map_err(|e| e.error)?;
+            Ok::<_, std::io::Error>(())
+        })();
+        if let Err(error) = result {
+            tracing::warn!(path = %path.display(), %error, "could not write a cache entry");
+        }
+    }
 }
 
-/// Writes `bytes` to `path` in a directory only this user can enter, through a
-/// temporary file renamed into place, so no reader ever sees a partial file.
-pub(crate) fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let dir = path.parent().expect("cache entries live in a directory");
-    create_private_dir(dir)?;
-    let mut file = tempfile::NamedTempFile::new_in(dir)?;
-    file.write_all(bytes)?;
-    file.as_file().sync_data()?;
-    file.persist(path).map_err(|e| e.error)?;
+/// Makes `dir` (and missing parents) with mode 0700, or checks the existing one,
+/// and checks every directory above it: see [`check_dir`].
+fn ensure_private_dir(dir: &Path) -> Result<(), String> {
+    for ancestor in dir.ancestors().skip(1).collect::<Vec<_>>().into_iter().rev() {
+        match std::fs::metadata(ancestor) {
+            Ok(metadata) => check_dir(ancestor, &metadata, false)?,
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
+                create_private_dir(ancestor)?;
+                check_dir(ancestor, &std::fs::symlink_metadata(ancestor).map_err(|e| io(ancestor, e))?, true)?;
+            }
+            Err(error) => return Err(io(ancestor, error)),
+        }
+    }
+    match std::fs::symlink_metadata(dir) {
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => create_private_dir(dir)?,
+        Err(error) => return Err(io(dir, error)),
+        Ok(_) => {}
+    }
+    check_dir(dir, &std::fs::symlink_metadata(dir).map_err(|e| io(dir, e))?, true)
+}
+
+fn create_private_dir(dir: &Path) -> Result<(), String> {
+    let mut builder = std::fs::DirBuilder::new();
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    match builder.create(dir) {
+        // Another process may have made it first; the check that follows decides.
+        Err(error) if error.kind() != std::io::ErrorKind::AlreadyExists => Err(io(dir, error)),
+        _ => Ok(()),
+    }
+}
+
+/// A directory is safe to hold (or lead to) compiled code when no other user
+/// can change what it holds: it is a directory, owned by this user or by root,
+/// and not writable by group or others, unless it is sticky (as `/tmp` is, where
+/// others cannot rename or remove what we made). The cache's own directories
+/// (`own`) must be owned by this user, may not be symlinks and may not be
+/// writable by anyone else, sticky or not.
+#[cfg(unix)]
+fn check_dir(dir: &Path, metadata: &std::fs::Metadata, own: bool) -> Result<(), String> {
+    use std::os::unix::fs::MetadataExt;
+    let me = current_uid();
+    let mode = metadata.mode();
+    if own && metadata.file_type().is_symlink() {
+        return Err(format!("{} is a symbolic link", dir.display()));
+    }
+    if !metadata.is_dir() {
+        return Err(format!("{} is not a directory", dir.display()));
+    }
+    let owner = metadata.uid();
+    if owner != me && (own || owner != 0) {
+        return Err(format!("{} is owned by user {owner}, not by this user ({me})", dir.display()));
+    }
+    let sticky = mode & 0o1000 != 0;
+    if mode & 0o022 != 0 && (own || !sticky) {
+        return Err(format!("{} is writable by other users (mode {:o})", dir.display(), mode & 0o7777));
+    }
     Ok(())
+}
+
+#[cfg(not(unix))]
+fn check_dir(dir: &Path, metadata: &std::fs::Metadata, _own: bool) -> Result<(), String> {
+    if !metadata.is_dir() {
+        return Err(format!("{} is not a directory", dir.display()));
+    }
+    Ok(())
+}
+
+/// The uid of this process, as the owner of the files it creates.
+#[cfg(unix)]
+fn current_uid() -> u32 {
+    use std::os::unix::fs::MetadataExt;
+    // A file we just made tells without `unsafe` or a libc call.
+    static UID: std::sync::OnceLock<u32> = std::sync::OnceLock::new();
+    *UID.get_or_init(|| tempfile::tempfile().and_then(|file| file.metadata()).map(|m| m.uid()).unwrap_or(u32::MAX))
+}
+
+/// Reads the key in `path`, or makes one (0600, exclusive create) if there is none.
+fn read_or_make_key(path: &Path) -> Result<[u8; KEY_BYTES], String> {
+    match read_own_file(path, KEY_BYTES as u64) {
+        Ok(bytes) => {
+            return bytes.try_into().map_err(|_| format!("{} is not a {KEY_BYTES} byte key", path.display()));
+        }
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => {}
+        Err(error) => return Err(io(path, error)),
+    }
+    let mut key = [0u8; KEY_BYTES];
+    getrandom::fill(&mut key).map_err(|e| format!("no entropy for a cache key: {e}"))?;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    match options.open(path) {
+        Ok(mut file) => {
+            file.write_all(&key).and_then(|()| file.sync_all()).map_err(|e| io(path, e))?;
+            Ok(key)
+        }
+        // Another process made it between our read and our create: use theirs.
+        Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => read_or_make_key_once(path),
+        Err(error) => Err(io(path, error)),
+    }
+}
+
+fn read_or_make_key_once(path: &Path) -> Result<[u8; KEY_BYTES], String> {
+    let bytes = read_own_file(path, KEY_BYTES as u64).map_err(|e| io(path, e))?;
+    bytes.try_into().map_err(|_| format!("{} is not a {KEY_BYTES} byte key", path.display()))
+}
+
+/// Reads a regular file that this user owns and no one else can write, at most
+/// `max` bytes. A symlink, another owner, a group- or world-writable mode, or a
+/// larger file is an error (`InvalidData`).
+fn read_own_file(path: &Path, max: u64) -> std::io::Result<Vec<u8>> {
+    let invalid = |why: String| std::io::Error::new(std::io::ErrorKind::InvalidData, why);
+    let before = std::fs::symlink_metadata(path)?;
+    if !before.file_type().is_file() {
+        return Err(invalid("it is not a regular file".to_owned()));
+    }
+    let file = File::open(path)?;
+    let metadata = file.metadata()?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        if (metadata.dev(), metadata.ino()) != (before.dev(), before.ino()) {
+            return Err(invalid("it changed while being opened".to_owned()));
+        }
+        if metadata.uid() != current_uid() {
+            return Err(invalid(format!("it is owned by user {}", metadata.uid())));
+        }
+        if metadata.mode() & 0o022 != 0 {
+            return Err(invalid(format!("it is writable by other users (mode {:o})", metadata.mode() & 0o7777)));
+        }
+    }
+    if metadata.len() > max {
+        return Err(invalid(format!("it is larger than {max} bytes")));
+    }
+    let mut bytes = Vec::with_capacity(metadata.len() as usize);
+    file.take(max + 1).read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > max {
+        return Err(invalid(format!("it is larger than {max} bytes")));
+    }
+    Ok(bytes)
+}
+
+fn io(path: &Path, error: std::io::Error) -> String {
+    format!("{}: {error}", path.display())
 }
 
 /// The lower-case hex SHA-256 of `bytes`.
 pub(crate) fn sha256_hex(bytes: &[u8]) -> String {
     hex(&Sha256::digest(bytes))
-}
-
-fn create_private_dir(dir: &Path) -> std::io::Result<()> {
-    let mut builder = std::fs::DirBuilder::new();
-    builder.recursive(true);
-    #[cfg(unix)]
-    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
-    builder.create(dir)
 }
 
 /// A stable name for everything that makes `engine`'s compiled code compatible.
@@ -147,15 +433,24 @@ mod tests {
     use super::*;
 
     const WAT: &str = r#"(module (func (export "_start")))"#;
+    const OTHER_WAT: &str = r#"(module (func (export "_start") (export "other")))"#;
+
+    fn cache_on(dir: &Path) -> (Engine, ModuleCache) {
+        let engine = Engine::default();
+        let cache = ModuleCache::new(&engine, Some(dir));
+        (engine, cache)
+    }
+
+    fn entry_path(engine: &Engine, root: &Path, wasm: &[u8]) -> PathBuf {
+        root.join(engine_tag(engine)).join(format!("{}.cwasm", sha256_hex(wasm)))
+    }
 
     #[test]
     fn a_second_cache_on_the_same_directory_loads_from_disk() {
-        let engine = Engine::default();
         let dir = tempfile::tempdir().unwrap();
+        let (engine, first) = cache_on(dir.path());
         let wasm = wat_bytes(WAT);
         let compile = || Module::new(&engine, &wasm);
-
-        let first = ModuleCache::new(&engine, Some(dir.path()));
         assert_eq!(first.get_or_compile(&engine, &wasm, compile).unwrap().1, CompileSource::Compiled);
         assert_eq!(first.get_or_compile(&engine, &wasm, compile).unwrap().1, CompileSource::MemoryCache);
 
@@ -165,32 +460,124 @@ mod tests {
 
     #[test]
     fn a_corrupt_entry_is_recompiled_and_replaced() {
-        let engine = Engine::default();
         let dir = tempfile::tempdir().unwrap();
+        let (engine, cache) = cache_on(dir.path());
         let wasm = wat_bytes(WAT);
         let compile = || Module::new(&engine, &wasm);
-        ModuleCache::new(&engine, Some(dir.path())).get_or_compile(&engine, &wasm, compile).unwrap();
+        cache.get_or_compile(&engine, &wasm, compile).unwrap();
 
-        let entry = std::fs::read_dir(dir.path().join(engine_tag(&engine))).unwrap().next().unwrap().unwrap();
-        std::fs::write(entry.path(), b"not a module").unwrap();
+        std::fs::write(entry_path(&engine, dir.path(), &wasm), b"not a module").unwrap();
         let cache = ModuleCache::new(&engine, Some(dir.path()));
         assert_eq!(cache.get_or_compile(&engine, &wasm, compile).unwrap().1, CompileSource::Compiled);
         let fresh = ModuleCache::new(&engine, Some(dir.path()));
         assert_eq!(fresh.get_or_compile(&engine, &wasm, compile).unwrap().1, CompileSource::DiskCache);
     }
 
+    /// The attack: compiled code planted under a program's hash. Here it is the
+    /// real, valid compiled code of another module, written by Wasmtime itself,
+    /// both bare and as a whole entry of ours copied across: neither may load.
+    #[test]
+    fn compiled_code_planted_under_a_programs_hash_is_never_loaded() {
+        let dir = tempfile::tempdir().unwrap();
+        let (engine, cache) = cache_on(dir.path());
+        let wasm = wat_bytes(WAT);
+        let other = wat_bytes(OTHER_WAT);
+        cache.get_or_compile(&engine, &other, || Module::new(&engine, &other)).unwrap();
+        let target = entry_path(&engine, dir.path(), &wasm);
+
+        let bare = Module::new(&engine, &other).unwrap().serialize().unwrap();
+        let copied = std::fs::read(entry_path(&engine, dir.path(), &other)).unwrap();
+        for planted in [bare, copied] {
+            std::fs::write(&target, &planted).unwrap();
+            let cache = ModuleCache::new(&engine, Some(dir.path()));
+            let (module, source) = cache.get_or_compile(&engine, &wasm, || Module::new(&engine, &wasm)).unwrap();
+            assert_eq!(source, CompileSource::Compiled, "a planted entry must be a miss");
+            assert!(module.get_export("other").is_none(), "the planted module's code was loaded");
+        }
+    }
+
+    #[test]
+    fn interpreter_entries_are_sealed_to_their_name() {
+        let dir = tempfile::tempdir().unwrap();
+        let (_engine, cache) = cache_on(dir.path());
+        cache.write_entry(EntryKind::Interpreter, "a.wasm", b"first");
+        assert_eq!(cache.read_entry(EntryKind::Interpreter, "a.wasm").as_deref(), Some(&b"first"[..]));
+        std::fs::copy(dir.path().join("js/a.wasm"), dir.path().join("js/b.wasm")).unwrap();
+        assert_eq!(cache.read_entry(EntryKind::Interpreter, "b.wasm"), None);
+        std::fs::write(dir.path().join("js/a.wasm"), b"planted").unwrap();
+        assert_eq!(cache.read_entry(EntryKind::Interpreter, "a.wasm"), None);
+    }
+
     #[cfg(unix)]
     #[test]
-    fn the_cache_directory_is_private() {
+    fn the_cache_directories_and_key_are_private() {
         use std::os::unix::fs::PermissionsExt;
-        let engine = Engine::default();
         let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("new").join("cache");
+        let (engine, cache) = cache_on(&root);
+        assert!(cache.uses_disk());
+        for path in [root.parent().unwrap().to_owned(), root.clone(), root.join(engine_tag(&engine)), root.join("js")] {
+            let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+            assert_eq!(mode & 0o077, 0, "{} has mode {mode:o}", path.display());
+        }
+        let mode = std::fs::metadata(root.join("key")).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600, "key mode {mode:o}");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_directory_others_can_write_is_not_used() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("cache");
+        std::fs::create_dir(&root).unwrap();
+        std::fs::set_permissions(&root, std::fs::Permissions::from_mode(0o777)).unwrap();
+        let (engine, cache) = cache_on(&root);
+        assert!(!cache.uses_disk());
         let wasm = wat_bytes(WAT);
-        ModuleCache::new(&engine, Some(dir.path()))
-            .get_or_compile(&engine, &wasm, || Module::new(&engine, &wasm))
-            .unwrap();
-        let mode = std::fs::metadata(dir.path().join(engine_tag(&engine))).unwrap().permissions().mode();
-        assert_eq!(mode & 0o077, 0, "mode {mode:o}");
+        assert_eq!(
+            cache.get_or_compile(&engine, &wasm, || Module::new(&engine, &wasm)).unwrap().1,
+            CompileSource::Compiled
+        );
+        assert_eq!(std::fs::read_dir(&root).unwrap().count(), 0, "nothing is written to a refused directory");
+
+        // Nor one under a parent others can write (they could swap the cache out).
+        std::fs::set_permissions(&root, std::fs::Permissions::from_mode(0o757)).unwrap();
+        assert!(!ModuleCache::new(&engine, Some(&root.join("inner"))).uses_disk());
+        // A sticky parent, as /tmp is, is fine.
+        std::fs::set_permissions(&root, std::fs::Permissions::from_mode(0o1777)).unwrap();
+        assert!(ModuleCache::new(&engine, Some(&root.join("inner"))).uses_disk());
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_directory_or_key_owned_by_someone_else_is_not_used() {
+        use std::os::unix::fs::MetadataExt;
+        let dir = tempfile::tempdir().unwrap();
+        if std::fs::metadata(dir.path()).unwrap().uid() != 0 {
+            eprintln!("skipped: changing a file's owner needs root");
+            return;
+        }
+        let nobody = 65534;
+        let root = dir.path().join("cache");
+        let (engine, cache) = cache_on(&root);
+        assert!(cache.uses_disk());
+        std::os::unix::fs::chown(root.join("key"), Some(nobody), None).unwrap();
+        assert!(!ModuleCache::new(&engine, Some(&root)).uses_disk(), "a key someone else owns");
+        std::os::unix::fs::chown(root.join("key"), Some(0), None).unwrap();
+        std::os::unix::fs::chown(&root, Some(nobody), None).unwrap();
+        assert!(!ModuleCache::new(&engine, Some(&root)).uses_disk(), "a directory someone else owns");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_symlinked_cache_directory_is_not_used() {
+        let dir = tempfile::tempdir().unwrap();
+        let real = dir.path().join("real");
+        std::fs::create_dir(&real).unwrap();
+        std::os::unix::fs::symlink(&real, dir.path().join("link")).unwrap();
+        let (_engine, cache) = cache_on(&dir.path().join("link"));
+        assert!(!cache.uses_disk());
     }
 
     fn wat_bytes(text: &str) -> Vec<u8> {
