@@ -45,6 +45,8 @@ pub struct RunStats {
     pub failed_tool_calls: u64,
     /// Tool calls whose tool reported an error (`isError`).
     pub tool_errors: u64,
+    /// Discovery operations started: `servers`, `search`, `describe`.
+    pub discovery_operations: u64,
     /// Bytes of tool results as the tools returned them.
     pub bytes_from_tools: u64,
     /// Bytes of results the program read.
@@ -116,6 +118,7 @@ impl RunOutcome {
                 tool_calls: 0,
                 failed_tool_calls: 0,
                 tool_errors: 0,
+                discovery_operations: 0,
                 bytes_from_tools: 0,
                 bytes_to_program: 0,
                 stdout_bytes: 0,

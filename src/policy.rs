@@ -56,9 +56,28 @@ pub struct ExecutionLimits {
     /// Bytes of one tool result as the guest receives it. Past it, the call fails
     /// with an error the guest sees (`result_too_large`). Default: 16 MiB.
     pub result_bytes: u64,
-    /// Bytes of log lines kept from the guest; lines past it are dropped and
-    /// counted. Default: 64 KiB.
+    /// Bytes of log lines kept from the guest, each line counted with a fixed
+    /// overhead of [`ExecutionLimits::LOG_RECORD_OVERHEAD`] bytes so empty lines are
+    /// not free; lines past it are dropped and counted. A program that goes on
+    /// logging until it has offered twice this (or twice `log_records`) is
+    /// stopped, as an output flood is. Default: 64 KiB.
     pub log_bytes: u64,
+    /// Log lines kept from the guest; as `log_bytes`, counted. Default: 1,000.
+    pub log_records: u64,
+    /// Discovery operations (`servers`, `search`, `describe`) started in one
+    /// run. The one past it stops the program. Default: 1,000.
+    pub discovery_operations: u64,
+    /// Bytes of results that have arrived and the program has not read yet,
+    /// summed over its operations (each counted with a small fixed overhead). A
+    /// result that would go past it fails with `result_too_large`, an error the
+    /// guest sees, so a program cannot make the host hold `calls_in_flight` full
+    /// results at once. Default: 64 MiB.
+    pub unread_result_bytes: u64,
+}
+
+impl ExecutionLimits {
+    /// Bytes each kept log line costs beyond its text (see `log_bytes`).
+    pub const LOG_RECORD_OVERHEAD: u64 = 32;
 }
 
 impl Default for ExecutionLimits {
@@ -74,6 +93,9 @@ impl Default for ExecutionLimits {
             argument_bytes: 1 << 20,
             result_bytes: 16 << 20,
             log_bytes: 64 << 10,
+            log_records: 1_000,
+            discovery_operations: 1_000,
+            unread_result_bytes: 64 << 20,
         }
     }
 }

@@ -7,6 +7,7 @@
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::future::Future;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use serde::Serialize;
 use serde_json::{Map, Value};
@@ -16,6 +17,7 @@ use wasmtime::{Caller, Extern, Linker};
 use super::RunState;
 use super::limits::{LimitExceeded, LimitKind};
 use crate::ExecutionLimits;
+use crate::terminal::escape_controls;
 use crate::tools::{SearchQuery, ToolCall, ToolCallError, ToolCatalog, ToolHost, ToolResult};
 
 /// The import module a guest links against.
@@ -47,6 +49,9 @@ const MAX_NAME_BYTES: u32 = 128;
 const MAX_SEARCH_REQUEST_BYTES: u32 = 4096;
 /// Longest log line; the rest is cut.
 const MAX_LOG_LINE_BYTES: u32 = 4096;
+/// Bytes every completion held for the guest counts beyond its payload, so
+/// many small results are not free (see [`UnreadBytes`]).
+const COMPLETION_OVERHEAD: u64 = 64;
 
 /// How an operation ended, as `result_read` reports it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -62,6 +67,50 @@ struct Completion {
     payload: Vec<u8>,
     /// Bytes of the tool's result as it arrived, before any cap (0 for other operations).
     tool_bytes: u64,
+}
+
+/// Bytes of results that have arrived and the guest has not read, shared with
+/// the tasks that produce them, so the check happens where the payload is made.
+#[derive(Debug, Clone)]
+struct UnreadBytes {
+    held: Arc<AtomicU64>,
+    cap: u64,
+}
+
+impl UnreadBytes {
+    fn cost(completion: &Completion) -> u64 {
+        completion.payload.len() as u64 + COMPLETION_OVERHEAD
+    }
+
+    /// Takes room for `completion`, or replaces it by a failure (which is small
+    /// and always admitted) when the run already holds too much unread.
+    fn admit(&self, completion: Completion) -> Completion {
+        let cost = Self::cost(&completion);
+        let admitted = self
+            .held
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |held| {
+                (held + cost <= self.cap || completion.status == Status::Failed).then_some(held + cost)
+            })
+            .is_ok();
+        if admitted {
+            return completion;
+        }
+        let size = completion.payload.len();
+        let message = format!(
+            "this {size} byte result would take the run's unread results past {} bytes; read results before starting more",
+            self.cap
+        );
+        let payload = serde_json::to_vec(&serde_json::json!({ "kind": "result_too_large", "message": message }))
+            .expect("a string pair serializes");
+        let failure = Completion { status: Status::Failed, payload, tool_bytes: completion.tool_bytes };
+        discard(completion.payload, size);
+        self.held.fetch_add(Self::cost(&failure), Ordering::AcqRel);
+        failure
+    }
+
+    fn release(&self, completion: &Completion) {
+        self.held.fetch_sub(Self::cost(completion), Ordering::AcqRel);
+    }
 }
 
 impl Completion {
@@ -121,7 +170,7 @@ const FREE_IN_BACKGROUND: usize = 256 << 10;
 /// Frees a tool result whose payload is already encoded. A large JSON tree takes
 /// milliseconds to free (15,000 objects: ~7 ms), time the waiting program should
 /// not spend, so large ones are freed on tokio's blocking pool.
-fn discard(result: ToolResult, encoded_len: usize) {
+fn discard(result: impl Send + 'static, encoded_len: usize) {
     match tokio::runtime::Handle::try_current() {
         Ok(tokio) if encoded_len >= FREE_IN_BACKGROUND => drop(tokio.spawn_blocking(move || drop(result))),
         _ => drop(result),
@@ -191,6 +240,7 @@ pub(crate) struct OperationStats {
     pub bytes_from_tools: u64,
     pub bytes_to_program: u64,
     pub logs_dropped: u64,
+    pub discovery_operations: u64,
 }
 
 /// The operations of one run: handles, tasks in flight, completed results, logs.
@@ -207,6 +257,13 @@ pub(crate) struct Operations {
     completed: HashMap<i32, Completion>,
     unreported: VecDeque<i32>,
     outstanding: u32,
+    unread: UnreadBytes,
+    /// The configured servers' names, read once (per-server stats are kept only
+    /// for these, so a program cannot grow the table with made-up names).
+    server_names: Option<Vec<String>>,
+    /// Bytes (with per-line overhead) and lines of log the guest has offered, kept or not.
+    log_bytes_offered: u64,
+    log_records_offered: u64,
     log_bytes: u64,
     pub logs: Vec<LogRecord>,
     pub stats: OperationStats,
@@ -214,6 +271,7 @@ pub(crate) struct Operations {
 
 impl Operations {
     pub fn new(tools: Arc<dyn ToolHost>, limits: ExecutionLimits, runtime: tokio::runtime::Handle) -> Self {
+        let unread = UnreadBytes { held: Arc::default(), cap: limits.unread_result_bytes };
         Operations {
             catalog: ToolCatalog::new(tools),
             runtime,
@@ -226,6 +284,10 @@ impl Operations {
             completed: HashMap::new(),
             unreported: VecDeque::new(),
             outstanding: 0,
+            unread,
+            server_names: None,
+            log_bytes_offered: 0,
+            log_records_offered: 0,
             log_bytes: 0,
             logs: Vec::new(),
             stats: OperationStats::default(),
@@ -250,6 +312,7 @@ impl Operations {
     /// An operation that completed as soon as it started.
     fn complete_now(&mut self, completion: Completion) -> wasmtime::Result<i32> {
         let handle = self.new_handle()?;
+        let completion = self.unread.admit(completion);
         self.completed.insert(handle, completion);
         self.unreported.push_back(handle);
         Ok(handle)
@@ -257,7 +320,8 @@ impl Operations {
 
     fn spawn(&mut self, work: impl Future<Output = Completion> + Send + 'static) -> wasmtime::Result<i32> {
         let handle = self.new_handle()?;
-        let task = self.running.spawn_on(async move { (handle, work.await) }, &self.runtime);
+        let unread = self.unread.clone();
+        let task = self.running.spawn_on(async move { (handle, unread.admit(work.await)) }, &self.runtime);
         self.task_handles.insert(task.id(), handle);
         self.running_handles.insert(handle);
         Ok(handle)
@@ -279,7 +343,7 @@ impl Operations {
                     server: "sluice".to_owned(),
                     message: format!("the tool host failed while running this operation: {error}"),
                 };
-                (id, handle, Completion::failed(&failure))
+                (id, handle, self.unread.admit(Completion::failed(&failure)))
             }
         };
         self.task_handles.remove(&id);
@@ -293,7 +357,11 @@ impl Operations {
         handle
     }
 
-    fn record_log(&mut self, level: i32, message: String) {
+    /// Keeps a log line if it fits both caps (bytes, with each line's overhead,
+    /// and lines), else counts it dropped; traps once the program has offered
+    /// twice either cap, as an output flood does. Only kept lines reach the host's
+    /// own log, so a flood cannot become unbounded host output either.
+    fn record_log(&mut self, level: i32, message: String) -> wasmtime::Result<()> {
         let level = match level {
             0 => "trace",
             1 => "debug",
@@ -301,14 +369,57 @@ impl Operations {
             4 => "error",
             _ => "info",
         };
-        tracing::info!(target: "sluice::guest", level, "{message}");
-        let size = message.len() as u64;
-        if self.log_bytes + size > self.limits.log_bytes {
-            self.stats.logs_dropped += 1;
-            return;
+        let limits = &self.limits;
+        let size = message.len() as u64 + ExecutionLimits::LOG_RECORD_OVERHEAD;
+        self.log_bytes_offered = self.log_bytes_offered.saturating_add(size);
+        self.log_records_offered += 1;
+        if self.log_bytes_offered > limits.log_bytes.saturating_mul(2)
+            || self.log_records_offered > limits.log_records.saturating_mul(2)
+        {
+            return Err(wasmtime::Error::new(LimitExceeded::new(
+                LimitKind::Output,
+                format!(
+                    "the program kept logging far past its log cap ({} lines or {} bytes, each line counted with {} bytes of overhead)",
+                    limits.log_records,
+                    limits.log_bytes,
+                    ExecutionLimits::LOG_RECORD_OVERHEAD
+                ),
+            )));
         }
+        if self.log_bytes + size > limits.log_bytes || self.logs.len() as u64 >= limits.log_records {
+            if self.stats.logs_dropped == 0 {
+                tracing::info!(target: "sluice::guest", "the program's log is full; dropping further lines");
+            }
+            self.stats.logs_dropped += 1;
+            return Ok(());
+        }
+        tracing::info!(target: "sluice::guest", level, "{}", escape_controls(&message));
         self.log_bytes += size;
         self.logs.push(LogRecord { level, message });
+        Ok(())
+    }
+
+    /// Counts a discovery operation against its budget; the one past it traps.
+    fn count_discovery(&mut self) -> wasmtime::Result<()> {
+        if self.stats.discovery_operations >= self.limits.discovery_operations {
+            return Err(wasmtime::Error::new(LimitExceeded::new(
+                LimitKind::Discovery,
+                format!(
+                    "the program tried to start more than {} discovery operations (servers, search, describe)",
+                    self.limits.discovery_operations
+                ),
+            )));
+        }
+        self.stats.discovery_operations += 1;
+        Ok(())
+    }
+
+    /// The configured server `name` means (resolving an identifier alias), if any.
+    fn configured_server(&mut self, name: &str) -> Option<String> {
+        let names = self
+            .server_names
+            .get_or_insert_with(|| self.catalog.servers().into_iter().map(|server| server.name).collect());
+        crate::tools::names::resolve(name, names.iter().map(String::as_str)).map(str::to_owned)
     }
 }
 
@@ -425,10 +536,16 @@ fn call_start(
     };
     let result_cap = ops.limits.result_bytes;
     let catalog = ops.catalog.clone();
-    let server = call.server.clone();
-    ops.stats.per_server.entry(server.clone()).or_default().0 += 1;
+    // Stats are kept per configured server, under its own name even when the
+    // program used an alias; a name that is no server gets no entry.
+    let server = ops.configured_server(&call.server);
+    if let Some(server) = &server {
+        ops.stats.per_server.entry(server.clone()).or_default().0 += 1;
+    }
     let handle = ops.spawn(async move { Completion::tool_result(catalog.call(call).await, result_cap) })?;
-    ops.call_servers.insert(handle, server);
+    if let Some(server) = server {
+        ops.call_servers.insert(handle, server);
+    }
     Ok(handle)
 }
 
@@ -438,6 +555,7 @@ fn servers_start(mut caller: Caller<'_, RunState>, (): ()) -> wasmtime::Result<i
     if ops.is_busy() {
         return Ok(BUSY);
     }
+    ops.count_discovery()?;
     let servers = ops.catalog.servers();
     let completion = Completion::json(&servers, ops.limits.result_bytes);
     ops.complete_now(completion)
@@ -452,6 +570,7 @@ fn search_start(mut caller: Caller<'_, RunState>, (ptr, len): (i32, i32)) -> was
     if ops.is_busy() {
         return Ok(BUSY);
     }
+    ops.count_discovery()?;
     if len as u32 > MAX_SEARCH_REQUEST_BYTES {
         let error = ToolCallError::InvalidRequest {
             message: format!("the search request is over {MAX_SEARCH_REQUEST_BYTES} bytes"),
@@ -487,6 +606,7 @@ fn describe_start(
     if ops.is_busy() {
         return Ok(BUSY);
     }
+    ops.count_discovery()?;
     let server = read_name(bytes, NAME, "server", (server_ptr, server_len))?;
     let tool = read_name(bytes, NAME, "tool", (tool_ptr, tool_len))?;
     let (server, tool) = match server.and_then(|server| Ok((server, tool?))) {
@@ -531,6 +651,7 @@ fn result_read(mut caller: Caller<'_, RunState>, (handle, ptr, len): (i32, i32, 
         .get_mut(start..start.saturating_add(size))
         .ok_or_else(|| fault(NAME, format!("a {size} byte buffer at {ptr:#x} is outside its memory")))?;
     let completion = ops.completed.remove(&handle).expect("looked up above");
+    ops.unread.release(&completion);
     target.copy_from_slice(&completion.payload);
     ops.unreported.retain(|h| *h != handle);
     ops.outstanding -= 1;
@@ -545,8 +666,7 @@ fn log(mut caller: Caller<'_, RunState>, (level, ptr, len): (i32, i32, i32)) -> 
     let (bytes, state) = memory.data_and_store_mut(&mut caller);
     let kept = (len as u32).min(MAX_LOG_LINE_BYTES) as i32;
     let message = String::from_utf8_lossy(&read_bytes(bytes, NAME, ptr, kept)?).into_owned();
-    state.operations.record_log(level, message);
-    Ok(())
+    state.operations.record_log(level, message)
 }
 
 /// Adds the `sluice_v1` functions to `linker`.
@@ -619,6 +739,23 @@ mod tests {
         different.content[0]["text"] = Value::from("{ \"a\": 1 }");
         let sent: Value = serde_json::from_slice(&Completion::tool_result(Ok(different), 1 << 20).payload).unwrap();
         assert_eq!(sent["content"].as_array().unwrap().len(), 2, "text that differs in any way is kept: {sent}");
+    }
+
+    #[test]
+    fn results_past_the_unread_cap_fail_until_the_program_reads() {
+        let unread = UnreadBytes { held: Arc::default(), cap: 1000 };
+        let result = || Completion { status: Status::Ok, payload: vec![b'x'; 600], tool_bytes: 600 };
+        let first = unread.admit(result());
+        assert_eq!(first.status, Status::Ok);
+        let second = unread.admit(result());
+        assert_eq!(second.status, Status::Failed);
+        let failure: Value = serde_json::from_slice(&second.payload).unwrap();
+        assert_eq!(failure["kind"], "result_too_large");
+        assert!(failure["message"].as_str().unwrap().contains("read results before starting more"), "{failure}");
+        assert_eq!(second.tool_bytes, 600, "what the tool sent still counts as received");
+        unread.release(&first);
+        unread.release(&second);
+        assert_eq!(unread.admit(result()).status, Status::Ok, "reading made room");
     }
 
     #[test]

@@ -21,6 +21,8 @@ pub enum LimitKind {
     Output,
     /// The program started more tool calls than allowed.
     ToolCalls,
+    /// The program started more discovery operations (servers, search, describe) than allowed.
+    Discovery,
 }
 
 impl LimitKind {
@@ -33,6 +35,7 @@ impl LimitKind {
             LimitKind::Table => "table",
             LimitKind::Output => "output",
             LimitKind::ToolCalls => "tool_calls",
+            LimitKind::Discovery => "discovery",
         }
     }
 }

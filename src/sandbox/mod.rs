@@ -226,9 +226,9 @@ impl Runtime {
         Ok(Runtime { inner: Arc::new(RuntimeInner { engine, linker, cache, config, _ticker: ticker }) })
     }
 
-    /// The directory compiled modules are cached in, if any.
-    pub(crate) fn cache_dir(&self) -> Option<&Path> {
-        self.inner.config.cache_dir.as_deref()
+    /// The cache of compiled modules and other sealed entries (the interpreter).
+    pub(crate) fn cache(&self) -> &ModuleCache {
+        &self.inner.cache
     }
 
     /// Reads and prepares the program in `path`.
@@ -386,6 +386,7 @@ impl Program {
             tool_calls: ops.tool_calls,
             failed_tool_calls: ops.failed_calls,
             tool_errors: ops.tool_errors,
+            discovery_operations: ops.discovery_operations,
             bytes_from_tools: ops.bytes_from_tools,
             bytes_to_program: ops.bytes_to_program,
             stdout_bytes: stdout.bytes.len() as u64 + stdout.dropped,
