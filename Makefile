@@ -11,8 +11,10 @@ setup:
 example: setup
 	cargo run --release -- run --config examples/servers.json examples/codebase.js
 
-## Runs the whole test suite (unit, integration, doc tests, guest builds).
+## Runs the whole test suite (formatting, lints, unit, integration, doc tests, guest builds).
 test: setup
+	cargo fmt --all --check
+	cargo clippy --workspace --all-targets -- -D warnings
 	cargo test --workspace
 	cargo test --manifest-path guest-sdk/Cargo.toml --target-dir target/guest-sdk
 	cargo test --workspace --benches --no-run

@@ -4,6 +4,8 @@
 //! and writes it to `target/bench/run_latency.md`. Each run gets a fresh store and
 //! instance from the pre-instantiated, cached module, as a server would.
 
+#![forbid(unsafe_code)]
+
 #[path = "../tests/all/guest_build.rs"]
 mod guest_build;
 

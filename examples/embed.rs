@@ -12,6 +12,8 @@
 //! or pass `target/guests/wasm32-wasip1/release/triage.wasm` to run the Rust guest.
 //! `--dump-issues` prints the records instead, for checking the program's answer.
 
+#![forbid(unsafe_code)]
+
 use std::process::ExitCode;
 use std::sync::Arc;
 

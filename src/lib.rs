@@ -19,6 +19,7 @@
 //! ```
 
 #![warn(missing_docs)]
+#![deny(unsafe_code)]
 
 pub mod bindings;
 pub mod config;
@@ -29,7 +30,9 @@ mod module_cache;
 mod outcome;
 mod policy;
 mod sandbox;
+pub mod terminal;
 pub mod tools;
+pub mod trust;
 mod typescript;
 pub mod units;
 

@@ -1,5 +1,7 @@
 //! The `sluice` command: parses arguments, runs a program through the library, maps the outcome to an exit code.
 
+#![forbid(unsafe_code)]
+
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -11,7 +13,9 @@ use clap::{Parser, Subcommand};
 use sluice::bindings;
 use sluice::config::SluiceConfig;
 use sluice::mcp::{McpOptions, McpTools};
+use sluice::terminal::{escape_controls, escape_controls_keep_lines, escape_output};
 use sluice::tools::tree;
+use sluice::trust::{self, WorkspaceTrust};
 use sluice::{ExecutionPolicy, JavaScript, RunOutcome, RunStatus, Runtime, RuntimeConfig, ToolHost, units};
 
 /// Exit codes of `sluice run` (documented in the README).
@@ -105,6 +109,10 @@ struct RunArgs {
     /// empty directory, deleted after the run.
     #[arg(long, value_name = "DIR")]
     workspace: Option<PathBuf>,
+    /// Let servers run code from inside --workspace, and read a configuration
+    /// there. Refused by default: the program could have written it.
+    #[arg(long, requires = "workspace")]
+    allow_workspace_code: bool,
     /// Seed for the program's random numbers (default: fresh each run).
     #[arg(long, value_name = "N")]
     seed: Option<u64>,
@@ -126,7 +134,7 @@ fn main() -> ExitCode {
         Ok(code) => code,
         Err(error) if is_broken_pipe(&error) => ExitCode::SUCCESS,
         Err(error) => {
-            eprintln!("sluice: error: {error:#}");
+            eprintln!("sluice: error: {}", escape_controls_keep_lines(&format!("{error:#}")));
             ExitCode::from(exit::USAGE_OR_CONFIG)
         }
     }
@@ -171,7 +179,8 @@ fn browse_tools(args: ToolsArgs) -> anyhow::Result<ExitCode> {
         };
         text.with_context(|| format!("cannot show {}", args.path))
     })?;
-    std::io::stdout().lock().write_all(text.as_bytes())?;
+    // Names and descriptions come from servers: nothing of theirs drives the terminal.
+    std::io::stdout().lock().write_all(escape_controls_keep_lines(&text).as_bytes())?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -180,7 +189,7 @@ fn with_servers<T>(
     config: Option<&std::path::Path>,
     work: impl AsyncFnOnce(&McpTools) -> anyhow::Result<T>,
 ) -> anyhow::Result<T> {
-    let servers = McpTools::new(&load_config(config)?, McpOptions::default());
+    let servers = McpTools::new(&load_config(config, None)?, McpOptions::default());
     let tokio = tokio::runtime::Builder::new_multi_thread().enable_all().build().context("cannot start tokio")?;
     let result = tokio.block_on(work(&servers));
     tokio.block_on(servers.shutdown());
@@ -217,7 +226,13 @@ fn run_program(args: RunArgs) -> anyhow::Result<ExitCode> {
 
     let cannot_run = || format!("cannot run {}", args.program.display());
     let options = McpOptions::for_result_cap(policy.limits.result_bytes);
-    let servers = Arc::new(McpTools::new(&load_config(args.config.as_deref())?, options));
+    // A workspace the user named may hold files the program writes: neither the
+    // configuration nor a server may come from there (src/trust.rs).
+    let granted = args.workspace.as_deref().map(|dir| {
+        let trust = if args.allow_workspace_code { WorkspaceTrust::Allowed } else { WorkspaceTrust::Refused };
+        (dir, trust)
+    });
+    let servers = Arc::new(McpTools::new(&load_config(args.config.as_deref(), granted)?, options));
     let run = async {
         let tools = servers.clone();
         match language {
@@ -254,17 +269,35 @@ fn run_program(args: RunArgs) -> anyhow::Result<ExitCode> {
     Ok(exit_code(&outcome))
 }
 
-/// The configuration in `path`, else the first default that exists, else none.
-/// Its warnings (unknown keys) go to stderr.
-fn load_config(path: Option<&std::path::Path>) -> anyhow::Result<SluiceConfig> {
+/// The configuration in `path`, else the first default that exists (and is not
+/// where the program's workspace is), else none. With a `workspace`, servers
+/// that would run code from inside it are refused unless trusted. Warnings
+/// (unknown keys, skipped defaults) go to stderr.
+fn load_config(
+    path: Option<&std::path::Path>,
+    workspace: Option<(&std::path::Path, WorkspaceTrust)>,
+) -> anyhow::Result<SluiceConfig> {
     let path = match path {
         Some(path) => Some(path.to_owned()),
-        None => sluice::config::default_paths().into_iter().find(|p| p.is_file()),
+        None => {
+            let unless_workspace = workspace.filter(|(_, trust)| *trust == WorkspaceTrust::Refused);
+            let (found, warnings) =
+                trust::default_config(&sluice::config::default_paths(), unless_workspace.map(|(dir, _)| dir));
+            for warning in warnings {
+                eprintln!("sluice: warning: {}", escape_controls(&warning));
+            }
+            found
+        }
     };
-    let Some(path) = path else { return Ok(SluiceConfig::empty()) };
-    let config = SluiceConfig::load(&path)?;
+    let config = match &path {
+        Some(path) => SluiceConfig::load(path)?,
+        None => SluiceConfig::empty(),
+    };
     for warning in &config.warnings {
-        eprintln!("sluice: warning: {warning}");
+        eprintln!("sluice: warning: {}", escape_controls(warning));
+    }
+    if let Some((dir, trust)) = workspace {
+        trust::check(path.as_deref(), &config, dir, trust)?;
     }
     Ok(config)
 }
@@ -309,18 +342,27 @@ fn report(outcome: &RunOutcome, json: bool) -> anyhow::Result<()> {
         writeln!(stdout)?;
         return Ok(());
     }
-    std::io::stdout().lock().write_all(&outcome.stdout)?;
+    // The program's output is its own: passed through as it is to a pipe or a
+    // file, with control characters escaped on a terminal (it must not drive it).
+    write_program_output(&mut std::io::stdout().lock(), &outcome.stdout)?;
     std::io::stdout().flush()?;
     let mut stderr = std::io::stderr().lock();
-    stderr.write_all(&outcome.stderr)?;
+    write_program_output(&mut stderr, &outcome.stderr)?;
+    // Sluice's own lines: each log record one line, and an error's lines indented,
+    // so nothing the program wrote can pass for a line of Sluice's.
     for record in &outcome.logs {
-        writeln!(stderr, "[{}] {}", record.level, record.message)?;
+        writeln!(stderr, "[{}] {}", record.level, escape_controls(&record.message))?;
     }
     if let Some(message) = outcome.error_message() {
-        writeln!(stderr, "sluice: {message}")?;
+        let message = escape_controls_keep_lines(message);
+        writeln!(stderr, "sluice: {}", message.replace('\n', "\n  "))?;
     }
-    writeln!(stderr, "{}", outcome.summary())?;
+    writeln!(stderr, "{}", escape_controls(&outcome.summary()))?;
     Ok(())
+}
+
+fn write_program_output(out: &mut (impl Write + std::io::IsTerminal), bytes: &[u8]) -> std::io::Result<()> {
+    if out.is_terminal() { out.write_all(escape_output(bytes).as_bytes()) } else { out.write_all(bytes) }
 }
 
 fn exit_code(outcome: &RunOutcome) -> ExitCode {

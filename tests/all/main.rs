@@ -1,11 +1,15 @@
 //! The integration suite: one test binary, a module per area, each test named for what a user observes.
 
+#![forbid(unsafe_code)]
+
 mod abi_contract;
 mod cli;
 mod guest_build;
 mod guests;
+mod hardening;
 mod hostile;
 mod javascript;
 mod mcp_servers;
+mod properties;
 mod style;
 mod support;

@@ -14,7 +14,7 @@ use crate::support::{root, runtime};
 
 /// An installed test server's executable, under `$SLUICE_TEST_SERVERS` or
 /// `target/test-servers`.
-fn server_bin(relative: &str) -> String {
+pub(crate) fn server_bin(relative: &str) -> String {
     let servers = std::env::var_os("SLUICE_TEST_SERVERS")
         .map_or_else(|| root().join("target/test-servers"), std::path::PathBuf::from);
     let path = servers.join(relative);
