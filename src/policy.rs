@@ -71,7 +71,8 @@ pub struct ExecutionLimits {
     /// summed over its operations (each counted with a small fixed overhead). A
     /// result that would go past it fails with `result_too_large`, an error the
     /// guest sees, so a program cannot make the host hold `calls_in_flight` full
-    /// results at once. Default: 64 MiB.
+    /// results at once. Default: 256 MiB, the default memory cap: a program could
+    /// not take in more than that anyway.
     pub unread_result_bytes: u64,
 }
 
@@ -95,7 +96,7 @@ impl Default for ExecutionLimits {
             log_bytes: 64 << 10,
             log_records: 1_000,
             discovery_operations: 1_000,
-            unread_result_bytes: 64 << 20,
+            unread_result_bytes: 256 << 20,
         }
     }
 }
