@@ -12,7 +12,9 @@ use sluice::bindings;
 use sluice::config::SluiceConfig;
 use sluice::mcp::{McpOptions, McpTools};
 use sluice::tools::tree;
-use sluice::{ExecutionPolicy, JavaScript, RunOutcome, RunStatus, Runtime, RuntimeConfig, ToolHost, units};
+use sluice::{
+    ExecutionPolicy, JavaScript, RunOutcome, RunStatus, Runtime, RuntimeConfig, ScratchWorkspace, ToolHost, units,
+};
 
 /// Exit codes of `sluice run` (documented in the README).
 mod exit {
@@ -195,14 +197,10 @@ fn run_program(args: RunArgs) -> anyhow::Result<ExitCode> {
     let language = Language::of(&args.program);
     let tokio = tokio::runtime::Builder::new_multi_thread().enable_all().build().context("cannot start tokio")?;
 
-    let scratch;
+    let mut scratch = None;
     let workspace = match &args.workspace {
         Some(dir) => dir.clone(),
-        None => {
-            scratch =
-                tempfile::Builder::new().prefix("sluice-workspace-").tempdir().context("cannot create a workspace")?;
-            scratch.path().to_owned()
-        }
+        None => scratch.insert(ScratchWorkspace::new().context("cannot create a workspace")?).path().to_owned(),
     };
     let mut policy = ExecutionPolicy::default().with_workspace(workspace).with_args(args.args);
     if let Some(seed) = args.seed {
@@ -245,6 +243,10 @@ fn run_program(args: RunArgs) -> anyhow::Result<ExitCode> {
     });
     // Servers are stopped before exiting, whatever happened: none outlives Sluice.
     tokio.block_on(servers.shutdown());
+    // A program shapes what it leaves; a scratch workspace that cannot be removed is said, not left silently.
+    if let Some(Err(error)) = scratch.map(ScratchWorkspace::remove) {
+        eprintln!("sluice: warning: {error}");
+    }
     let Some(outcome) = outcome else {
         eprintln!("sluice: interrupted");
         return Ok(ExitCode::from(exit::INTERRUPTED));
