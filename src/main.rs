@@ -107,6 +107,13 @@ struct RunArgs {
     /// empty directory, deleted after the run.
     #[arg(long, value_name = "DIR")]
     workspace: Option<PathBuf>,
+    /// Cap on bytes the program writes to /workspace (overwrites count; deleting
+    /// gives nothing back); past it, writes fail with "no space left".
+    #[arg(long, value_name = "SIZE", default_value = "256MiB", value_parser = units::parse_size)]
+    max_workspace: u64,
+    /// Cap on files, directories and links the program creates in /workspace.
+    #[arg(long, value_name = "N", default_value_t = 10_000)]
+    max_workspace_files: u64,
     /// Seed for the program's random numbers (default: fresh each run).
     #[arg(long, value_name = "N")]
     seed: Option<u64>,
@@ -212,6 +219,8 @@ fn run_program(args: RunArgs) -> anyhow::Result<ExitCode> {
     limits.output_bytes = args.max_output;
     limits.tool_calls = args.max_tool_calls;
     limits.fuel = args.fuel;
+    limits.workspace_bytes = args.max_workspace;
+    limits.workspace_files = args.max_workspace_files;
 
     let cannot_run = || format!("cannot run {}", args.program.display());
     let options = McpOptions::for_result_cap(policy.limits.result_bytes);

@@ -9,3 +9,4 @@ mod javascript;
 mod mcp_servers;
 mod style;
 mod support;
+mod workspace;
