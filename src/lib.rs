@@ -30,6 +30,7 @@ mod module_cache;
 mod outcome;
 mod policy;
 mod sandbox;
+mod scratch;
 pub mod terminal;
 pub mod tools;
 pub mod trust;
@@ -42,6 +43,7 @@ pub use module_cache::CompileSource;
 pub use outcome::{RunOutcome, RunStats, RunStatus, ServerStats};
 pub use policy::{ExecutionLimits, ExecutionPolicy};
 pub use sandbox::{LimitKind, LogRecord, Program, ProgramInput, Runtime, RuntimeConfig};
+pub use scratch::{CleanupError, ScratchWorkspace};
 pub use tools::{
     InProcessTools, NoTools, ServerActivity, ServerInfo, ToolCall, ToolCallError, ToolDefinition, ToolHost, ToolResult,
 };

@@ -16,7 +16,9 @@ use sluice::mcp::{McpOptions, McpTools};
 use sluice::terminal::{escape_controls, escape_controls_keep_lines, escape_output};
 use sluice::tools::tree;
 use sluice::trust::{self, WorkspaceTrust};
-use sluice::{ExecutionPolicy, JavaScript, RunOutcome, RunStatus, Runtime, RuntimeConfig, ToolHost, units};
+use sluice::{
+    ExecutionPolicy, JavaScript, RunOutcome, RunStatus, Runtime, RuntimeConfig, ScratchWorkspace, ToolHost, units,
+};
 
 /// Exit codes of `sluice run` (documented in the README).
 mod exit {
@@ -113,6 +115,13 @@ struct RunArgs {
     /// there. Refused by default: the program could have written it.
     #[arg(long, requires = "workspace")]
     allow_workspace_code: bool,
+    /// Cap on bytes the program writes to /workspace (overwrites count; deleting
+    /// gives nothing back); past it, writes fail with "no space left".
+    #[arg(long, value_name = "SIZE", default_value = "256MiB", value_parser = units::parse_size)]
+    max_workspace: u64,
+    /// Cap on files, directories and links the program creates in /workspace.
+    #[arg(long, value_name = "N", default_value_t = 10_000)]
+    max_workspace_files: u64,
     /// Seed for the program's random numbers (default: fresh each run).
     #[arg(long, value_name = "N")]
     seed: Option<u64>,
@@ -204,14 +213,10 @@ fn run_program(args: RunArgs) -> anyhow::Result<ExitCode> {
     let language = Language::of(&args.program);
     let tokio = tokio::runtime::Builder::new_multi_thread().enable_all().build().context("cannot start tokio")?;
 
-    let scratch;
+    let mut scratch = None;
     let workspace = match &args.workspace {
         Some(dir) => dir.clone(),
-        None => {
-            scratch =
-                tempfile::Builder::new().prefix("sluice-workspace-").tempdir().context("cannot create a workspace")?;
-            scratch.path().to_owned()
-        }
+        None => scratch.insert(ScratchWorkspace::new().context("cannot create a workspace")?).path().to_owned(),
     };
     let mut policy = ExecutionPolicy::default().with_workspace(workspace).with_args(args.args);
     if let Some(seed) = args.seed {
@@ -223,6 +228,8 @@ fn run_program(args: RunArgs) -> anyhow::Result<ExitCode> {
     limits.output_bytes = args.max_output;
     limits.tool_calls = args.max_tool_calls;
     limits.fuel = args.fuel;
+    limits.workspace_bytes = args.max_workspace;
+    limits.workspace_files = args.max_workspace_files;
 
     let cannot_run = || format!("cannot run {}", args.program.display());
     let options = McpOptions::for_result_cap(policy.limits.result_bytes);
@@ -260,6 +267,12 @@ fn run_program(args: RunArgs) -> anyhow::Result<ExitCode> {
     });
     // Servers are stopped before exiting, whatever happened: none outlives Sluice.
     tokio.block_on(servers.shutdown());
+    // A program shapes what it leaves; a scratch workspace that cannot be removed is said, not left silently.
+    if let Some(Err(error)) = scratch.map(ScratchWorkspace::remove) {
+        eprintln!("sluice: warning: {}", escape_controls(&error.to_string()));
+    }
+    // Blocking file work a program started must not keep the process alive past its run.
+    tokio.shutdown_timeout(Duration::from_secs(1));
     let Some(outcome) = outcome else {
         eprintln!("sluice: interrupted");
         return Ok(ExitCode::from(exit::INTERRUPTED));

@@ -61,6 +61,17 @@ pub struct RunStats {
     pub logs_dropped: u64,
     /// The largest the program's memory grew, in bytes.
     pub peak_memory_bytes: u64,
+    /// Bytes charged against the workspace byte cap: written to files, or added
+    /// to a file's size (see [`crate::ExecutionLimits::workspace_bytes`]).
+    pub workspace_bytes: u64,
+    /// Files, directories and links the program created in its workspace.
+    pub workspace_entries: u64,
+    /// Workspace operations refused because a cap (bytes, entries, depth) was
+    /// reached; the program saw `ENOSPC` or `EDQUOT`. Non-zero means a cap was hit.
+    pub workspace_refusals: u64,
+    /// Workspace operations denied as unsafe: opening a FIFO, socket or device,
+    /// a symbolic link leading out, a hard link to a symbolic link.
+    pub workspace_denials: u64,
     /// Fuel used, when the runtime meters fuel.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub fuel_consumed: Option<u64>,
@@ -126,6 +137,10 @@ impl RunOutcome {
                 output_bytes_dropped: 0,
                 logs_dropped: 0,
                 peak_memory_bytes: 0,
+                workspace_bytes: 0,
+                workspace_entries: 0,
+                workspace_refusals: 0,
+                workspace_denials: 0,
                 fuel_consumed: None,
                 servers: BTreeMap::new(),
             },

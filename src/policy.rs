@@ -74,6 +74,23 @@ pub struct ExecutionLimits {
     /// results at once. Default: 256 MiB, the default memory cap: a program could
     /// not take in more than that anyway.
     pub unread_result_bytes: u64,
+    /// Bytes a program may put into its workspace in one run. Counted: every byte
+    /// written to a file (overwriting counts too, and deleting or truncating gives
+    /// nothing back) and every byte a file grows by past its end (writing past the
+    /// end, `fd_filestat_set_size`, `fd_allocate`). Output on stdout and stderr is
+    /// not counted. Past it, the write fails with `ENOSPC`, an error the program can
+    /// handle, and [`crate::RunStats::workspace_refusals`] counts it. Default: 256 MiB.
+    pub workspace_bytes: u64,
+    /// Entries (files, directories, symbolic and hard links) a program may create
+    /// in its workspace in one run. Past it, creating fails with `EDQUOT` and
+    /// [`crate::RunStats::workspace_refusals`] counts it. Default: 10,000.
+    pub workspace_files: u64,
+    /// How deep below `/workspace` a program may create a directory
+    /// (`/workspace/a` is depth 1). Past it, creating fails with `EDQUOT`. Depth is
+    /// counted along the path the program names; since every directory is an entry,
+    /// [`ExecutionLimits::workspace_files`] bounds the depth renames or links could
+    /// reach. Default: 128.
+    pub workspace_depth: u32,
 }
 
 impl ExecutionLimits {
@@ -97,6 +114,9 @@ impl Default for ExecutionLimits {
             log_records: 1_000,
             discovery_operations: 1_000,
             unread_result_bytes: 256 << 20,
+            workspace_bytes: 256 << 20,
+            workspace_files: 10_000,
+            workspace_depth: 128,
         }
     }
 }

@@ -5,6 +5,7 @@ mod limits;
 mod output;
 pub(crate) mod preinit;
 mod wasi;
+mod workspace;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -25,6 +26,7 @@ pub use limits::LimitKind;
 use self::abi::Operations;
 use self::limits::{LimitExceeded, SandboxLimiter};
 use self::output::CappedOutput;
+use self::workspace::{WorkspaceGuard, WorkspaceRules};
 use crate::module_cache::{CompileSource, ModuleCache};
 use crate::outcome::{RunOutcome, RunStats, RunStatus, ServerStats};
 use crate::tools::{ServerActivity, ToolHost};
@@ -140,15 +142,22 @@ pub(crate) struct RunState {
     wasi: WasiP1Ctx,
     limiter: SandboxLimiter,
     operations: Operations,
+    workspace: WorkspaceGuard,
 }
 
 impl RunState {
-    fn new(wasi: WasiP1Ctx, policy: &ExecutionPolicy, tools: Arc<dyn ToolHost>) -> Self {
+    fn new(
+        wasi: WasiP1Ctx,
+        workspace: Option<WorkspaceRules>,
+        policy: &ExecutionPolicy,
+        tools: Arc<dyn ToolHost>,
+    ) -> Self {
         let limits = &policy.limits;
         RunState {
             wasi,
             limiter: SandboxLimiter::new(limits.memory_bytes, limits.table_elements),
             operations: Operations::new(tools, limits.clone(), tokio::runtime::Handle::current()),
+            workspace: WorkspaceGuard::new(workspace),
         }
     }
 }
@@ -218,6 +227,7 @@ impl Runtime {
 
         let mut linker = Linker::new(&engine);
         wasmtime_wasi::p1::add_to_linker_async(&mut linker, |state: &mut RunState| &mut state.wasi)
+            .and_then(|()| workspace::add_to_linker(&mut linker))
             .map_err(|e| RuntimeError::Engine(format!("{e:#}")))?;
         abi::add_to_linker(&mut linker).map_err(|e| RuntimeError::Engine(format!("{e:#}")))?;
 
@@ -348,7 +358,7 @@ impl Program {
         let wasi = wasi::build_wasi(&plan, stdout.clone(), stderr.clone())
             .map_err(|e| RunError::Workspace { path: e.path, source: e.source })?;
         let activity_before = tools.activity();
-        let state = RunState::new(wasi, policy, tools.clone());
+        let state = RunState::new(wasi, plan.workspace, policy, tools.clone());
 
         let deadline = started + limits.deadline;
         let mut store = runtime.new_store(state, limits.fuel, started, limits.deadline);
@@ -379,6 +389,7 @@ impl Program {
         let stdout = stdout.take();
         let stderr = stderr.take();
         let ops = state.operations.stats;
+        let workspace = state.workspace.stats;
         let servers = server_stats(&activity_before, &tools.activity(), &ops.per_server);
         let stats = RunStats {
             wall_ms: started.elapsed().as_secs_f64() * 1000.0,
@@ -394,6 +405,10 @@ impl Program {
             output_bytes_dropped: stdout.dropped + stderr.dropped,
             logs_dropped: ops.logs_dropped,
             peak_memory_bytes: state.limiter.peak_memory_bytes,
+            workspace_bytes: workspace.bytes,
+            workspace_entries: workspace.entries,
+            workspace_refusals: workspace.refusals,
+            workspace_denials: workspace.denials,
             fuel_consumed,
             servers,
         };

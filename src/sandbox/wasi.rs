@@ -9,6 +9,7 @@ use wasmtime_wasi::p2::pipe::MemoryInputPipe;
 use wasmtime_wasi::{FsPerms, WasiCtxBuilder};
 
 use super::output::CappedOutput;
+use super::workspace::WorkspaceRules;
 use crate::{ExecutionPolicy, ProgramInput};
 
 /// Where the workspace appears inside the guest.
@@ -24,6 +25,10 @@ pub(crate) struct WasiPlan {
     pub env: Vec<(String, String)>,
     /// The one host directory the guest may reach, and where it appears.
     pub preopen: Option<(PathBuf, &'static str)>,
+    /// What the guest may do in that directory (caps on bytes, entries and depth;
+    /// no special files; no links leading out). `None` exactly when there is no
+    /// directory.
+    pub workspace: Option<WorkspaceRules>,
     /// The seed of every random source of the guest.
     pub random_seed: u64,
     /// Whether sockets may be created or names resolved. Always false.
@@ -48,6 +53,11 @@ pub(crate) fn wasi_plan(
         args,
         env: Vec::new(),
         preopen: policy.workspace.clone().map(|dir| (dir, WORKSPACE_GUEST_PATH)),
+        workspace: policy.workspace.as_ref().map(|_| WorkspaceRules {
+            bytes: policy.limits.workspace_bytes,
+            entries: policy.limits.workspace_files,
+            depth: policy.limits.workspace_depth,
+        }),
         random_seed: policy.random_seed.unwrap_or_else(fresh_seed),
         network: false,
         stdin: input.stdin.clone(),
@@ -109,6 +119,17 @@ mod tests {
     #[test]
     fn the_default_policy_grants_no_directory() {
         assert_eq!(plan(&ExecutionPolicy::default()).preopen, None);
+        assert_eq!(plan(&ExecutionPolicy::default()).workspace, None);
+    }
+
+    #[test]
+    fn a_workspace_grant_carries_the_byte_entry_and_depth_caps_of_the_policy() {
+        let defaults = plan(&ExecutionPolicy::default().with_workspace("/srv/ws")).workspace.unwrap();
+        assert_eq!(defaults, WorkspaceRules { bytes: 256 << 20, entries: 10_000, depth: 128 });
+        let limits =
+            crate::ExecutionLimits { workspace_bytes: 1, workspace_files: 2, workspace_depth: 3, ..Default::default() };
+        let policy = ExecutionPolicy::default().with_workspace("/srv/ws").with_limits(limits);
+        assert_eq!(plan(&policy).workspace, Some(WorkspaceRules { bytes: 1, entries: 2, depth: 3 }));
     }
 
     #[test]

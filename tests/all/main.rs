@@ -13,3 +13,4 @@ mod mcp_servers;
 mod properties;
 mod style;
 mod support;
+mod workspace;
