@@ -215,8 +215,12 @@ impl RunOutcome {
         } else {
             String::new()
         };
+        let workspace = match stats.workspace_refusals {
+            0 => String::new(),
+            n => format!(", {n} workspace write{} refused at a cap", if n == 1 { "" } else { "s" }),
+        };
         format!(
-            "sluice: {ended} in {:.1} ms, {} tool call{}{received}{started}, {output} of output{truncated}",
+            "sluice: {ended} in {:.1} ms, {} tool call{}{received}{started}, {output} of output{truncated}{workspace}",
             stats.wall_ms,
             stats.tool_calls,
             if stats.tool_calls == 1 { "" } else { "s" },
