@@ -5,6 +5,7 @@ mod cli;
 mod guest_build;
 mod guests;
 mod hostile;
+mod hostile_servers;
 mod javascript;
 mod mcp_servers;
 mod style;
