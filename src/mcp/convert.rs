@@ -47,18 +47,14 @@ pub(super) fn request_error(
             }
             redactor.redact(&error.message)
         }
-        ServiceError::McpError(error) if error.code.0 == TOO_DEEP_CODE => {
-            format!(
-                "its answer is nested deeper than {MAX_JSON_DEPTH} levels of arrays and objects, which Sluice does not read"
-            )
-        }
+        ServiceError::McpError(error) if error.code.0 == TOO_DEEP_CODE => too_deep(),
         ServiceError::McpError(error) => {
             format!("it answered with error {}: {}", error.code.0, redactor.redact(&error.message))
         }
         ServiceError::TransportClosed => format!("it stopped during the request: {}", redactor.redact(post_mortem)),
         ServiceError::TransportSend(error) => {
-            tracing::warn!(server, "a request could not be sent: {error}");
-            format!("the request could not be sent: {}", transport_failure(&error, redactor))
+            tracing::warn!(server, "a request failed in the transport: {error}");
+            transport_failure(&error, redactor)
         }
         ServiceError::UnexpectedResponse => {
             "it answered with something other than a tool result (a task or a request for input, which \
@@ -87,12 +83,21 @@ pub(super) fn handshake_error(error: &ClientInitializeError, redactor: &Redactor
     }
 }
 
+/// Why an answer nested too deep failed.
+fn too_deep() -> String {
+    format!(
+        "its answer is nested deeper than {MAX_JSON_DEPTH} levels of arrays and objects, which Sluice does not read"
+    )
+}
+
 /// What a transport failure means, for the program: for Streamable HTTP, the
 /// kind of failure and the status code, never the URL, headers or body.
 fn transport_failure(error: &DynamicTransportError, redactor: &Redactor) -> String {
     let Some(http) = error.error.downcast_ref::<StreamableHttpError<reqwest::Error>>() else {
-        return redactor.redact(&error.error.to_string());
+        return format!("the request could not be sent: {}", redactor.redact(&error.error.to_string()));
     };
+    // serde_json's words for an answer nested deeper than it parses.
+    let too_deep_for_json = |text: &str| text.contains("recursion limit exceeded");
     match http {
         StreamableHttpError::Client(error) if error.is_connect() => "it could not be reached".to_owned(),
         StreamableHttpError::Client(error) if error.is_timeout() => "its HTTP answer did not come in time".to_owned(),
@@ -109,9 +114,11 @@ fn transport_failure(error: &DynamicTransportError, redactor: &Redactor) -> Stri
         StreamableHttpError::UnexpectedServerResponse(text) => {
             match text.strip_prefix("HTTP ").and_then(|t| t.get(..3)) {
                 Some(status) if status.bytes().all(|b| b.is_ascii_digit()) => format!("it answered HTTP {status}"),
+                _ if too_deep_for_json(text) => too_deep(),
                 _ => "it answered with something other than MCP".to_owned(),
             }
         }
+        StreamableHttpError::Deserialize(error) if too_deep_for_json(&error.to_string()) => too_deep(),
         StreamableHttpError::ResponseBodyTooLarge { max_size } => {
             format!("its HTTP answer is over the limit of {max_size} bytes")
         }

@@ -308,20 +308,40 @@ fn a_daemon_a_server_left_behind_ends_with_the_cli() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_result_nested_deeper_than_the_parser_allows_fails_at_once_saying_why() {
-    let mut server = hostile(&[]);
-    server["timeout"] = json!("30s");
-    let tools = tools_for(json!({ "hostile": server }));
+    // The same server over stdio and over Streamable HTTP.
+    let port = free_port();
+    let mut web = tokio::process::Command::new(server_bin("venv/bin/python"))
+        .arg(root().join("tests/servers/hostile.py"))
+        .args(["--http", &port.to_string()])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let address = format!("127.0.0.1:{port}");
+    wait_for("the HTTP server to listen", Duration::from_secs(30), || std::net::TcpStream::connect(&address).is_ok())
+        .await;
+    let mut stdio = hostile(&[]);
+    stdio["timeout"] = json!("30s");
+    let http = json!({ "url": format!("http://{address}/mcp"), "timeout": "30s" });
+    let tools = tools_for(json!({ "stdio": stdio, "http": http }));
     let source = r#"
-try { await tools.hostile.nested({ depth: 200 }); } catch (e) { console.log(e.kind, '|', e.message); }
-console.log(JSON.stringify(await tools.hostile.nested({ depth: 3 })));
+for (const server of ['stdio', 'http']) {
+  try { await tools[server].nested({ depth: 200 }); } catch (e) { console.log(e.kind, '|', e.message); }
+  console.log(JSON.stringify(await tools[server].nested({ depth: 3 })));
+}
 "#;
     let outcome = run_js(source, &tools).await;
     assert_ok(&outcome);
+    let why = "its answer is nested deeper than 127 levels of arrays and objects, which Sluice does not read";
     assert_eq!(
         stdout(&outcome),
-        "server_error | hostile.nested: server \"hostile\" failed: its answer is nested deeper than 127 levels of \
-         arrays and objects, which Sluice does not read\n{\"value\":[[[0]]]}\n"
+        format!(
+            "server_error | stdio.nested: server \"stdio\" failed: {why}\n{{\"value\":[[[0]]]}}\n\
+             server_error | http.nested: server \"http\" failed: {why}\n{{\"value\":[[[0]]]}}\n"
+        )
     );
-    assert_eq!(tools.activity()[0].starts, 1, "the server keeps serving");
+    assert!(tools.activity().iter().all(|server| server.starts == 1), "the servers keep serving");
     tools.shutdown().await;
+    web.kill().await.unwrap();
 }
