@@ -10,6 +10,7 @@ use serde_json::Value;
 
 use super::oversize::{MAX_JSON_DEPTH, OVERSIZE_CODE, TOO_DEEP_CODE};
 use super::redact::Redactor;
+use super::transport::escape_controls;
 use crate::tools::{ToolCallError, ToolDefinition, ToolResult};
 
 /// A listed tool as Sluice describes it.
@@ -53,7 +54,7 @@ pub(super) fn request_error(
         }
         ServiceError::TransportClosed => format!("it stopped during the request: {}", redactor.redact(post_mortem)),
         ServiceError::TransportSend(error) => {
-            tracing::warn!(server, "a request failed in the transport: {error}");
+            tracing::warn!(server, "a request failed in the transport: {}", escape_controls(&error.to_string()));
             transport_failure(&error, redactor)
         }
         ServiceError::UnexpectedResponse => {
@@ -62,7 +63,7 @@ pub(super) fn request_error(
                 .to_owned()
         }
         other => {
-            tracing::warn!(server, "a request failed: {other}");
+            tracing::warn!(server, "a request failed: {}", escape_controls(&other.to_string()));
             redactor.redact(&other.to_string())
         }
     };

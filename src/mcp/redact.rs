@@ -10,10 +10,13 @@
 //! segments and query string). A value is hidden wherever it occurs, and so is
 //! any run of [`FRAGMENT`] or more bytes copied from one (a token quoted in
 //! part, or inside a longer line). Values shorter than [`MIN_SECRET`] bytes are
-//! left alone: they cannot be told apart from ordinary words.
+//! left alone: they cannot be told apart from ordinary words. Control
+//! characters in what is quoted are escaped, so a server's text cannot drive
+//! the terminal of whoever reads the error.
 
 use std::collections::HashSet;
 
+use super::transport::escape_controls;
 use crate::config::{ServerConfig, Template, Transport};
 
 /// What a hidden stretch of text becomes.
@@ -125,7 +128,7 @@ impl Redactor {
     }
 
     /// `text` with every configured value, and every [`FRAGMENT`]-byte piece of
-    /// one, replaced by [`REDACTED`].
+    /// one, replaced by [`REDACTED`], and control characters escaped.
     pub(crate) fn redact(&self, text: &str) -> String {
         let bytes = text.as_bytes();
         let mut hidden = vec![false; bytes.len()];
@@ -157,7 +160,7 @@ impl Redactor {
                 out.push(c);
             }
         }
-        out
+        escape_controls(&out)
     }
 }
 
@@ -193,6 +196,7 @@ mod tests {
             }
         }
         assert_eq!(redactor.redact("connection refused"), "connection refused");
+        assert_eq!(redactor.redact("bell \u{7}"), r"bell \u{7}");
     }
 
     #[test]

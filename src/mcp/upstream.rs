@@ -270,7 +270,8 @@ impl Upstream {
                     result = handshake => match result {
                         Ok(service) => (service, Some(child)),
                         Err(error) => {
-                            tracing::warn!(server = %self.name, "the MCP handshake failed: {error}");
+                            let details = escape_controls(&error.to_string());
+                            tracing::warn!(server = %self.name, "the MCP handshake failed: {details}");
                             let post_mortem = child.post_mortem(&self.redactor).await;
                             return Err(if child.exited() {
                                 format!("it stopped during the MCP handshake: {post_mortem}")
@@ -294,7 +295,8 @@ impl Upstream {
                 Ok(service) => (service, None),
                 Err(error) => {
                     // The URL and what the server answered go to the log; the program gets them redacted.
-                    tracing::warn!(server = %self.name, "the MCP handshake failed: {error}");
+                    let details = escape_controls(&error.to_string());
+                    tracing::warn!(server = %self.name, "the MCP handshake failed: {details}");
                     return Err(format!(
                         "the MCP handshake failed: {}",
                         convert::handshake_error(&error, &self.redactor)
@@ -407,6 +409,7 @@ impl Upstream {
         let schema = tools.schemas[&tool].get_or_init(|| match ArgumentSchema::compile(&definition.input_schema) {
             Ok(schema) => Some(schema),
             Err(error) => {
+                let (tool, error) = (escape_controls(&tool), escape_controls(&error.to_string()));
                 tracing::warn!(server = %self.name, tool = %tool, "arguments go unchecked: the inputSchema does not compile: {error}");
                 None
             }
@@ -470,6 +473,7 @@ fn listen_for_list_changes(
         let mut subscription = match peer.listen(filter).await {
             Ok(subscription) => subscription,
             Err(error) => {
+                let error = escape_controls(&error.to_string());
                 tracing::debug!(server = %server, "no listen stream for tool list changes: {error}");
                 return;
             }
