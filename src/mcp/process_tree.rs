@@ -162,6 +162,7 @@ fn signal_kill(pid: u32) {
 
 /// Collects the exit status of adopted children that have died, so they do not
 /// linger as zombies; any still dying are reaped by whoever adopts them after us.
+#[cfg_attr(not(target_os = "linux"), allow(unused_variables))]
 fn reap(adopted: &[Process]) {
     #[cfg(target_os = "linux")]
     for process in adopted {
