@@ -12,7 +12,10 @@
 //! **Secrets stay on the host:** `${env:NAME}` in `env` values and `headers` is
 //! kept as a template and expanded from Sluice's own environment only when the
 //! server is started; nothing of the configuration is shown to programs but the
-//! server names and their `description`.
+//! server names and their `description`. A stdio server gets no variable of
+//! Sluice's environment but [`crate::mcp::INHERITED_VARIABLES`] and what its
+//! `env` names. Every value here (`env`, `args`, `headers`, the URL's userinfo,
+//! path and query) is redacted from host details an error quotes to a program.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

@@ -138,6 +138,10 @@ fn main() -> ExitCode {
         .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("SLUICE_LOG").unwrap_or_else(|_| "warn".into()))
         .with_writer(std::io::stderr)
         .init();
+    // Processes a server leaves behind become Sluice's to end, not init's (Linux).
+    if let Err(error) = sluice::mcp::become_subreaper() {
+        tracing::warn!("cannot adopt processes MCP servers leave behind: {error}");
+    }
     let cli = Cli::parse();
     match run(cli) {
         Ok(code) => code,

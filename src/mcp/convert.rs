@@ -3,9 +3,14 @@
 
 use rmcp::ServiceError;
 use rmcp::model::{CallToolResult, Tool};
+use rmcp::service::ClientInitializeError;
+use rmcp::transport::DynamicTransportError;
+use rmcp::transport::streamable_http_client::StreamableHttpError;
 use serde_json::Value;
 
-use super::oversize::OVERSIZE_CODE;
+use super::oversize::{MAX_JSON_DEPTH, OVERSIZE_CODE, TOO_DEEP_CODE};
+use super::redact::Redactor;
+use super::transport::escape_controls;
 use crate::tools::{ToolCallError, ToolDefinition, ToolResult};
 
 /// A listed tool as Sluice describes it.
@@ -27,27 +32,104 @@ pub(super) fn result(result: CallToolResult) -> ToolResult {
 }
 
 /// What a failed request means for the program. `post_mortem` explains a
-/// closed connection (exit status, stderr).
-pub(super) fn request_error(server: &str, error: ServiceError, post_mortem: &str) -> ToolCallError {
+/// closed connection (exit status, stderr). What the server or the transport
+/// said is quoted only through `redactor`.
+pub(super) fn request_error(
+    server: &str,
+    error: ServiceError,
+    post_mortem: &str,
+    redactor: &Redactor,
+) -> ToolCallError {
     let message = match error {
         ServiceError::McpError(error) if error.code.0 == OVERSIZE_CODE => {
             let field = |name: &str| error.data.as_ref().and_then(|d| d.get(name)).and_then(Value::as_u64);
             if let (Some(size), Some(limit)) = (field("size"), field("limit")) {
                 return ToolCallError::ResultTooLarge { size, limit };
             }
-            error.message.into_owned()
+            redactor.redact(&error.message)
         }
-        ServiceError::McpError(error) => format!("it answered with error {}: {}", error.code.0, error.message),
-        ServiceError::TransportClosed => format!("it stopped during the request: {post_mortem}"),
-        ServiceError::TransportSend(error) => format!("the request could not be sent: {error}"),
+        ServiceError::McpError(error) if error.code.0 == TOO_DEEP_CODE => too_deep(),
+        ServiceError::McpError(error) => {
+            format!("it answered with error {}: {}", error.code.0, redactor.redact(&error.message))
+        }
+        ServiceError::TransportClosed => format!("it stopped during the request: {}", redactor.redact(post_mortem)),
+        ServiceError::TransportSend(error) => {
+            tracing::warn!(server, "a request failed in the transport: {}", escape_controls(&error.to_string()));
+            transport_failure(&error, redactor)
+        }
         ServiceError::UnexpectedResponse => {
             "it answered with something other than a tool result (a task or a request for input, which \
              Sluice does not support)"
                 .to_owned()
         }
-        other => other.to_string(),
+        other => {
+            tracing::warn!(server, "a request failed: {}", escape_controls(&other.to_string()));
+            redactor.redact(&other.to_string())
+        }
     };
     ToolCallError::Server { server: server.to_owned(), message }
+}
+
+/// Why the MCP handshake failed, for the program: the kind of failure, with
+/// what the server said redacted; the full error (URL, HTTP body) is for the log.
+pub(super) fn handshake_error(error: &ClientInitializeError, redactor: &Redactor) -> String {
+    match error {
+        ClientInitializeError::TransportError { error, .. } => transport_failure(error, redactor),
+        ClientInitializeError::JsonRpcError(error) => {
+            format!("it answered with error {}: {}", error.code.0, redactor.redact(&error.message))
+        }
+        ClientInitializeError::ConnectionClosed(_) => "the connection closed".to_owned(),
+        ClientInitializeError::LegacyFallbackFailed { fallback, .. } => handshake_error(fallback, redactor),
+        other => redactor.redact(&other.to_string()),
+    }
+}
+
+/// Why an answer nested too deep failed.
+fn too_deep() -> String {
+    format!(
+        "its answer is nested deeper than {MAX_JSON_DEPTH} levels of arrays and objects, which Sluice does not read"
+    )
+}
+
+/// What a transport failure means, for the program: for Streamable HTTP, the
+/// kind of failure and the status code, never the URL, headers or body.
+fn transport_failure(error: &DynamicTransportError, redactor: &Redactor) -> String {
+    let Some(http) = error.error.downcast_ref::<StreamableHttpError<reqwest::Error>>() else {
+        return format!("the request could not be sent: {}", redactor.redact(&error.error.to_string()));
+    };
+    // serde_json's words for an answer nested deeper than it parses.
+    let too_deep_for_json = |text: &str| text.contains("recursion limit exceeded");
+    match http {
+        StreamableHttpError::Client(error) if error.is_connect() => "it could not be reached".to_owned(),
+        StreamableHttpError::Client(error) if error.is_timeout() => "its HTTP answer did not come in time".to_owned(),
+        StreamableHttpError::Client(error) => match error.status() {
+            Some(status) => format!("it answered HTTP {}", status.as_u16()),
+            None => "the HTTP request failed".to_owned(),
+        },
+        StreamableHttpError::HttpStatus(error) => format!("it answered HTTP {}", error.status),
+        StreamableHttpError::AuthRequired(_) => "it answered HTTP 401: it requires authorization".to_owned(),
+        StreamableHttpError::InsufficientScope(_) => {
+            "it answered HTTP 403: the credentials' scope is too narrow".to_owned()
+        }
+        // `HTTP <status>: <body>`, or what was wrong with a body that is not JSON-RPC.
+        StreamableHttpError::UnexpectedServerResponse(text) => {
+            match text.strip_prefix("HTTP ").and_then(|t| t.get(..3)) {
+                Some(status) if status.bytes().all(|b| b.is_ascii_digit()) => format!("it answered HTTP {status}"),
+                _ if too_deep_for_json(text) => too_deep(),
+                _ => "it answered with something other than MCP".to_owned(),
+            }
+        }
+        StreamableHttpError::Deserialize(error) if too_deep_for_json(&error.to_string()) => too_deep(),
+        StreamableHttpError::ResponseBodyTooLarge { max_size } => {
+            format!("its HTTP answer is over the limit of {max_size} bytes")
+        }
+        StreamableHttpError::UnexpectedContentType(_) | StreamableHttpError::Deserialize(_) => {
+            "it answered with something other than MCP".to_owned()
+        }
+        StreamableHttpError::SessionExpired => "its session expired".to_owned(),
+        StreamableHttpError::Io(_) | StreamableHttpError::UnexpectedEndOfStream => "the connection broke".to_owned(),
+        _ => "the Streamable HTTP transport failed".to_owned(),
+    }
 }
 
 #[cfg(test)]
@@ -61,14 +143,15 @@ mod tests {
     fn an_oversized_answer_is_result_too_large() {
         let error = ErrorData::new(ErrorCode(OVERSIZE_CODE), "big", Some(json!({ "size": 20, "limit": 10 })));
         assert_eq!(
-            request_error("s", ServiceError::McpError(error), ""),
+            request_error("s", ServiceError::McpError(error), "", &Redactor::default()),
             ToolCallError::ResultTooLarge { size: 20, limit: 10 }
         );
     }
 
     #[test]
     fn a_closed_connection_explains_itself() {
-        let error = request_error("git", ServiceError::TransportClosed, "the process exited (signal 9)");
+        let error =
+            request_error("git", ServiceError::TransportClosed, "the process exited (signal 9)", &Redactor::default());
         assert_eq!(
             error.to_string(),
             r#"server "git" failed: it stopped during the request: the process exited (signal 9)"#

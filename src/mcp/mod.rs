@@ -13,15 +13,25 @@
 //! server and what happened; a crashed server is restarted by the next call,
 //! and one that keeps failing to start is retried with exponential backoff. A
 //! call that times out is cancelled upstream (`notifications/cancelled`).
-//! Child processes run in their own process group, which is killed when the
-//! connection goes away; their stderr goes to Sluice's log (target
+//! Errors name the server and the kind of failure; host details they quote
+//! (stderr, HTTP errors) are redacted of the server's configured values first.
+//!
+//! Child processes start with a clean environment ([`INHERITED_VARIABLES`] and
+//! the configured `env`, nothing else of Sluice's) in their own process group,
+//! which is killed, with every descendant, when the connection goes away (see
+//! [`become_subreaper`]); their stderr goes to Sluice's log (target
 //! `sluice::server`), never into a program's output.
 
 mod convert;
 mod oversize;
+mod process_tree;
+mod redact;
 mod transport;
 mod upstream;
 mod validate;
+
+pub use process_tree::become_subreaper;
+pub use transport::INHERITED_VARIABLES;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -46,6 +56,15 @@ pub struct McpOptions {
     /// How long one call (or tool listing) may take when the server's
     /// configuration sets no `timeout`. Default: 60 s.
     pub call_timeout: Duration,
+    /// The most tools one server's list may have; a longer list fails. Default: 10,000.
+    pub max_tools: usize,
+    /// The most bytes (as JSON) one server's tool list may take, over all its
+    /// pages; a larger list fails. Default: 16 MiB.
+    pub max_tool_list_bytes: usize,
+    /// How often a program asking for a tool a server's cached list lacks may
+    /// have the list read afresh; in between, it gets the cached list. A
+    /// server's `notifications/tools/list_changed` renews the list regardless. Default: 5 s.
+    pub refresh_interval: Duration,
 }
 
 impl McpOptions {
@@ -65,16 +84,26 @@ impl Default for McpOptions {
             max_message_bytes: 16 << 20,
             startup_timeout: Duration::from_secs(30),
             call_timeout: Duration::from_secs(60),
+            max_tools: 10_000,
+            max_tool_list_bytes: 16 << 20,
+            refresh_interval: Duration::from_secs(5),
         }
     }
 }
 
 /// The servers of a configuration, behind the [`ToolHost`] trait.
 ///
-/// Dropping it kills every server process it started; [`McpTools::shutdown`]
-/// first asks them to exit (closing their stdin, as MCP's stdio shutdown says).
+/// Dropping it kills every server process it started, and their descendants;
+/// [`McpTools::shutdown`] first asks them to exit (closing their stdin, as MCP's
+/// stdio shutdown says).
 pub struct McpTools {
     servers: BTreeMap<String, Arc<Upstream>>,
+}
+
+impl Drop for McpTools {
+    fn drop(&mut self) {
+        process_tree::kill_adopted();
+    }
 }
 
 impl McpTools {
@@ -90,9 +119,11 @@ impl McpTools {
     }
 
     /// Closes every connection: stdio servers get their stdin closed and a
-    /// moment to exit, then their process group is killed.
+    /// moment to exit, then their process group and descendants are killed;
+    /// after [`become_subreaper`], so are the processes they left behind.
     pub async fn shutdown(&self) {
         futures::future::join_all(self.servers.values().map(|server| server.shutdown())).await;
+        process_tree::kill_adopted();
     }
 
     fn server(&self, name: &str) -> Result<&Arc<Upstream>, ToolCallError> {

@@ -1,12 +1,16 @@
-//! Answering an over-long stdio message with an error instead of silence.
+//! Answering a stdio message rmcp would drop in silence (too long, or nested
+//! too deep to parse) with an error instead.
 //!
-//! rmcp drops an incoming line longer than its cap (memory stays bounded), but
-//! the request it answered would then wait for its timeout and end with a
-//! misleading "no answer". [`CapLines`] sits between the child's stdout and
-//! rmcp: it passes every byte through, finds each line's top-level JSON-RPC `id`
-//! with a streaming scanner (servers put it first or last), and after a line
-//! that rmcp will drop it adds a JSON-RPC error for that `id` with code
-//! [`OVERSIZE_CODE`], which Sluice turns into `result_too_large`.
+//! rmcp drops an incoming line longer than its cap (memory stays bounded) and a
+//! line its JSON parser refuses, such as one nested deeper than
+//! [`MAX_JSON_DEPTH`] (serde_json's recursion limit), but the request it
+//! answered would then wait for its timeout and end with a misleading "no
+//! answer". [`CapLines`] sits between the child's stdout and rmcp: it passes
+//! every byte through, finds each line's top-level JSON-RPC `id` (and whether it
+//! is a request, with a `method`) with a streaming scanner (servers put the `id`
+//! first or last), and after a response that rmcp will drop it adds a JSON-RPC
+//! error for that `id`: code [`OVERSIZE_CODE`], which Sluice turns into
+//! `result_too_large`, or [`TOO_DEEP_CODE`].
 
 use std::io;
 use std::pin::Pin;
@@ -16,6 +20,13 @@ use tokio::io::{AsyncRead, ReadBuf};
 
 /// The JSON-RPC error code of a message over the cap (in the implementation-defined server-error range).
 pub(crate) const OVERSIZE_CODE: i32 = -32_070;
+
+/// The JSON-RPC error code of a message nested deeper than [`MAX_JSON_DEPTH`].
+pub(crate) const TOO_DEEP_CODE: i32 = -32_071;
+
+/// The deepest nesting of arrays and objects serde_json parses (its recursion
+/// limit is 128: the 128th level fails); rmcp drops a deeper message.
+pub(crate) const MAX_JSON_DEPTH: u32 = 127;
 
 /// How much of a line that is not JSON is kept to show in an error.
 const GARBAGE_SAMPLE: usize = 160;
@@ -59,13 +70,22 @@ impl<R> CapLines<R> {
                     let sample = String::from_utf8_lossy(&line.sample).trim_end().to_owned();
                     self.garbage.send_replace(Some(sample));
                 }
-                if line.len >= self.max {
+                let problem = if line.len >= self.max {
+                    Some(oversize_error(line.len, self.max))
+                } else if line.scan.deepest > MAX_JSON_DEPTH {
+                    Some(too_deep_error(line.scan.deepest))
+                } else {
+                    None
+                };
+                if let Some(error) = problem {
                     match line.scan.id {
-                        Some(id) => self.out.extend_from_slice(&error_line(&id, line.len, self.max)),
-                        None => tracing::warn!(
+                        // A request from the server has an id of the server's own: answering it would be taken
+                        // for the answer to one of ours.
+                        Some(id) if !line.scan.request => self.out.extend_from_slice(&error_line(&id, &error)),
+                        _ => tracing::warn!(
                             size = line.len,
-                            limit = self.max,
-                            "dropped an over-long message from a server that carried no request id"
+                            depth = line.scan.deepest,
+                            "dropped a message from a server that rmcp cannot read and that answers no request: {error}"
                         ),
                     }
                 }
@@ -110,16 +130,26 @@ impl<R: AsyncRead + Unpin> AsyncRead for CapLines<R> {
     }
 }
 
-fn error_line(id: &[u8], size: usize, limit: usize) -> Vec<u8> {
+/// The `error` member for a message of `size` bytes, over `limit`.
+fn oversize_error(size: usize, limit: usize) -> String {
+    format!(
+        r#"{{"code":{OVERSIZE_CODE},"message":"the server's answer is {size} bytes, over the limit of {limit}","data":{{"size":{size},"limit":{limit}}}}}"#
+    )
+}
+
+/// The `error` member for a message nested `depth` levels deep.
+fn too_deep_error(depth: u32) -> String {
+    format!(
+        r#"{{"code":{TOO_DEEP_CODE},"message":"the server's answer is nested {depth} levels deep, over the limit of {MAX_JSON_DEPTH}","data":{{"depth":{depth},"limit":{MAX_JSON_DEPTH}}}}}"#
+    )
+}
+
+fn error_line(id: &[u8], error: &str) -> Vec<u8> {
     let mut line = br#"{"jsonrpc":"2.0","id":"#.to_vec();
     line.extend_from_slice(id);
-    line.extend_from_slice(
-        format!(
-            r#","error":{{"code":{OVERSIZE_CODE},"message":"the server's answer is {size} bytes, over the limit of {limit}","data":{{"size":{size},"limit":{limit}}}}}}}"#
-        )
-        .as_bytes(),
-    );
-    line.push(b'\n');
+    line.extend_from_slice(br#","error":"#);
+    line.extend_from_slice(error.as_bytes());
+    line.extend_from_slice(b"}\n");
     line
 }
 
@@ -135,10 +165,16 @@ struct Line {
     scan: TopLevelId,
 }
 
-/// A streaming scanner for the `id` member of a top-level JSON object.
+/// A streaming scanner for the `id` member of a top-level JSON object, whether
+/// it has a `method` (a request or notification, not a response), and how deep
+/// the line nests.
 #[derive(Default)]
 struct TopLevelId {
     depth: u32,
+    /// The deepest nesting seen.
+    deepest: u32,
+    /// A top-level `method` key was seen.
+    request: bool,
     in_string: bool,
     escaped: bool,
     /// The string being read at depth 1 (a possible key), cut short.
@@ -217,7 +253,8 @@ impl TopLevelId {
                 self.key = None;
             }
             b'{' | b'[' => {
-                self.depth += 1;
+                self.depth = self.depth.saturating_add(1);
+                self.deepest = self.deepest.max(self.depth);
                 self.key = None;
             }
             b'}' | b']' => {
@@ -227,6 +264,9 @@ impl TopLevelId {
             b':' => {
                 if self.depth == 1 && self.key.as_deref() == Some(b"id") {
                     self.capture = Some(Vec::new());
+                }
+                if self.depth == 1 && self.key.as_deref() == Some(b"method") {
+                    self.request = true;
                 }
                 self.key = None;
             }
@@ -279,5 +319,37 @@ mod tests {
         assert_eq!(error["error"]["data"]["limit"], 64);
         assert_eq!(error["error"]["data"]["size"], big.len());
         assert_eq!(lines[3], r#"{"jsonrpc":"2.0","id":5,"result":{}}"#);
+    }
+
+    fn nested(depth: usize) -> String {
+        format!("{}0{}", "[".repeat(depth), "]".repeat(depth))
+    }
+
+    #[test]
+    fn the_depth_limit_is_serde_jsons() {
+        let at_limit = format!(r#"{{"v":{}}}"#, nested(MAX_JSON_DEPTH as usize - 1));
+        assert!(serde_json::from_str::<serde_json::Value>(&at_limit).is_ok());
+        let over = format!(r#"{{"v":{}}}"#, nested(MAX_JSON_DEPTH as usize));
+        let error = serde_json::from_str::<serde_json::Value>(&over).unwrap_err();
+        assert!(error.to_string().contains("recursion limit"), "{error}");
+    }
+
+    #[tokio::test]
+    async fn answers_a_line_nested_too_deep_but_not_a_request_from_the_server() {
+        let deep = format!(r#"{{"jsonrpc":"2.0","id":"a-1","result":{{"structuredContent":{}}}}}"#, nested(200));
+        let request =
+            format!(r#"{{"jsonrpc":"2.0","id":9,"method":"sampling/createMessage","params":{}}}"#, nested(200));
+        let shallow = format!(r#"{{"jsonrpc":"2.0","id":6,"result":{}}}"#, nested(100));
+        let input = format!("{deep}\n{request}\n{shallow}\n");
+        let mut reader = CapLines::new(input.as_bytes(), 1 << 20);
+        let mut out = String::new();
+        reader.read_to_string(&mut out).await.unwrap();
+        let lines: Vec<&str> = out.lines().collect();
+        assert_eq!(lines.len(), 4, "{out}");
+        assert_eq!((lines[0], lines[2], lines[3]), (deep.as_str(), request.as_str(), shallow.as_str()));
+        let error: serde_json::Value = serde_json::from_str(lines[1]).unwrap();
+        assert_eq!(error["id"], "a-1");
+        assert_eq!(error["error"]["code"], TOO_DEEP_CODE);
+        assert_eq!(error["error"]["data"]["depth"], 202);
     }
 }

@@ -1,5 +1,5 @@
-//! Opening a connection to one server: a stdio child in its own process group, or
-//! a Streamable HTTP endpoint; both with message-size caps.
+//! Opening a connection to one server: a stdio child in its own process group, with
+//! a clean environment, or a Streamable HTTP endpoint; both with message-size caps.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
@@ -8,15 +8,48 @@ use process_wrap::tokio::{ChildWrapper, CommandWrap, ProcessGroup};
 use rmcp::transport::StreamableHttpClientTransport;
 use rmcp::transport::async_rw::AsyncRwTransport;
 use rmcp::transport::streamable_http_client::StreamableHttpClientTransportConfig;
-use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::io::{AsyncBufReadExt, AsyncRead, BufReader};
 
 use super::oversize::CapLines;
+use super::process_tree::{self, Process};
+use super::redact::Redactor;
 use crate::config::Transport;
 
 /// Lines of a server's stderr kept for error messages.
 const STDERR_TAIL_LINES: usize = 12;
-/// The longest stderr line kept or logged.
+/// The longest stderr line kept or logged; the rest of a longer line is read and dropped.
 const STDERR_LINE_BYTES: usize = 1024;
+
+/// The variables a stdio server inherits from Sluice's environment: the set the
+/// official MCP SDKs' stdio clients pass (TypeScript's and Python's
+/// `DEFAULT_INHERITED_ENV_VARS`, after `sudo`'s), plus where temporary files go
+/// (macOS gives each user a `TMPDIR` of their own) and the locale (how the
+/// server decodes file names and text). A server gets any other variable only
+/// through its configuration's `env`; values that are shell functions (`()
+/// {...}`) are never passed, as in the SDKs.
+#[cfg(not(windows))]
+pub const INHERITED_VARIABLES: &[&str] =
+    &["HOME", "LOGNAME", "PATH", "SHELL", "TERM", "USER", "TMPDIR", "LANG", "LC_ALL", "LC_CTYPE"];
+
+/// The variables a stdio server inherits from Sluice's environment: the set the
+/// official MCP SDKs' stdio clients pass on Windows. A server gets any other
+/// variable only through its configuration's `env`.
+#[cfg(windows)]
+pub const INHERITED_VARIABLES: &[&str] = &[
+    "APPDATA",
+    "HOMEDRIVE",
+    "HOMEPATH",
+    "LOCALAPPDATA",
+    "PATH",
+    "PATHEXT",
+    "PROCESSOR_ARCHITECTURE",
+    "SYSTEMDRIVE",
+    "SYSTEMROOT",
+    "TEMP",
+    "USERNAME",
+    "USERPROFILE",
+    "PROGRAMFILES",
+];
 
 /// An opened transport, ready for the MCP handshake.
 #[allow(clippy::large_enum_variant)] // Built once per server start, then taken apart.
@@ -31,17 +64,24 @@ pub(super) enum Opened {
     Http(StreamableHttpClientTransport<reqwest::Client>),
 }
 
-/// A server's child process and its process group. Dropping it kills the group,
-/// so no server (nor anything it spawned, such as `npx`'s node) outlives Sluice.
+/// A server's child process, its process group and its descendants. Dropping it
+/// kills the group and every descendant (also one that left the group with
+/// `setsid()`), so no server (nor anything it spawned, such as `npx`'s node)
+/// outlives Sluice.
 pub(super) struct Child {
     process: Mutex<Box<dyn ChildWrapper>>,
+    pid: Option<u32>,
+    /// Descendants seen before the server was asked to exit, which may have
+    /// lost their parent (and so their place in the tree) by the time it is killed.
+    descendants: Mutex<Vec<Process>>,
     stderr: StderrTail,
 }
 
 impl Child {
     /// How the process ended (waiting up to a second for it to, as its output
-    /// may close just before it exits), with the last lines of its stderr.
-    pub(super) async fn post_mortem(&self) -> String {
+    /// may close just before it exits), with the last lines of its stderr
+    /// through `redactor`.
+    pub(super) async fn post_mortem(&self, redactor: &Redactor) -> String {
         let mut status = None;
         for _ in 0..50 {
             status = self.process.lock().expect("child lock").try_wait().ok().flatten();
@@ -64,7 +104,7 @@ impl Child {
         let tail = self.stderr.text();
         if !tail.is_empty() {
             text.push_str("; its stderr ended with: ");
-            text.push_str(&tail);
+            text.push_str(&redactor.redact(&tail));
         }
         text
     }
@@ -74,8 +114,22 @@ impl Child {
         self.process.lock().expect("child lock").try_wait().ok().flatten().is_some()
     }
 
+    /// Notes the server's descendants now, before it is asked to exit: once it
+    /// has, they are no longer below it in the process tree.
+    pub(super) fn note_descendants(&self) {
+        if let Some(pid) = self.pid {
+            let found = process_tree::descendants(pid);
+            let mut noted = self.descendants.lock().expect("descendants lock");
+            for process in found {
+                if !noted.contains(&process) {
+                    noted.push(process);
+                }
+            }
+        }
+    }
+
     /// Waits up to `grace` for the process to exit (its stdin is closed), then
-    /// kills the whole group, which also ends anything it left behind.
+    /// kills the whole group and every descendant, which also ends anything it left behind.
     pub(super) async fn wait_or_kill(&self, grace: std::time::Duration) {
         let deadline = tokio::time::Instant::now() + grace;
         while tokio::time::Instant::now() < deadline {
@@ -87,23 +141,29 @@ impl Child {
         self.kill();
     }
 
-    /// Kills the whole process group now.
+    /// Kills the whole process group and every descendant now.
     pub(super) fn kill(&self) {
+        // The tree is walked before the server dies, while its children are still its own.
+        self.note_descendants();
         let _ = self.process.lock().expect("child lock").start_kill();
+        process_tree::kill(&self.descendants.lock().expect("descendants lock"));
     }
 }
 
 impl Drop for Child {
     fn drop(&mut self) {
         self.kill();
+        if let Some(pid) = self.pid {
+            process_tree::unregister_server(pid);
+        }
     }
 }
 
-/// The last lines a server wrote to stderr, whether it has closed, and the
-/// values expanded from `${env:...}` for it, which are redacted from the lines
-/// (they may reach a program in an error message).
+/// The last lines a server wrote to stderr (each capped, control characters
+/// escaped), and whether it has closed. Quoted in error messages only through
+/// the server's redactor.
 #[derive(Clone, Default)]
-struct StderrTail(Arc<Mutex<VecDeque<String>>>, Arc<std::sync::atomic::AtomicBool>, Arc<Vec<String>>);
+struct StderrTail(Arc<Mutex<VecDeque<String>>>, Arc<std::sync::atomic::AtomicBool>);
 
 impl StderrTail {
     fn push(&self, line: String) {
@@ -123,11 +183,7 @@ impl StderrTail {
     }
 
     fn text(&self) -> String {
-        let mut text = self.0.lock().expect("stderr lock").iter().cloned().collect::<Vec<_>>().join(" | ");
-        for secret in self.2.iter() {
-            text = text.replace(secret.as_str(), "[redacted]");
-        }
-        text
+        self.0.lock().expect("stderr lock").iter().cloned().collect::<Vec<_>>().join(" | ")
     }
 }
 
@@ -152,13 +208,16 @@ pub(super) fn open(server: &str, transport: &Transport, max_message: usize) -> R
                 .stdin(std::process::Stdio::piped())
                 .stdout(std::process::Stdio::piped())
                 .stderr(std::process::Stdio::piped());
-            let mut secrets = Vec::new();
-            for (name, value) in env {
-                let expanded = value.expand(lookup)?;
-                if value.expand(|_| Some(String::new()))? != expanded && !expanded.is_empty() {
-                    secrets.push(expanded.clone());
+            // A clean environment: a few variables every program needs, then the configured ones.
+            cmd.env_clear();
+            for name in INHERITED_VARIABLES {
+                if let Some(value) = std::env::var_os(name).filter(|value| !value.as_encoded_bytes().starts_with(b"()"))
+                {
+                    cmd.env(name, value);
                 }
-                cmd.env(name, expanded);
+            }
+            for (name, value) in env {
+                cmd.env(name, value.expand(lookup)?);
             }
             if let Some(cwd) = cwd {
                 cmd.current_dir(cwd);
@@ -169,13 +228,18 @@ pub(super) fn open(server: &str, transport: &Transport, max_message: usize) -> R
             let stdin = process.stdin().take().expect("stdin is piped");
             let stdout = process.stdout().take().expect("stdout is piped");
             let stderr = process.stderr().take().expect("stderr is piped");
-            let tail = StderrTail(Arc::default(), Arc::default(), Arc::new(secrets));
+            let pid = process.id();
+            if let Some(pid) = pid {
+                process_tree::register_server(pid);
+            }
+            let tail = StderrTail::default();
             tokio::spawn(log_stderr(server.to_owned(), stderr, tail.clone()));
             // rmcp drops lines of `max_message` bytes or more; CapLines answers them.
             let stdout = CapLines::new(stdout, max_message);
             let garbage = stdout.garbage();
             let transport = AsyncRwTransport::new_client(stdout, stdin).with_max_line_length(max_message);
-            Ok(Opened::Stdio(transport, Child { process: Mutex::new(process), stderr: tail }, garbage))
+            let child = Child { process: Mutex::new(process), pid, descendants: Mutex::default(), stderr: tail };
+            Ok(Opened::Stdio(transport, child, garbage))
         }
         Transport::Http { url, headers } => {
             let mut custom = HashMap::new();
@@ -198,29 +262,122 @@ pub(super) fn open(server: &str, transport: &Transport, max_message: usize) -> R
 
 /// Forwards a server's stderr to Sluice's log, one event per line, and keeps
 /// the last lines for error messages. Never into the program's output.
-async fn log_stderr(server: String, stderr: tokio::process::ChildStderr, tail: StderrTail) {
-    let mut lines = BufReader::new(stderr);
-    let mut line = Vec::new();
-    loop {
-        line.clear();
-        match lines.read_until(b'\n', &mut line).await {
-            Ok(0) | Err(_) => break,
-            Ok(_) => {}
-        }
-        let mut text = String::from_utf8_lossy(&line).trim_end().to_owned();
+///
+/// Reads in bounded chunks: a line longer than [`STDERR_LINE_BYTES`] is logged
+/// (cut, ending in `…`) as soon as it reaches the cap, and the rest of it is
+/// read and dropped, so a server cannot make Sluice buffer an endless line.
+async fn log_stderr(server: String, stderr: impl AsyncRead + Unpin, tail: StderrTail) {
+    let mut reader = BufReader::with_capacity(16 * 1024, stderr);
+    let mut line = Vec::with_capacity(STDERR_LINE_BYTES);
+    // Dropping the rest of a line that was cut.
+    let mut dropping = false;
+    let emit = |line: &[u8], cut: bool| {
+        let mut text = escape_controls(String::from_utf8_lossy(line).trim_end());
         if text.is_empty() {
-            continue;
+            return;
         }
-        if text.len() > STDERR_LINE_BYTES {
-            let mut cut = STDERR_LINE_BYTES;
-            while !text.is_char_boundary(cut) {
-                cut -= 1;
-            }
-            text.truncate(cut);
+        if cut {
             text.push('…');
         }
         tracing::info!(target: "sluice::server", server = %server, "{text}");
         tail.push(text);
+    };
+    loop {
+        let chunk = match reader.fill_buf().await {
+            Ok([]) | Err(_) => break,
+            Ok(chunk) => chunk,
+        };
+        let newline = chunk.iter().position(|&b| b == b'\n');
+        let (content, used) = match newline {
+            Some(at) => (&chunk[..at], at + 1),
+            None => (chunk, chunk.len()),
+        };
+        if !dropping {
+            let room = STDERR_LINE_BYTES - line.len();
+            line.extend_from_slice(&content[..content.len().min(room)]);
+            if content.len() > room || (newline.is_none() && line.len() == STDERR_LINE_BYTES) {
+                emit(&line, true);
+                line.clear();
+                dropping = true;
+            } else if newline.is_some() {
+                emit(&line, false);
+                line.clear();
+            }
+        }
+        if newline.is_some() {
+            dropping = false;
+        }
+        reader.consume(used);
+    }
+    if !dropping {
+        emit(&line, false);
     }
     tail.close();
+}
+
+/// `text` with control characters (terminal escapes, carriage returns, NULs)
+/// written as escapes, so text a server supplies cannot drive a terminal that
+/// shows Sluice's log.
+pub(super) fn escape_controls(text: &str) -> String {
+    if !text.chars().any(char::is_control) {
+        return text.to_owned();
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if c.is_control() {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::{Duration, Instant};
+
+    use tokio::io::AsyncWriteExt;
+
+    use super::*;
+
+    /// Polls `check` every 10 ms until it holds or 10 s pass.
+    async fn eventually(what: &str, check: impl Fn() -> bool) {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while !check() {
+            assert!(Instant::now() < deadline, "timed out waiting for {what}");
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    }
+
+    #[tokio::test]
+    async fn an_endless_stderr_line_is_logged_cut_and_never_buffered_whole() {
+        let (mut server, stderr) = tokio::io::duplex(64 * 1024);
+        let tail = StderrTail::default();
+        tokio::spawn(log_stderr("s".to_owned(), stderr, tail.clone()));
+        server.write_all(b"first\n").await.unwrap();
+        // 8 MiB with no end of line in sight: the reader must keep draining it.
+        let chunk = vec![b'x'; 64 * 1024];
+        for _ in 0..128 {
+            server.write_all(&chunk).await.unwrap();
+        }
+        eventually("the cut line", || tail.text().contains('…')).await;
+        let text = tail.text();
+        let (first, cut) = text.split_once(" | ").unwrap();
+        assert_eq!(first, "first");
+        assert_eq!(cut, format!("{}…", "x".repeat(STDERR_LINE_BYTES)));
+        // The rest of the long line is dropped; the next line is kept whole.
+        server.write_all(b"xxxx\nlast words\n").await.unwrap();
+        drop(server);
+        eventually("the end of stderr", || tail.closed()).await;
+        assert!(tail.text().ends_with(" | last words"), "{}", tail.text());
+        assert_eq!(tail.0.lock().unwrap().len(), 3);
+    }
+
+    #[tokio::test]
+    async fn terminal_escapes_in_stderr_are_escaped() {
+        let tail = StderrTail::default();
+        log_stderr("s".to_owned(), &b"copy \x1b]52;c;aGk=\x07 me\rover\n"[..], tail.clone()).await;
+        assert_eq!(tail.text(), r"copy \u{1b}]52;c;aGk=\u{7} me\rover");
+    }
 }

@@ -4,6 +4,12 @@
 //! States: never started → up → (crashed: the next use restarts at once) or
 //! (failed to start: uses fail fast until a backoff delay has passed, doubling
 //! from 1 s to 60 s, then the next use tries again).
+//!
+//! What a server controls is capped: a tool list by pages, tools and bytes; a
+//! re-listing asked for by a program (a name the cached list lacks) happens at
+//! most once per [`McpOptions::refresh_interval`] unless the server said its list
+//! changed; its log notifications by rate and size. Host details quoted in
+//! errors go through the server's [`Redactor`].
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -12,7 +18,9 @@ use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 // Logging (deprecated by SEP-2577 in 2026-07-28) is what 2025-11-25 servers still send.
-use rmcp::model::{CallToolRequestParams, ClientCapabilities, ClientConfig, Implementation, ProtocolVersion};
+use rmcp::model::{
+    CallToolRequestParams, ClientCapabilities, ClientConfig, Implementation, PaginatedRequestParams, ProtocolVersion,
+};
 #[allow(deprecated)]
 use rmcp::model::{LoggingLevel, LoggingMessageNotificationParam};
 use rmcp::service::{ClientLifecycleMode, ClientServiceExt, NotificationContext, RunningService};
@@ -21,7 +29,8 @@ use serde_json::{Map, Value};
 
 use super::McpOptions;
 use super::convert;
-use super::transport::{self, Child, Opened};
+use super::redact::Redactor;
+use super::transport::{self, Child, Opened, escape_controls};
 use super::validate::ArgumentSchema;
 use crate::config::ServerConfig;
 use crate::tools::{ServerActivity, ToolCallError, ToolDefinition, ToolResult};
@@ -34,12 +43,26 @@ const MAX_BACKOFF: Duration = Duration::from_secs(60);
 const GARBAGE_GRACE: Duration = Duration::from_secs(2);
 /// How long a stdio server gets to exit after its stdin closes, at shutdown.
 const EXIT_GRACE: Duration = Duration::from_secs(2);
+/// The most pages of `tools/list` read for one listing.
+const MAX_TOOL_LIST_PAGES: usize = 1_000;
+/// Log notifications a server may send at once before the rate applies.
+const LOG_BURST: f64 = 50.0;
+/// Log notifications per second a server may send, on average; the rest are counted and dropped.
+const LOG_PER_SECOND: f64 = 10.0;
+/// The most bytes of one server log notification that reach Sluice's log.
+const LOG_MESSAGE_BYTES: usize = 4 * 1024;
 
 pub(super) struct Upstream {
     name: String,
     config: ServerConfig,
     options: Arc<McpOptions>,
     state: tokio::sync::Mutex<State>,
+    /// Hides the configuration's values in host details quoted to programs.
+    redactor: Redactor,
+    /// When a program's miss last made the tool list be read afresh.
+    last_refresh: std::sync::Mutex<Option<Instant>>,
+    /// The server's log notifications let through, over all its connections.
+    logs: Arc<std::sync::Mutex<LogBudget>>,
     starts: AtomicU64,
     in_flight: AtomicU64,
     /// Set by the state machine; read by `summary` and `activity` without waiting.
@@ -85,20 +108,20 @@ impl Connection {
         !self.service.peer().is_transport_closed()
     }
 
-    async fn post_mortem(&self) -> String {
+    async fn post_mortem(&self, redactor: &Redactor) -> String {
         match &self.child {
-            Some(child) => child.post_mortem().await,
+            Some(child) => child.post_mortem(redactor).await,
             None => "the connection closed".to_owned(),
         }
     }
 
-    /// `error` for the program, explaining a closed connection.
-    async fn request_error(&self, server: &str, error: rmcp::ServiceError) -> ToolCallError {
+    /// `error` for the program, explaining a closed connection; host details through `redactor`.
+    async fn request_error(&self, server: &str, error: rmcp::ServiceError, redactor: &Redactor) -> ToolCallError {
         let post_mortem = match error {
-            rmcp::ServiceError::TransportClosed => self.post_mortem().await,
+            rmcp::ServiceError::TransportClosed => self.post_mortem(redactor).await,
             _ => String::new(),
         };
-        convert::request_error(server, error, &post_mortem)
+        convert::request_error(server, error, &post_mortem, redactor)
     }
 }
 
@@ -111,11 +134,15 @@ pub(super) struct ToolSet {
 
 impl Upstream {
     pub(super) fn new(name: &str, config: ServerConfig, options: Arc<McpOptions>) -> Upstream {
+        let redactor = Redactor::for_server(&config, |name| std::env::var(name).ok());
         Upstream {
             name: name.to_owned(),
             config,
             options,
             state: tokio::sync::Mutex::new(State::Idle),
+            redactor,
+            last_refresh: std::sync::Mutex::new(None),
+            logs: Arc::default(),
             starts: AtomicU64::new(0),
             in_flight: AtomicU64::new(0),
             snapshot: std::sync::Mutex::new(Snapshot::default()),
@@ -157,7 +184,7 @@ impl Upstream {
         match &*state {
             State::Up(connection) if connection.alive() => return Ok(connection.clone()),
             State::Up(connection) => {
-                tracing::warn!(server = %self.name, "restarting: {}", connection.post_mortem().await);
+                tracing::warn!(server = %self.name, "restarting: {}", connection.post_mortem(&Redactor::default()).await);
             }
             State::Down { failures: count, retry_at, error } => {
                 let now = Instant::now();
@@ -217,13 +244,18 @@ impl Upstream {
     /// Opens the transport and runs the handshake; `Err` says what went wrong.
     async fn connect(&self) -> Result<Connection, String> {
         let stale = Arc::new(AtomicBool::new(false));
-        let handler = Handler { server: self.name.clone().into(), stale: stale.clone() };
+        let handler = Handler { server: self.name.clone().into(), stale: stale.clone(), logs: self.logs.clone() };
         let lifecycle = ClientLifecycleMode::Auto {
             preferred_versions: vec![ProtocolVersion::V_2026_07_28],
             legacy_version: Some(ProtocolVersion::V_2025_11_25),
         };
-        let opened = transport::open(&self.name, &self.config.transport, self.options.max_message_bytes)
-            .map_err(|e| e.to_string())?;
+        let opened =
+            transport::open(&self.name, &self.config.transport, self.options.max_message_bytes).map_err(|error| {
+                match error {
+                    transport::OpenError::Header { .. } => self.redactor.redact(&error.to_string()),
+                    _ => error.to_string(),
+                }
+            })?;
         let (service, child) = match opened {
             Opened::Stdio(transport, child, mut garbage) => {
                 let handshake = handler.serve_with_lifecycle(transport, lifecycle);
@@ -238,24 +270,38 @@ impl Upstream {
                     result = handshake => match result {
                         Ok(service) => (service, Some(child)),
                         Err(error) => {
-                            let post_mortem = child.post_mortem().await;
+                            let details = escape_controls(&error.to_string());
+                            tracing::warn!(server = %self.name, "the MCP handshake failed: {details}");
+                            let post_mortem = child.post_mortem(&self.redactor).await;
                             return Err(if child.exited() {
                                 format!("it stopped during the MCP handshake: {post_mortem}")
                             } else {
-                                format!("the MCP handshake failed: {error}; {post_mortem}")
+                                format!(
+                                    "the MCP handshake failed: {}; {post_mortem}",
+                                    convert::handshake_error(&error, &self.redactor)
+                                )
                             });
                         }
                     },
                     Some(line) = not_json => {
                         return Err(format!(
-                            "it wrote something other than JSON-RPC on stdout ({line:?}); is it an MCP stdio server?"
+                            "it wrote something other than JSON-RPC on stdout ({:?}); is it an MCP stdio server?",
+                            self.redactor.redact(&line)
                         ));
                     }
                 }
             }
             Opened::Http(transport) => match handler.serve_with_lifecycle(transport, lifecycle).await {
                 Ok(service) => (service, None),
-                Err(error) => return Err(format!("the MCP handshake failed: {error}")),
+                Err(error) => {
+                    // The URL and what the server answered go to the log; the program gets them redacted.
+                    let details = escape_controls(&error.to_string());
+                    tracing::warn!(server = %self.name, "the MCP handshake failed: {details}");
+                    return Err(format!(
+                        "the MCP handshake failed: {}",
+                        convert::handshake_error(&error, &self.redactor)
+                    ));
+                }
             },
         };
         let listener = listen_for_list_changes(&self.name, &service, &stale);
@@ -267,12 +313,28 @@ impl Upstream {
         self.tools_and_connection().await.map(|(tools, _)| tools)
     }
 
-    /// The server's tools, listed afresh (a program asked for one the cached list lacks).
+    /// The server's tools, listed afresh (a program asked for one the cached
+    /// list lacks), at most once per [`McpOptions::refresh_interval`]; in
+    /// between, the cached list (which a list-changed notification still renews).
     pub(super) async fn refresh_tools(&self) -> Result<Arc<ToolSet>, ToolCallError> {
-        if let State::Up(connection) = &*self.state.lock().await {
+        if self.may_refresh()
+            && let State::Up(connection) = &*self.state.lock().await
+        {
             connection.stale.store(true, Ordering::Release);
         }
         self.tools().await
+    }
+
+    /// Whether a program's miss may have the list read afresh now (and if so, notes that it was).
+    fn may_refresh(&self) -> bool {
+        let mut last = self.last_refresh.lock().expect("refresh lock");
+        let now = Instant::now();
+        if last.is_some_and(|at| now.duration_since(at) < self.options.refresh_interval) {
+            tracing::debug!(server = %self.name, "not listing tools afresh: the last refresh was too recent");
+            return false;
+        }
+        *last = Some(now);
+        true
     }
 
     async fn tools_and_connection(&self) -> Result<(Arc<ToolSet>, Arc<Connection>), ToolCallError> {
@@ -284,10 +346,15 @@ impl Upstream {
         if let Some(tools) = &*cached {
             return Ok((tools.clone(), connection.clone()));
         }
-        let peer = connection.service.peer();
-        let listed = match tokio::time::timeout(self.call_timeout(), peer.list_all_tools()).await {
+        let listed = match tokio::time::timeout(self.call_timeout(), self.list_all_tools(&connection)).await {
             Ok(Ok(listed)) => listed,
-            Ok(Err(error)) => return Err(connection.request_error(&self.name, error).await),
+            Ok(Err(ListError::Request(error))) => {
+                return Err(connection.request_error(&self.name, error, &self.redactor).await);
+            }
+            Ok(Err(ListError::OverCap(why))) => {
+                tracing::warn!(server = %self.name, "refused its tool list: {why}");
+                return Err(self.server_error(why));
+            }
             Err(_) => {
                 let after = humantime::format_duration(self.call_timeout());
                 return Err(self.server_error(format!("it did not list its tools within {after}")));
@@ -305,6 +372,34 @@ impl Upstream {
         Ok((tools, connection.clone()))
     }
 
+    /// Reads every page of the server's tool list, within the caps on pages,
+    /// tools and bytes ([`McpOptions::max_tools`], [`McpOptions::max_tool_list_bytes`]).
+    async fn list_all_tools(&self, connection: &Connection) -> Result<Vec<rmcp::model::Tool>, ListError> {
+        let peer = connection.service.peer();
+        let (max_tools, max_bytes) = (self.options.max_tools, self.options.max_tool_list_bytes);
+        let mut tools = Vec::new();
+        let mut bytes = 0usize;
+        let mut cursor = None;
+        for _ in 0..MAX_TOOL_LIST_PAGES {
+            let page = peer.list_tools(Some(PaginatedRequestParams::default().with_cursor(cursor))).await?;
+            for tool in page.tools {
+                bytes = bytes.saturating_add(json_size(&tool));
+                if tools.len() == max_tools {
+                    return Err(ListError::OverCap(format!("its tool list has more than {max_tools} tools")));
+                }
+                if bytes > max_bytes {
+                    return Err(ListError::OverCap(format!("its tool list is over the limit of {max_bytes} bytes")));
+                }
+                tools.push(tool);
+            }
+            match page.next_cursor {
+                Some(next) => cursor = Some(next),
+                None => return Ok(tools),
+            }
+        }
+        Err(ListError::OverCap(format!("its tool list goes on for more than {MAX_TOOL_LIST_PAGES} pages")))
+    }
+
     /// Calls `tool` after checking it is exposed and its arguments match its schema.
     pub(super) async fn call(&self, tool: String, arguments: Map<String, Value>) -> Result<ToolResult, ToolCallError> {
         let (tools, connection) = self.tools_and_connection().await?;
@@ -314,6 +409,7 @@ impl Upstream {
         let schema = tools.schemas[&tool].get_or_init(|| match ArgumentSchema::compile(&definition.input_schema) {
             Ok(schema) => Some(schema),
             Err(error) => {
+                let (tool, error) = (escape_controls(&tool), escape_controls(&error.to_string()));
                 tracing::warn!(server = %self.name, tool = %tool, "arguments go unchecked: the inputSchema does not compile: {error}");
                 None
             }
@@ -330,7 +426,7 @@ impl Upstream {
         // Dropping the request on timeout sends `notifications/cancelled` upstream.
         match tokio::time::timeout(self.call_timeout(), peer.call_tool(params)).await {
             Ok(Ok(result)) => Ok(convert::result(result)),
-            Ok(Err(error)) => Err(connection.request_error(&self.name, error).await),
+            Ok(Err(error)) => Err(connection.request_error(&self.name, error, &self.redactor).await),
             Err(_) => Err(ToolCallError::Timeout { server: self.name.clone(), tool, after: self.call_timeout() }),
         }
     }
@@ -342,6 +438,10 @@ impl Upstream {
         let mut state = self.state.lock().await;
         let State::Up(connection) = std::mem::replace(&mut *state, State::Idle) else { return };
         self.set_snapshot(|s| s.running = false);
+        // Before its stdin closes: once the server exits, what it spawned is no longer below it.
+        if let Some(child) = &connection.child {
+            child.note_descendants();
+        }
         connection.service.cancellation_token().cancel();
         if let Some(child) = &connection.child {
             child.wait_or_kill(EXIT_GRACE).await;
@@ -373,6 +473,7 @@ fn listen_for_list_changes(
         let mut subscription = match peer.listen(filter).await {
             Ok(subscription) => subscription,
             Err(error) => {
+                let error = escape_controls(&error.to_string());
                 tracing::debug!(server = %server, "no listen stream for tool list changes: {error}");
                 return;
             }
@@ -385,6 +486,36 @@ fn listen_for_list_changes(
         }
     });
     Some(task.abort_handle())
+}
+
+/// Why a tool list could not be read.
+enum ListError {
+    Request(rmcp::ServiceError),
+    /// Over a cap; says which.
+    OverCap(String),
+}
+
+impl From<rmcp::ServiceError> for ListError {
+    fn from(error: rmcp::ServiceError) -> Self {
+        ListError::Request(error)
+    }
+}
+
+/// The size of `value` as JSON, counted without building the text.
+fn json_size(value: &impl serde::Serialize) -> usize {
+    struct Count(usize);
+    impl std::io::Write for Count {
+        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+            self.0 += bytes.len();
+            Ok(bytes.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut count = Count(0);
+    let _ = serde_json::to_writer(&mut count, value);
+    count.0
 }
 
 /// Counts a call in flight until dropped.
@@ -408,6 +539,69 @@ impl Drop for InFlight<'_> {
 struct Handler {
     server: Arc<str>,
     stale: Arc<AtomicBool>,
+    logs: Arc<std::sync::Mutex<LogBudget>>,
+}
+
+/// A token bucket for a server's log notifications: [`LOG_BURST`] at once,
+/// [`LOG_PER_SECOND`] on average; what is over is counted and dropped.
+struct LogBudget {
+    tokens: f64,
+    refilled: Instant,
+    dropped: u64,
+}
+
+impl Default for LogBudget {
+    fn default() -> Self {
+        LogBudget { tokens: LOG_BURST, refilled: Instant::now(), dropped: 0 }
+    }
+}
+
+impl LogBudget {
+    /// `Some(messages dropped since the last one let through)` if one may be logged now.
+    fn take(&mut self) -> Option<u64> {
+        let now = Instant::now();
+        let earned = now.duration_since(self.refilled).as_secs_f64() * LOG_PER_SECOND;
+        self.tokens = (self.tokens + earned).min(LOG_BURST);
+        self.refilled = now;
+        if self.tokens < 1.0 {
+            self.dropped += 1;
+            return None;
+        }
+        self.tokens -= 1.0;
+        Some(std::mem::take(&mut self.dropped))
+    }
+}
+
+/// The text of a server's log notification for Sluice's log: a string as it
+/// is, anything else as JSON; cut at [`LOG_MESSAGE_BYTES`], control characters escaped.
+fn log_text(data: &Value) -> String {
+    /// Keeps up to its capacity, then refuses, which stops the serializer.
+    struct Capped(Vec<u8>);
+    impl std::io::Write for Capped {
+        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+            let room = LOG_MESSAGE_BYTES + 1 - self.0.len();
+            self.0.extend_from_slice(&bytes[..bytes.len().min(room)]);
+            if bytes.len() > room { Err(std::io::ErrorKind::WriteZero.into()) } else { Ok(bytes.len()) }
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut bytes = match data {
+        Value::String(text) => text.as_bytes()[..text.len().min(LOG_MESSAGE_BYTES + 1)].to_vec(),
+        _ => {
+            let mut capped = Capped(Vec::new());
+            let _ = serde_json::to_writer(&mut capped, data);
+            capped.0
+        }
+    };
+    let cut = bytes.len() > LOG_MESSAGE_BYTES;
+    bytes.truncate(LOG_MESSAGE_BYTES);
+    let mut text = escape_controls(&String::from_utf8_lossy(&bytes));
+    if cut {
+        text.push('…');
+    }
+    text
 }
 
 impl ClientHandler for Handler {
@@ -428,7 +622,13 @@ impl ClientHandler for Handler {
         _context: NotificationContext<RoleClient>,
     ) -> impl Future<Output = ()> + Send + '_ {
         let server = &*self.server;
-        let data = &params.data;
+        let Some(dropped) = self.logs.lock().expect("log budget lock").take() else {
+            return std::future::ready(());
+        };
+        if dropped > 0 {
+            tracing::warn!(target: "sluice::server", server, "dropped {dropped} log messages: the server sent too many");
+        }
+        let data = log_text(&params.data);
         match params.level {
             LoggingLevel::Debug => tracing::debug!(target: "sluice::server", server, "{data}"),
             LoggingLevel::Info | LoggingLevel::Notice => tracing::info!(target: "sluice::server", server, "{data}"),

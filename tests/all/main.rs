@@ -8,6 +8,7 @@ mod guest_build;
 mod guests;
 mod hardening;
 mod hostile;
+mod hostile_servers;
 mod javascript;
 mod mcp_servers;
 mod properties;

@@ -44,11 +44,11 @@ fn filesystem(dir: &std::path::Path) -> Value {
     })
 }
 
-fn tools_for(servers: Value) -> Arc<McpTools> {
+pub(crate) fn tools_for(servers: Value) -> Arc<McpTools> {
     tools_with(servers, McpOptions::default())
 }
 
-fn tools_with(servers: Value, options: McpOptions) -> Arc<McpTools> {
+pub(crate) fn tools_with(servers: Value, options: McpOptions) -> Arc<McpTools> {
     let config = SluiceConfig::parse(&json!({ "mcpServers": servers }).to_string(), "test config").unwrap();
     assert!(config.warnings.is_empty(), "{:?}", config.warnings);
     Arc::new(McpTools::new(&config, options))
@@ -59,7 +59,7 @@ async fn javascript() -> &'static JavaScript {
     JS.get_or_init(|| async { JavaScript::load(runtime()).await.expect("the interpreter loads") }).await
 }
 
-async fn run_js(source: &str, tools: &Arc<McpTools>) -> RunOutcome {
+pub(crate) async fn run_js(source: &str, tools: &Arc<McpTools>) -> RunOutcome {
     run_js_with(source, tools, &ExecutionPolicy::default()).await
 }
 
@@ -68,16 +68,16 @@ async fn run_js_with(source: &str, tools: &Arc<McpTools>, policy: &ExecutionPoli
     javascript().await.run("agent.js", source, policy, host).await.expect("the run starts")
 }
 
-fn stdout(outcome: &RunOutcome) -> String {
+pub(crate) fn stdout(outcome: &RunOutcome) -> String {
     String::from_utf8_lossy(&outcome.stdout).into_owned()
 }
 
-fn assert_ok(outcome: &RunOutcome) {
+pub(crate) fn assert_ok(outcome: &RunOutcome) {
     assert_eq!(outcome.status, RunStatus::Ok, "{}\n{}", stdout(outcome), String::from_utf8_lossy(&outcome.stderr));
 }
 
 /// Polls `check` every 20 ms until it holds or `limit` passes.
-async fn wait_for(what: &str, limit: Duration, mut check: impl FnMut() -> bool) {
+pub(crate) async fn wait_for(what: &str, limit: Duration, mut check: impl FnMut() -> bool) {
     let deadline = Instant::now() + limit;
     while !check() {
         assert!(Instant::now() < deadline, "timed out waiting for {what}");
@@ -202,7 +202,7 @@ async fn everything_over_streamable_http() {
     server.kill().await.unwrap();
 }
 
-fn free_port() -> u16 {
+pub(crate) fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
@@ -540,11 +540,17 @@ fn bindings_for_githubs_server_compile_for_wasm32_wasip1_and_strip_as_typescript
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_server_that_answers_garbage_or_dies_at_start_is_named_with_what_happened() {
+    // Scripts in files: what a server prints of its own arguments is redacted.
+    let dir = tempfile::tempdir().unwrap();
+    let script = |name: &str, text: &str| {
+        std::fs::write(dir.path().join(name), text).unwrap();
+        dir.path().join(name)
+    };
     let tools = tools_for(json!({
-        "garbage": { "command": "/bin/sh", "args": ["-c", "while read line; do echo 'this is not JSON-RPC'; done"] },
+        "garbage": { "command": "/bin/sh", "args": [script("garbage.sh", "while read line; do echo 'this is not JSON-RPC'; done")] },
         "dies": {
             "command": "/bin/sh",
-            "args": ["-c", "echo missing credentials, token $TOKEN >&2; exit 3"],
+            "args": [script("dies.sh", "echo missing credentials, token $TOKEN >&2; exit 3")],
             // Any variable of the test's environment stands in for a secret.
             "env": { "TOKEN": "${env:CARGO_MANIFEST_DIR}" },
         },
