@@ -10,7 +10,7 @@ use serde_json::Value;
 
 use super::oversize::{MAX_JSON_DEPTH, OVERSIZE_CODE, TOO_DEEP_CODE};
 use super::redact::Redactor;
-use super::transport::escape_controls;
+use crate::terminal::escape_controls;
 use crate::tools::{ToolCallError, ToolDefinition, ToolResult};
 
 /// A listed tool as Sluice describes it.

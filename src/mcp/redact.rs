@@ -16,8 +16,8 @@
 
 use std::collections::HashSet;
 
-use super::transport::escape_controls;
 use crate::config::{ServerConfig, Template, Transport};
+use crate::terminal::escape_controls;
 
 /// What a hidden stretch of text becomes.
 pub(crate) const REDACTED: &str = "[redacted]";
@@ -160,7 +160,7 @@ impl Redactor {
                 out.push(c);
             }
         }
-        escape_controls(&out)
+        escape_controls(&out).into_owned()
     }
 }
 
@@ -196,7 +196,7 @@ mod tests {
             }
         }
         assert_eq!(redactor.redact("connection refused"), "connection refused");
-        assert_eq!(redactor.redact("bell \u{7}"), r"bell \u{7}");
+        assert_eq!(redactor.redact("bell \u{7}"), r"bell \x07");
     }
 
     #[test]

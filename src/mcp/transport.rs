@@ -14,6 +14,7 @@ use super::oversize::CapLines;
 use super::process_tree::{self, Process};
 use super::redact::Redactor;
 use crate::config::Transport;
+use crate::terminal::escape_controls;
 
 /// Lines of a server's stderr kept for error messages.
 const STDERR_TAIL_LINES: usize = 12;
@@ -272,7 +273,7 @@ async fn log_stderr(server: String, stderr: impl AsyncRead + Unpin, tail: Stderr
     // Dropping the rest of a line that was cut.
     let mut dropping = false;
     let emit = |line: &[u8], cut: bool| {
-        let mut text = escape_controls(String::from_utf8_lossy(line).trim_end());
+        let mut text = escape_controls(String::from_utf8_lossy(line).trim_end()).into_owned();
         if text.is_empty() {
             return;
         }
@@ -313,24 +314,6 @@ async fn log_stderr(server: String, stderr: impl AsyncRead + Unpin, tail: Stderr
         emit(&line, false);
     }
     tail.close();
-}
-
-/// `text` with control characters (terminal escapes, carriage returns, NULs)
-/// written as escapes, so text a server supplies cannot drive a terminal that
-/// shows Sluice's log.
-pub(super) fn escape_controls(text: &str) -> String {
-    if !text.chars().any(char::is_control) {
-        return text.to_owned();
-    }
-    let mut out = String::with_capacity(text.len() + 8);
-    for c in text.chars() {
-        if c.is_control() {
-            out.extend(c.escape_default());
-        } else {
-            out.push(c);
-        }
-    }
-    out
 }
 
 #[cfg(test)]
@@ -378,6 +361,6 @@ mod tests {
     async fn terminal_escapes_in_stderr_are_escaped() {
         let tail = StderrTail::default();
         log_stderr("s".to_owned(), &b"copy \x1b]52;c;aGk=\x07 me\rover\n"[..], tail.clone()).await;
-        assert_eq!(tail.text(), r"copy \u{1b}]52;c;aGk=\u{7} me\rover");
+        assert_eq!(tail.text(), r"copy \x1b]52;c;aGk=\x07 me\rover");
     }
 }

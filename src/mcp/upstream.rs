@@ -30,9 +30,10 @@ use serde_json::{Map, Value};
 use super::McpOptions;
 use super::convert;
 use super::redact::Redactor;
-use super::transport::{self, Child, Opened, escape_controls};
+use super::transport::{self, Child, Opened};
 use super::validate::ArgumentSchema;
 use crate::config::ServerConfig;
+use crate::terminal::escape_controls;
 use crate::tools::{ServerActivity, ToolCallError, ToolDefinition, ToolResult};
 
 /// The first backoff after a failed start; it doubles per consecutive failure.
@@ -270,7 +271,7 @@ impl Upstream {
                     result = handshake => match result {
                         Ok(service) => (service, Some(child)),
                         Err(error) => {
-                            let details = escape_controls(&error.to_string());
+                            let details = escape_controls(&error.to_string()).into_owned();
                             tracing::warn!(server = %self.name, "the MCP handshake failed: {details}");
                             let post_mortem = child.post_mortem(&self.redactor).await;
                             return Err(if child.exited() {
@@ -295,7 +296,7 @@ impl Upstream {
                 Ok(service) => (service, None),
                 Err(error) => {
                     // The URL and what the server answered go to the log; the program gets them redacted.
-                    let details = escape_controls(&error.to_string());
+                    let details = escape_controls(&error.to_string()).into_owned();
                     tracing::warn!(server = %self.name, "the MCP handshake failed: {details}");
                     return Err(format!(
                         "the MCP handshake failed: {}",
@@ -409,7 +410,7 @@ impl Upstream {
         let schema = tools.schemas[&tool].get_or_init(|| match ArgumentSchema::compile(&definition.input_schema) {
             Ok(schema) => Some(schema),
             Err(error) => {
-                let (tool, error) = (escape_controls(&tool), escape_controls(&error.to_string()));
+                let (tool, error) = (escape_controls(&tool), escape_controls(&error.to_string()).into_owned());
                 tracing::warn!(server = %self.name, tool = %tool, "arguments go unchecked: the inputSchema does not compile: {error}");
                 None
             }
@@ -473,7 +474,7 @@ fn listen_for_list_changes(
         let mut subscription = match peer.listen(filter).await {
             Ok(subscription) => subscription,
             Err(error) => {
-                let error = escape_controls(&error.to_string());
+                let error = escape_controls(&error.to_string()).into_owned();
                 tracing::debug!(server = %server, "no listen stream for tool list changes: {error}");
                 return;
             }
@@ -597,7 +598,7 @@ fn log_text(data: &Value) -> String {
     };
     let cut = bytes.len() > LOG_MESSAGE_BYTES;
     bytes.truncate(LOG_MESSAGE_BYTES);
-    let mut text = escape_controls(&String::from_utf8_lossy(&bytes));
+    let mut text = escape_controls(&String::from_utf8_lossy(&bytes)).into_owned();
     if cut {
         text.push('…');
     }
