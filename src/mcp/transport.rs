@@ -272,7 +272,9 @@ async fn log_stderr(server: String, stderr: impl AsyncRead + Unpin, tail: Stderr
     let mut line = Vec::with_capacity(STDERR_LINE_BYTES);
     // Dropping the rest of a line that was cut.
     let mut dropping = false;
-    let emit = |line: &[u8], cut: bool| {
+    // Lines reach Sluice's log at the rate log notifications do; the tail keeps them all.
+    let mut budget = super::upstream::LogBudget::default();
+    let mut emit = |line: &[u8], cut: bool| {
         let mut text = escape_controls(String::from_utf8_lossy(line).trim_end()).into_owned();
         if text.is_empty() {
             return;
@@ -280,7 +282,13 @@ async fn log_stderr(server: String, stderr: impl AsyncRead + Unpin, tail: Stderr
         if cut {
             text.push('…');
         }
-        tracing::info!(target: "sluice::server", server = %server, "{text}");
+        match budget.take() {
+            Some(0) => tracing::info!(target: "sluice::server", server = %server, "{text}"),
+            Some(dropped) => tracing::info!(
+                target: "sluice::server", server = %server, "{text} (after {dropped} stderr lines dropped: too many)"
+            ),
+            None => {}
+        }
         tail.push(text);
     };
     loop {
@@ -355,6 +363,39 @@ mod tests {
         eventually("the end of stderr", || tail.closed()).await;
         assert!(tail.text().ends_with(" | last words"), "{}", tail.text());
         assert_eq!(tail.0.lock().unwrap().len(), 3);
+    }
+
+    /// A `tracing` writer that keeps what is written, for counting log lines.
+    #[derive(Clone, Default)]
+    struct Captured(Arc<Mutex<Vec<u8>>>);
+
+    impl std::io::Write for Captured {
+        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(bytes);
+            Ok(bytes.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[tokio::test]
+    async fn a_stderr_flood_reaches_the_log_at_a_bounded_rate_while_the_tail_keeps_the_last_lines() {
+        let captured = Captured::default();
+        let writer = captured.clone();
+        let subscriber =
+            tracing_subscriber::fmt().with_max_level(tracing::Level::INFO).with_writer(move || writer.clone()).finish();
+        let _guard = tracing::subscriber::set_default(subscriber);
+        let flood: String = (0..5_000).map(|i| format!("line {i}\n")).collect();
+        let tail = StderrTail::default();
+        let started = Instant::now();
+        log_stderr("s".to_owned(), flood.as_bytes(), tail.clone()).await;
+        // The burst, and what the refill allows in the time the flood took to read.
+        let allowed = 50 + (started.elapsed().as_secs_f64() * 10.0).ceil() as usize;
+        let logged = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+        let lines = logged.lines().filter(|line| line.contains("sluice::server")).count();
+        assert!((50..=allowed).contains(&lines), "{lines} stderr lines reached the log; at most {allowed} may");
+        assert!(tail.text().ends_with("line 4999"), "{}", tail.text());
     }
 
     #[tokio::test]

@@ -545,7 +545,7 @@ struct Handler {
 
 /// A token bucket for a server's log notifications: [`LOG_BURST`] at once,
 /// [`LOG_PER_SECOND`] on average; what is over is counted and dropped.
-struct LogBudget {
+pub(super) struct LogBudget {
     tokens: f64,
     refilled: Instant,
     dropped: u64,
@@ -559,7 +559,7 @@ impl Default for LogBudget {
 
 impl LogBudget {
     /// `Some(messages dropped since the last one let through)` if one may be logged now.
-    fn take(&mut self) -> Option<u64> {
+    pub(super) fn take(&mut self) -> Option<u64> {
         let now = Instant::now();
         let earned = now.duration_since(self.refilled).as_secs_f64() * LOG_PER_SECOND;
         self.tokens = (self.tokens + earned).min(LOG_BURST);
