@@ -212,6 +212,17 @@ fn with_servers<T>(
 fn run_program(args: RunArgs) -> anyhow::Result<ExitCode> {
     let mut config = RuntimeConfig::default();
     config.cache_dir = RuntimeConfig::default_cache_dir();
+    // The cache holds native code and its sealing key: a program must not reach it.
+    if let (Some(workspace), Some(cache)) = (&args.workspace, &config.cache_dir)
+        && trust::overlaps(workspace, cache)
+    {
+        eprintln!(
+            "sluice: warning: not caching compiled code in {}: it overlaps the workspace {}",
+            escape_controls(&cache.display().to_string()),
+            escape_controls(&workspace.display().to_string())
+        );
+        config.cache_dir = None;
+    }
     config.fuel_metering = args.fuel.is_some();
     let runtime = Runtime::new(config).context("cannot start the sandbox")?;
     let language = Language::of(&args.program);

@@ -140,6 +140,13 @@ pub fn check(
     Ok(())
 }
 
+/// Whether one of `a` and `b` is the other or lies inside it (symlinks resolved
+/// where the paths exist).
+pub fn overlaps(a: &Path, b: &Path) -> bool {
+    let (a, b) = (absolute(a), absolute(b));
+    a.starts_with(&b) || b.starts_with(&a)
+}
+
 /// Where `command` runs from: a path (with a `/`) against `base`, else the first
 /// match on `PATH`, as the server's spawn would find it.
 fn resolve_command(command: &str, base: &Path) -> Option<PathBuf> {

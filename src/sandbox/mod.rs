@@ -511,6 +511,16 @@ fn check_policy(policy: &ExecutionPolicy, config: &RuntimeConfig) -> Result<(), 
         Some("the result limit must be below 2 GiB".to_owned())
     } else if limits.calls_in_flight == 0 {
         Some("calls_in_flight must be at least 1".to_owned())
+    } else if let (Some(workspace), Some(cache)) = (&policy.workspace, &config.cache_dir)
+        && crate::trust::overlaps(workspace, cache)
+    {
+        // The cache holds its sealing key: a program that could read or write it
+        // could plant native code for the next run.
+        Some(format!(
+            "the workspace {} overlaps the compiled-code cache {}; a program could plant code there",
+            workspace.display(),
+            cache.display()
+        ))
     } else {
         None
     };
@@ -582,5 +592,23 @@ mod tests {
         policy.limits.fuel = Some(10);
         assert!(matches!(check_policy(&policy, &config), Err(RunError::Policy(m)) if m.contains("fuel")));
         assert!(check_policy(&ExecutionPolicy::default(), &config).is_ok());
+    }
+
+    #[test]
+    fn a_workspace_overlapping_the_module_cache_is_refused() {
+        let home = tempfile::tempdir().unwrap();
+        let config = RuntimeConfig::default().with_cache_dir(home.path().join(".cache/sluice"));
+        for workspace in
+            [home.path().to_owned(), home.path().join(".cache/sluice"), home.path().join(".cache/sluice/js")]
+        {
+            let policy = ExecutionPolicy::default().with_workspace(&workspace);
+            let refused = check_policy(&policy, &config);
+            assert!(
+                matches!(&refused, Err(RunError::Policy(m)) if m.contains("plant code")),
+                "{workspace:?}: {refused:?}"
+            );
+        }
+        let elsewhere = ExecutionPolicy::default().with_workspace(home.path().join("project"));
+        assert!(check_policy(&elsewhere, &config).is_ok());
     }
 }

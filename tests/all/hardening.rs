@@ -180,3 +180,17 @@ fn a_programs_output_cannot_drive_the_terminal() {
     let piped = sluice_in(dir.path(), &["run", "agent.js"]);
     assert_eq!(text(&piped.stdout), "copy\x1b]52;c;ZXZpbA==\x07 done\n", "a pipe gets the bytes as they are");
 }
+
+#[test]
+fn a_workspace_holding_the_compiled_code_cache_runs_without_it() {
+    let home = tempfile::tempdir().unwrap();
+    let program = wat("hello.wat");
+    let output = sluice_in(home.path(), &["run", "--workspace", ".", program.to_str().unwrap()]);
+    let stderr = text(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    assert!(stderr.contains("not caching compiled code") && stderr.contains("overlaps the workspace"), "{stderr}");
+    assert!(
+        !home.path().join(".cache").exists(),
+        "nothing, least of all the cache key, is written where the program can reach"
+    );
+}
