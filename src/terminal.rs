@@ -11,42 +11,39 @@ use std::fmt::Write;
 /// The longest name (server, tool, file) quoted in a message, in characters.
 pub const MAX_QUOTED_NAME_CHARS: usize = 128;
 
-/// Whether `c` must not reach a terminal raw: C0 and C1 controls, DEL, and the
-/// bidirectional embeddings, overrides and isolates.
-fn is_hazard(c: char) -> bool {
-    c.is_control() || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{200e}' | '\u{200f}')
+/// Whether `c` must not reach a terminal or a comment as it is: ASCII and C1
+/// control characters (tab excepted), line and paragraph separators, and the
+/// invisible marks that reorder text (bidirectional overrides and isolates).
+pub fn is_unsafe_char(c: char) -> bool {
+    (c.is_control() && c != '\t')
+        || matches!(c, '\u{2028}' | '\u{2029}' | '\u{200e}' | '\u{200f}' | '\u{061c}')
+        || ('\u{202a}'..='\u{202e}').contains(&c)
+        || ('\u{2066}'..='\u{2069}').contains(&c)
 }
 
 fn escape(text: &str, keep_lines: bool) -> Cow<'_, str> {
-    let keep = |c: char| keep_lines && (c == '\n' || c == '\t');
-    if !text.chars().any(|c| is_hazard(c) && !keep(c)) {
+    let escaped = |c: char| is_unsafe_char(c) && !(keep_lines && c == '\n');
+    if !text.contains(escaped) {
         return Cow::Borrowed(text);
     }
     let mut out = String::with_capacity(text.len() + 16);
     for c in text.chars() {
-        match c {
-            c if keep(c) || !is_hazard(c) => out.push(c),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if (c as u32) < 0x100 => {
-                let _ = write!(out, "\\x{:02x}", c as u32);
-            }
-            c => {
-                let _ = write!(out, "\\u{{{:x}}}", c as u32);
-            }
+        if escaped(c) {
+            let _ = write!(out, "\\u{{{:x}}}", c as u32);
+        } else {
+            out.push(c);
         }
     }
     Cow::Owned(out)
 }
 
-/// `text` as one line: every control character (newlines too) and bidi
-/// control escaped as `\n`, `\x1b`, `\u{202e}`.
+/// `text` as one line: every [unsafe character](is_unsafe_char), newlines
+/// too, written as `\u{..}` (`\u{a}`, `\u{1b}`, `\u{202e}`).
 pub fn escape_controls(text: &str) -> Cow<'_, str> {
     escape(text, false)
 }
 
-/// `text` with its lines and tabs kept and every other control character escaped.
+/// `text` with its lines kept and every other [unsafe character](is_unsafe_char) escaped.
 pub fn escape_controls_keep_lines(text: &str) -> Cow<'_, str> {
     escape(text, true)
 }
@@ -80,16 +77,16 @@ mod tests {
     #[test]
     fn terminal_commands_and_forged_lines_are_escaped() {
         let osc52 = "copy\x1b]52;c;ZXZpbA==\x07 me";
-        assert_eq!(escape_controls(osc52), "copy\\x1b]52;c;ZXZpbA==\\x07 me");
-        assert_eq!(escape_controls("done\r\nsluice: ok in 1 ms"), "done\\r\\nsluice: ok in 1 ms");
-        assert_eq!(escape_controls("abc\u{202e}fed\u{9b}"), "abc\\u{202e}fed\\x9b");
-        assert!(matches!(escape_controls("plain text, ünïcode ✓"), Cow::Borrowed(_)));
+        assert_eq!(escape_controls(osc52), r"copy\u{1b}]52;c;ZXZpbA==\u{7} me");
+        assert_eq!(escape_controls("done\r\nsluice: ok in 1 ms"), r"done\u{d}\u{a}sluice: ok in 1 ms");
+        assert_eq!(escape_controls("abc\u{202e}fed\u{9b}\u{2028}"), r"abc\u{202e}fed\u{9b}\u{2028}");
+        assert!(matches!(escape_controls("plain\ttext, ünïcode ✓"), Cow::Borrowed(_)));
     }
 
     #[test]
     fn multi_line_text_keeps_its_lines_but_nothing_else() {
-        assert_eq!(escape_controls_keep_lines("a\n\tb\x1b[2J"), "a\n\tb\\x1b[2J");
-        assert_eq!(escape_output(b"ok\n\x1b[31mred\xff\n"), "ok\n\\x1b[31mred\\xff\n");
+        assert_eq!(escape_controls_keep_lines("a\n\tb\x1b[2J"), "a\n\tb\\u{1b}[2J");
+        assert_eq!(escape_output(b"ok\n\x1b[31mred\xff\n"), "ok\n\\u{1b}[31mred\\xff\n");
     }
 
     #[test]
@@ -98,6 +95,6 @@ mod tests {
         let quoted = quote_name(&long);
         assert_eq!(quoted.chars().count(), MAX_QUOTED_NAME_CHARS + 1);
         assert!(quoted.ends_with('…'));
-        assert_eq!(quote_name("get\nsum"), "get\\nsum");
+        assert_eq!(quote_name("get\nsum"), r"get\u{a}sum");
     }
 }

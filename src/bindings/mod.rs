@@ -5,11 +5,25 @@
 //! Generation is a pure function of the server's name, summary and tool
 //! definitions, and deterministic (tools sorted by name), so bindings can be
 //! committed and diffed. `sluice bindings` writes them.
+//!
+//! Everything in the definitions comes from the server and is treated as
+//! hostile: names, titles, descriptions, enum values, property names and
+//! defaults reach the generated code only as escaped string literals, as
+//! comments that no line break, comment terminator or (in Rust) Markdown code
+//! block can leave, or as identifiers made of ASCII letters, digits and `_`
+//! that cannot shadow what the generated code itself uses. Generation is bounded
+//! by a [`Budget::FILE`](crate::tools::declarations::Budget::FILE) of schema nodes and bytes for the whole file (each tool
+//! within [`Budget::DECLARATION`](crate::tools::declarations::Budget::DECLARATION)); past it, types become untyped JSON.
 
 mod rust;
 mod typescript;
 
+use std::collections::{HashMap, HashSet};
+
 use crate::tools::{ToolDefinition, names};
+
+/// Longest identifier made from a name; the name itself stays in a string literal.
+const MAX_IDENTIFIER: usize = 64;
 
 /// The language of generated bindings.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -65,12 +79,18 @@ fn file_stem(server: &str) -> String {
 }
 
 /// The words of a name, as search splits them, kept to ASCII letters and digits
-/// (MCP names are ASCII; identifiers in generated code must be).
+/// (MCP names are ASCII; identifiers in generated code must be), and to about
+/// [`MAX_IDENTIFIER`] characters in all.
 fn words(name: &str) -> Vec<String> {
+    let mut length = 0;
     names::words(name)
         .into_iter()
         .map(|word| word.chars().filter(char::is_ascii_alphanumeric).collect::<String>())
         .filter(|word| !word.is_empty())
+        .take_while(|word| {
+            length += word.len() + 1;
+            length <= MAX_IDENTIFIER + 1
+        })
         .collect()
 }
 
@@ -112,12 +132,35 @@ fn snake_case(name: &str) -> String {
     }
 }
 
-/// Makes `name` unique among `taken` by appending `2`, `3`, … (with `separator`).
-fn unique(name: String, taken: &mut std::collections::HashSet<String>, separator: &str) -> String {
-    if taken.insert(name.clone()) {
-        return name;
+/// The names used in one scope of generated code.
+#[derive(Debug, Default)]
+struct Scope {
+    taken: HashSet<String>,
+    /// The next counter to try for a name that was taken, so that many names
+    /// made the same cost linear time, not quadratic.
+    next: HashMap<String, u64>,
+}
+
+impl Scope {
+    /// A scope in which `reserved` (names the generated code itself uses) are taken.
+    fn reserving(reserved: &[&str]) -> Scope {
+        Scope { taken: reserved.iter().map(|name| (*name).to_owned()).collect(), next: HashMap::new() }
     }
-    (2..).map(|n| format!("{name}{separator}{n}")).find(|candidate| taken.insert(candidate.clone())).expect("unbounded")
+
+    /// `name`, or `name` with `separator` and `2`, `3`, … if it is taken.
+    fn claim(&mut self, name: String, separator: &str) -> String {
+        if self.taken.insert(name.clone()) {
+            return name;
+        }
+        let counter = self.next.entry(name.clone()).or_insert(2);
+        loop {
+            let candidate = format!("{name}{separator}{counter}");
+            *counter += 1;
+            if self.taken.insert(candidate.clone()) {
+                return candidate;
+            }
+        }
+    }
 }
 
 #[cfg(test)]
@@ -137,9 +180,18 @@ mod tests {
 
     #[test]
     fn unique_names_get_a_counter() {
-        let mut taken = std::collections::HashSet::new();
-        assert_eq!(unique("a".into(), &mut taken, "_"), "a");
-        assert_eq!(unique("a".into(), &mut taken, "_"), "a_2");
-        assert_eq!(unique("a".into(), &mut taken, "_"), "a_3");
+        let mut scope = Scope::reserving(&["call"]);
+        assert_eq!(scope.claim("a".into(), "_"), "a");
+        assert_eq!(scope.claim("a".into(), "_"), "a_2");
+        assert_eq!(scope.claim("a_3".into(), "_"), "a_3");
+        assert_eq!(scope.claim("a".into(), "_"), "a_4");
+        assert_eq!(scope.claim("call".into(), "_"), "call_2");
+    }
+
+    #[test]
+    fn identifiers_made_from_long_names_are_cut() {
+        let long = "word-".repeat(1000);
+        assert!(snake_case(&long).len() <= MAX_IDENTIFIER, "{}", snake_case(&long));
+        assert!(pascal_case(&long).len() <= MAX_IDENTIFIER);
     }
 }

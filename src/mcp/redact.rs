@@ -196,7 +196,7 @@ mod tests {
             }
         }
         assert_eq!(redactor.redact("connection refused"), "connection refused");
-        assert_eq!(redactor.redact("bell \u{7}"), r"bell \x07");
+        assert_eq!(redactor.redact("bell \u{7}"), r"bell \u{7}");
     }
 
     #[test]

@@ -402,6 +402,6 @@ mod tests {
     async fn terminal_escapes_in_stderr_are_escaped() {
         let tail = StderrTail::default();
         log_stderr("s".to_owned(), &b"copy \x1b]52;c;aGk=\x07 me\rover\n"[..], tail.clone()).await;
-        assert_eq!(tail.text(), r"copy \x1b]52;c;aGk=\x07 me\rover");
+        assert_eq!(tail.text(), r"copy \u{1b}]52;c;aGk=\u{7} me\u{d}over");
     }
 }

@@ -1,7 +1,14 @@
 //! `ToolCatalog`: search (BM25 over names, titles, descriptions, parameters) and describe, over any [`ToolHost`].
+//!
+//! A server's search index is built once per version of its tool list (hosts
+//! hand out each version as one `Arc<[ToolDefinition]>`, replaced when the list
+//! is fetched again) and shared by every catalog in the process, so repeated
+//! searches cost only the lookups of their terms. One search is bounded: at
+//! most [`MAX_QUERY_TERMS`] distinct words, [`MAX_SEARCH_LIMIT`] results.
 
-use std::collections::HashMap;
-use std::sync::Arc;
+use std::collections::{HashMap, HashSet};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, OnceLock, Weak};
 
 use serde::{Deserialize, Serialize};
 
@@ -14,6 +21,10 @@ pub const MAX_SEARCH_LIMIT: u32 = 100;
 const DEFAULT_SEARCH_LIMIT: u32 = 10;
 /// Longest query accepted, in bytes.
 const MAX_QUERY_BYTES: usize = 1024;
+/// Most distinct words one query may search for.
+pub const MAX_QUERY_TERMS: usize = 32;
+/// Most server indexes kept for the process (one per live tool-list version).
+const MAX_CACHED_INDEXES: usize = 256;
 
 /// How much of each match a search returns.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -76,12 +87,14 @@ pub struct ToolDescription {
 #[derive(Clone)]
 pub struct ToolCatalog {
     host: Arc<dyn ToolHost>,
+    /// How many server indexes this catalog (and its clones) built.
+    index_builds: Arc<AtomicU64>,
 }
 
 impl ToolCatalog {
     /// A catalog of `host`'s tools.
     pub fn new(host: Arc<dyn ToolHost>) -> Self {
-        ToolCatalog { host }
+        ToolCatalog { host, index_builds: Arc::default() }
     }
 
     /// The servers on offer; loads no definitions.
@@ -99,47 +112,60 @@ impl ToolCatalog {
         if query.query.len() > MAX_QUERY_BYTES {
             return Err(invalid(format!("the query is over {MAX_QUERY_BYTES} bytes")));
         }
-        let terms = tokenize(&query.query);
+        let mut seen = HashSet::new();
+        let terms: Vec<String> = tokenize(&query.query).into_iter().filter(|term| seen.insert(term.clone())).collect();
         if terms.is_empty() {
             return Err(invalid("the query has no words to search for".to_owned()));
         }
+        if terms.len() > MAX_QUERY_TERMS {
+            return Err(invalid(format!(
+                "the query has {} distinct words; at most {MAX_QUERY_TERMS} are searched for",
+                terms.len()
+            )));
+        }
 
         let servers = self.host.servers();
-        let mut tools = Vec::new();
+        let mut indexes = Vec::new();
         let mut first_error = None;
         for server in &servers {
             match self.host.list_tools(&server.name).await {
-                Ok(definitions) => tools.extend(definitions.iter().map(|d| (server.name.clone(), d.clone()))),
+                Ok(definitions) => {
+                    let index = cached_index(&server.name, &definitions, &self.index_builds);
+                    indexes.push((server.name.as_str(), definitions, index));
+                }
                 Err(error) => {
                     tracing::warn!(server = %server.name, %error, "search skips a server whose tools could not be listed");
                     first_error.get_or_insert(error);
                 }
             }
         }
-        if tools.is_empty()
+        if indexes.is_empty()
             && let Some(error) = first_error
         {
             return Err(error);
         }
 
-        let documents: Vec<WeightedDocument> =
-            tools.iter().map(|(server, definition)| WeightedDocument::new(server, definition)).collect();
-        let scores = bm25(&documents, &terms);
-        let mut ranked: Vec<(f64, usize)> =
-            scores.into_iter().enumerate().filter(|(_, s)| *s > 0.0).map(|(i, s)| (s, i)).collect();
-        ranked.sort_by(|a, b| {
+        let parts: Vec<&ServerIndex> =
+            indexes.iter().map(|(_, _, index)| index.get().expect("cached_index initialises it")).collect();
+        let mut ranked = bm25(&parts, &terms);
+        let order = |a: &(f64, usize, usize), b: &(f64, usize, usize)| {
             b.0.total_cmp(&a.0)
-                .then_with(|| tools[a.1].0.cmp(&tools[b.1].0))
-                .then_with(|| tools[a.1].1.name.cmp(&tools[b.1].1.name))
-        });
-        ranked.truncate(limit as usize);
+                .then_with(|| indexes[a.1].0.cmp(indexes[b.1].0))
+                .then_with(|| indexes[a.1].1[a.2].name.cmp(&indexes[b.1].1[b.2].name))
+        };
+        let limit = limit as usize;
+        if ranked.len() > limit {
+            ranked.select_nth_unstable_by(limit, order);
+            ranked.truncate(limit);
+        }
+        ranked.sort_by(order);
 
         Ok(ranked
             .into_iter()
-            .map(|(score, index)| {
-                let (server, definition) = &tools[index];
+            .map(|(score, server, tool)| {
+                let definition = &indexes[server].1[tool];
                 SearchHit {
-                    server: server.clone(),
+                    server: indexes[server].0.to_owned(),
                     tool: definition.name.clone(),
                     score: (score * 1000.0).round() / 1000.0,
                     description: match query.detail {
@@ -233,62 +259,130 @@ const PARAMETER_WEIGHT: f64 = 1.5;
 const SERVER_WEIGHT: f64 = 1.0;
 const DESCRIPTION_WEIGHT: f64 = 1.0;
 
-/// A tool as a bag of weighted terms (BM25F with the fields folded together).
-struct WeightedDocument {
-    term_weights: HashMap<String, f64>,
-    length: f64,
+/// One server's tools as BM25F postings (the fields folded together with weights).
+struct ServerIndex {
+    /// Term → (tool, weight of the term in that tool).
+    postings: HashMap<String, Vec<(u32, f64)>>,
+    /// Each tool's weighted length.
+    lengths: Vec<f64>,
 }
 
-impl WeightedDocument {
-    fn new(server: &str, definition: &ToolDefinition) -> Self {
-        let mut document = WeightedDocument { term_weights: HashMap::new(), length: 0.0 };
-        document.add(&definition.name, NAME_WEIGHT);
-        document.add(server, SERVER_WEIGHT);
-        if let Some(title) = &definition.title {
-            document.add(title, TITLE_WEIGHT);
-        }
-        if let Some(description) = &definition.description {
-            document.add(description, DESCRIPTION_WEIGHT);
-        }
-        if let Some(properties) = definition.input_schema.get("properties").and_then(|p| p.as_object()) {
-            for (name, schema) in properties {
-                document.add(name, PARAMETER_WEIGHT);
-                if let Some(text) = schema.get("description").and_then(|d| d.as_str()) {
-                    document.add(text, DESCRIPTION_WEIGHT / 2.0);
+impl ServerIndex {
+    fn new(server: &str, definitions: &[ToolDefinition]) -> Self {
+        let mut index = ServerIndex { postings: HashMap::new(), lengths: Vec::with_capacity(definitions.len()) };
+        for (i, definition) in definitions.iter().enumerate() {
+            let mut terms: HashMap<String, f64> = HashMap::new();
+            let mut length = 0.0;
+            let mut add = |text: &str, weight: f64| {
+                for term in tokenize(text) {
+                    *terms.entry(term).or_default() += weight;
+                    length += weight;
+                }
+            };
+            add(&definition.name, NAME_WEIGHT);
+            add(server, SERVER_WEIGHT);
+            if let Some(title) = &definition.title {
+                add(title, TITLE_WEIGHT);
+            }
+            if let Some(description) = &definition.description {
+                add(description, DESCRIPTION_WEIGHT);
+            }
+            if let Some(properties) = definition.input_schema.get("properties").and_then(|p| p.as_object()) {
+                for (name, schema) in properties {
+                    add(name, PARAMETER_WEIGHT);
+                    if let Some(text) = schema.get("description").and_then(|d| d.as_str()) {
+                        add(text, DESCRIPTION_WEIGHT / 2.0);
+                    }
                 }
             }
+            let tool = u32::try_from(i).unwrap_or(u32::MAX);
+            for (term, weight) in terms {
+                index.postings.entry(term).or_default().push((tool, weight));
+            }
+            index.lengths.push(length);
         }
-        document
-    }
-
-    fn add(&mut self, text: &str, weight: f64) {
-        for term in tokenize(text) {
-            *self.term_weights.entry(term).or_default() += weight;
-            self.length += weight;
-        }
+        index
     }
 }
 
-fn bm25(documents: &[WeightedDocument], terms: &[String]) -> Vec<f64> {
+/// A built index and the tool-list version it was built from.
+struct CachedIndex {
+    server: String,
+    /// Weak, so a list that is replaced is freed; while this lives its address
+    /// cannot be reused, so comparing addresses is sound.
+    definitions: Weak<[ToolDefinition]>,
+    index: Arc<OnceLock<ServerIndex>>,
+}
+
+/// The indexes of the tool-list versions in use, for every catalog in the process.
+static INDEXES: Mutex<Vec<CachedIndex>> = Mutex::new(Vec::new());
+
+/// An index, built once: searches of a new list version wait for one build
+/// rather than each making its own.
+type SharedIndex = Arc<OnceLock<ServerIndex>>;
+
+/// The index of `server`'s `definitions`, built (and counted in `builds`) only
+/// if this version of the list has none yet.
+fn cached_index(server: &str, definitions: &Arc<[ToolDefinition]>, builds: &AtomicU64) -> SharedIndex {
+    let cell = {
+        let mut cache = INDEXES.lock().unwrap_or_else(|p| p.into_inner());
+        let found = cache.iter().find(|cached| {
+            cached.server == server && std::ptr::addr_eq(cached.definitions.as_ptr(), Arc::as_ptr(definitions))
+        });
+        match found {
+            Some(cached) => cached.index.clone(),
+            None => {
+                cache.retain(|cached| cached.definitions.strong_count() > 0);
+                if cache.len() >= MAX_CACHED_INDEXES {
+                    cache.remove(0);
+                }
+                let index = SharedIndex::default();
+                let definitions = Arc::downgrade(definitions);
+                cache.push(CachedIndex { server: server.to_owned(), definitions, index: index.clone() });
+                index
+            }
+        }
+    };
+    cell.get_or_init(|| {
+        builds.fetch_add(1, Ordering::Relaxed);
+        ServerIndex::new(server, definitions)
+    });
+    cell
+}
+
+/// BM25 scores of the tools of `indexes` (one per server) that match any of
+/// `terms`, as (score, server, tool); the statistics span all servers.
+fn bm25(indexes: &[&ServerIndex], terms: &[String]) -> Vec<(f64, usize, usize)> {
     const K1: f64 = 1.2;
     const B: f64 = 0.75;
-    let count = documents.len() as f64;
-    let average_length = documents.iter().map(|d| d.length).sum::<f64>() / count.max(1.0);
-    let mut scores = vec![0.0; documents.len()];
+    let count = indexes.iter().map(|index| index.lengths.len()).sum::<usize>() as f64;
+    let total_length = indexes.iter().flat_map(|index| &index.lengths).sum::<f64>();
+    let average_length = (total_length / count.max(1.0)).max(f64::EPSILON);
+    let mut scores: HashMap<(usize, u32), f64> = HashMap::new();
     for term in terms {
-        let frequency = documents.iter().filter(|d| d.term_weights.contains_key(term)).count() as f64;
+        let postings: Vec<(usize, &Vec<(u32, f64)>)> = indexes
+            .iter()
+            .enumerate()
+            .filter_map(|(server, index)| Some((server, index.postings.get(term)?)))
+            .collect();
+        let frequency = postings.iter().map(|(_, list)| list.len()).sum::<usize>() as f64;
         if frequency == 0.0 {
             continue;
         }
         let idf = (1.0 + (count - frequency + 0.5) / (frequency + 0.5)).ln();
-        for (document, score) in documents.iter().zip(&mut scores) {
-            if let Some(&tf) = document.term_weights.get(term) {
-                let norm = K1 * (1.0 - B + B * document.length / average_length.max(f64::EPSILON));
-                *score += idf * tf * (K1 + 1.0) / (tf + norm);
+        for (server, list) in postings {
+            for &(tool, tf) in list {
+                let length = indexes[server].lengths[tool as usize];
+                let norm = K1 * (1.0 - B + B * length / average_length);
+                *scores.entry((server, tool)).or_default() += idf * tf * (K1 + 1.0) / (tf + norm);
             }
         }
     }
     scores
+        .into_iter()
+        .filter(|(_, score)| *score > 0.0)
+        .map(|((server, tool), score)| (score, server, tool as usize))
+        .collect()
 }
 
 /// The words of `text` (see [`names::words`]), with a plural `s` removed.
@@ -374,6 +468,76 @@ mod tests {
         assert_eq!(described.definition.name, "get-sum");
         assert_eq!(catalog().describe("math", "nope").await.unwrap_err().kind(), "unknown_tool");
         assert_eq!(catalog().describe("nope", "x").await.unwrap_err().kind(), "unknown_server");
+    }
+
+    /// A host of one server whose tool list is replaced by `refresh_tools`, as
+    /// an upstream server's is when it is fetched again.
+    struct Refetching(std::sync::Mutex<Arc<[ToolDefinition]>>);
+
+    impl ToolHost for Refetching {
+        fn servers(&self) -> Vec<crate::tools::ServerInfo> {
+            vec![crate::tools::ServerInfo { name: "math".to_owned(), summary: String::new() }]
+        }
+
+        fn list_tools(
+            &self,
+            _: &str,
+        ) -> crate::tools::BoxFuture<'static, Result<Arc<[ToolDefinition]>, ToolCallError>> {
+            let list = self.0.lock().unwrap().clone();
+            Box::pin(async move { Ok(list) })
+        }
+
+        fn refresh_tools(
+            &self,
+            _: &str,
+        ) -> crate::tools::BoxFuture<'static, Result<Arc<[ToolDefinition]>, ToolCallError>> {
+            let mut list = self.0.lock().unwrap();
+            *list = list.iter().cloned().collect();
+            let list = list.clone();
+            Box::pin(async move { Ok(list) })
+        }
+
+        fn call_tool(&self, _: ToolCall) -> crate::tools::BoxFuture<'static, Result<ToolResult, ToolCallError>> {
+            Box::pin(async { Ok(ToolResult::text("")) })
+        }
+    }
+
+    #[tokio::test]
+    async fn repeated_searches_index_each_tool_list_once_in_the_whole_process() {
+        let catalog = catalog();
+        for _ in 0..5 {
+            catalog.search(&query("list issues", Detail::Name)).await.unwrap();
+        }
+        assert_eq!(catalog.index_builds.load(Ordering::Relaxed), 2, "one index per server");
+        // Another run's catalog over the same host finds the indexes built.
+        let again = ToolCatalog::new(catalog.host.clone());
+        again.search(&query("add numbers", Detail::Name)).await.unwrap();
+        assert_eq!(again.index_builds.load(Ordering::Relaxed), 0);
+    }
+
+    #[tokio::test]
+    async fn a_tool_list_fetched_again_is_indexed_again() {
+        let tool = ToolDefinition::new("get-sum", "Adds two numbers.", json!({ "type": "object" }));
+        let host = Arc::new(Refetching(std::sync::Mutex::new(vec![tool].into())));
+        let catalog = ToolCatalog::new(host.clone());
+        catalog.search(&query("sum", Detail::Name)).await.unwrap();
+        catalog.search(&query("sum", Detail::Name)).await.unwrap();
+        assert_eq!(catalog.index_builds.load(Ordering::Relaxed), 1);
+        host.refresh_tools("math").await.unwrap();
+        let hits = catalog.search(&query("sum", Detail::Name)).await.unwrap();
+        assert_eq!(hits[0].tool, "get-sum");
+        assert_eq!(catalog.index_builds.load(Ordering::Relaxed), 2);
+    }
+
+    #[tokio::test]
+    async fn a_query_of_too_many_words_is_refused() {
+        let words: Vec<String> = (0..=MAX_QUERY_TERMS).map(|i| format!("word{i}")).collect();
+        let error = catalog().search(&query(&words.join(" "), Detail::Name)).await.unwrap_err();
+        assert_eq!(error.kind(), "invalid_request");
+        assert!(error.to_string().contains(&format!("at most {MAX_QUERY_TERMS}")), "{error}");
+        // Repeated words count once.
+        let repeated = vec!["sum"; 200].join(" ");
+        assert!(catalog().search(&query(&repeated, Detail::Name)).await.is_ok());
     }
 
     #[test]

@@ -9,6 +9,7 @@ mod catalog;
 pub mod declarations;
 mod in_process;
 pub mod names;
+pub mod text;
 pub mod tree;
 
 use std::future::Future;

@@ -10,12 +10,18 @@
 //! that server's definitions (which starts it, for upstream servers). Used by
 //! `sluice tools` and by embedders; the declarations are those
 //! `sluice.describe` returns.
+//!
+//! Everything here is safe to print: names and summaries in listings have their
+//! control characters escaped and names are cut to [`text::MAX_NAME_CHARS`]
+//! (a tool listed under a cut or escaped name is read by that shown name too),
+//! and an `index.d.ts` is bounded by [`Budget::FILE`].
 
 use std::fmt::Write as _;
 
 use super::catalog::first_sentence;
-use super::declarations::{tool_declaration, write_function};
+use super::declarations::{Budget, tool_declaration, write_doc, write_function};
 use super::names::alias;
+use super::text;
 use super::{ToolCallError, ToolDefinition, ToolHost};
 
 /// The root directory of the tree.
@@ -92,13 +98,17 @@ pub async fn list(host: &dyn ToolHost, path: &str) -> Result<Vec<Entry>, TreeErr
         Node::Servers => Ok(host
             .servers()
             .into_iter()
-            .map(|server| Entry { name: format!("{}/", server.name), about: server.summary })
+            .map(|server| Entry {
+                name: format!("{}/", text::display_name(&server.name)),
+                about: text::escape_controls(&server.summary).into_owned(),
+            })
             .collect()),
         Node::Server(server) => {
             let (_, definitions) = load(host, server).await?;
             let index = Entry { name: "index.d.ts".to_owned(), about: "every tool of the server".to_owned() };
-            let tools =
-                definitions.iter().map(|tool| Entry { name: format!("{}.d.ts", tool.name), about: about(tool) });
+            let tools = definitions
+                .iter()
+                .map(|tool| Entry { name: format!("{}.d.ts", text::display_name(&tool.name)), about: about(tool) });
             Ok(std::iter::once(index).chain(tools).collect())
         }
         Node::Index(_) | Node::Tool(..) => Err(TreeError::WrongKind { path: path.to_owned(), actual: "file" }),
@@ -117,6 +127,7 @@ pub async fn read(host: &dyn ToolHost, path: &str) -> Result<String, TreeError> 
             let definition = definitions
                 .iter()
                 .find(|d| d.name == tool)
+                .or_else(|| definitions.iter().find(|d| text::display_name(&d.name) == tool))
                 .ok_or_else(|| TreeError::NotFound { path: path.to_owned() })?;
             Ok(tool_declaration(server, definition))
         }
@@ -139,26 +150,49 @@ async fn load(host: &dyn ToolHost, server: &str) -> Result<(String, Vec<ToolDefi
     Ok((summary, definitions))
 }
 
-/// A server's `index.d.ts`: its summary and every tool, in one namespace.
+/// A server's `index.d.ts`: its summary and every tool, in one namespace,
+/// within [`Budget::FILE`] (each tool within [`Budget::DECLARATION`]); tools
+/// past the file's budget are counted, not declared.
 pub fn index(server: &str, summary: &str, definitions: &[ToolDefinition]) -> String {
     let mut out = String::new();
-    let _ = writeln!(out, "/**\n * {}\n *", summary.replace("*/", "*\\/"));
-    let _ = writeln!(out, " * {} tools; each is also in servers/{server}/<tool>.d.ts.", definitions.len());
-    let _ = writeln!(out, " * Call them as `await tools.{}.<tool>(args)`.\n */", alias(server));
+    let shown = text::display_name(server);
+    write_doc(
+        &mut out,
+        "",
+        &[
+            summary.to_owned(),
+            String::new(),
+            format!("{} tools; each is also in servers/{shown}/<tool>.d.ts.", definitions.len()),
+            format!("Call them as `await tools.{}.<tool>(args)`.", alias(server)),
+        ],
+    );
     let _ = writeln!(out, "declare namespace tools.{} {{", alias(server));
+    let mut budget = Budget::FILE.clone();
     for (i, tool) in definitions.iter().enumerate() {
+        if budget.is_exhausted() {
+            let left = definitions.len() - i;
+            let _ = writeln!(
+                out,
+                "\n  // {left} more tools are left out: this file reached its size limit. \
+                 Read servers/{shown}/<tool>.d.ts for each."
+            );
+            break;
+        }
         if i > 0 {
             out.push('\n');
         }
-        write_function(&mut out, tool, 1);
+        let mut part = budget.split(&Budget::DECLARATION);
+        write_function(&mut out, tool, 1, &mut part);
+        budget.rejoin(part);
     }
     out.push_str("}\n");
     out
 }
 
-/// A tool's summary, as search gives it (else its title).
+/// A tool's summary, as search gives it (else its title), safe to print.
 fn about(tool: &ToolDefinition) -> String {
-    first_sentence(tool.description.as_deref().or(tool.title.as_deref()).unwrap_or(""))
+    let summary = first_sentence(tool.description.as_deref().or(tool.title.as_deref()).unwrap_or(""));
+    text::escape_controls(&summary).into_owned()
 }
 
 #[cfg(test)]
@@ -204,6 +238,33 @@ mod tests {
         let index = read(&host, "servers/everything/index.d.ts").await.unwrap();
         assert!(index.starts_with("/**\n * Every feature\n"), "{index}");
         assert!(index.contains("function echo(") && index.contains("function get_sum("), "{index}");
+    }
+
+    #[tokio::test]
+    async fn listings_escape_control_characters_and_cut_long_names() {
+        let hostile = |name: &str| {
+            ToolDefinition::new(name, "Sets the clipboard \u{1b}]52;c;aGk=\u{7} and clears \u{1b}[2J.", json!({}))
+        };
+        let long = "n".repeat(1000);
+        let host = InProcessTools::new()
+            .with_server("evil\u{1b}[31m", "A server \u{9b}31m summary\nsecond line")
+            .with_tool("evil\u{1b}[31m", hostile("paste\u{1b}]52;c;aGk=\u{7}"), |_| async { Ok(ToolResult::text("")) })
+            .with_tool("evil\u{1b}[31m", hostile(&long), |_| async { Ok(ToolResult::text("")) });
+        let servers = list(&host, "servers/").await.unwrap();
+        assert_eq!(servers[0].name, "evil\\u{1b}[31m/");
+        assert_eq!(servers[0].about, "A server \\u{9b}31m summary\\u{a}second line");
+        let files = list(&host, "servers/evil\u{1b}[31m/").await.unwrap();
+        for entry in &files {
+            assert!(!entry.name.contains(char::is_control) && !entry.about.contains(char::is_control), "{entry:?}");
+            assert!(entry.name.chars().count() <= text::MAX_NAME_CHARS + ".d.ts".len() + 1, "{entry:?}");
+        }
+        assert_eq!(files[2].name, "paste\\u{1b}]52;c;aGk=\\u{7}.d.ts");
+        // A file is read by the name its listing shows.
+        let shown = format!("servers/evil\u{1b}[31m/{}", files[1].name);
+        assert!(read(&host, &shown).await.unwrap().contains("Not callable"), "{shown}");
+        let shown = format!("servers/evil\u{1b}[31m/{}", files[2].name);
+        let declaration = read(&host, &shown).await.unwrap();
+        assert!(declaration.contains("function paste_"), "{declaration}");
     }
 
     #[tokio::test]

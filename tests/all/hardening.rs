@@ -145,7 +145,7 @@ fn sluices_own_lines_carry_no_terminal_commands_and_cannot_be_forged() {
     let stderr = text(&output.stderr);
     assert_eq!(output.status.code(), Some(0), "{stderr}");
     assert!(!stderr.contains('\x1b') && !stderr.contains('\x07'), "raw control characters: {stderr:?}");
-    assert!(stderr.contains(r"[info] copy\x1b]52;c;ZXZpbA==\x07\nsluice: ok in 1.0 ms"), "{stderr:?}");
+    assert!(stderr.contains(r"[info] copy\u{1b}]52;c;ZXZpbA==\u{7}\u{a}sluice: ok in 1.0 ms"), "{stderr:?}");
     let forged = stderr.lines().filter(|line| line.starts_with("sluice: ok")).count();
     assert_eq!(forged, 1, "only the real summary line starts a line: {stderr:?}");
 
@@ -174,7 +174,7 @@ fn a_programs_output_cannot_drive_the_terminal() {
         .output()
         .unwrap();
     let shown = text(&output.stdout);
-    assert!(shown.contains(r"copy\x1b]52;c;ZXZpbA==\x07 done"), "{shown:?}");
+    assert!(shown.contains(r"copy\u{1b}]52;c;ZXZpbA==\u{7} done"), "{shown:?}");
     assert!(!shown.contains('\x1b'), "{shown:?}");
 
     let piped = sluice_in(dir.path(), &["run", "agent.js"]);

@@ -119,7 +119,7 @@ exit 3"#;
         assert!(!seen.contains(secret), "{secret} reached the program: {seen}");
     }
     assert!(!seen.contains('\u{1b}') && !seen.contains('\u{7}'), "a terminal escape reached the program: {seen:?}");
-    assert!(seen.contains(r"copy \x1b]52;c;aGk=\x07 done"), "{seen}");
+    assert!(seen.contains(r"copy \u{1b}]52;c;aGk=\u{7} done"), "{seen}");
 }
 
 /// A loopback HTTP endpoint that answers every request with `status` and a

@@ -302,6 +302,16 @@ async fn typescript_that_needs_rewriting_is_refused_saying_where_and_why() {
     assert!(message.contains("plain JavaScript"), "{message}");
 }
 
+#[tokio::test]
+async fn deeply_nested_typescript_is_refused_saying_where_and_the_host_stays_up() {
+    let outcome = run_typescript("deep_nesting.ts").await;
+    assert_failed(&outcome);
+    let message = outcome.error_message().unwrap();
+    assert!(message.contains("deep_nesting.ts:2:"), "{message}");
+    assert!(message.contains("nests too deeply"), "{message}");
+    assert_still_healthy().await;
+}
+
 #[test]
 fn the_cli_runs_javascript_with_the_same_contract() {
     let cache = tempfile::tempdir().unwrap();
