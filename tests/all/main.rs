@@ -5,6 +5,7 @@ mod cli;
 mod guest_build;
 mod guests;
 mod hostile;
+mod hostile_tool_lists;
 mod javascript;
 mod mcp_servers;
 mod style;
