@@ -9,6 +9,7 @@ mod guests;
 mod hardening;
 mod hostile;
 mod hostile_servers;
+mod hostile_tool_lists;
 mod javascript;
 mod mcp_servers;
 mod properties;
