@@ -1,15 +1,13 @@
-//! Text Sluice prints for people: control characters escaped and quoted names capped, so no program or server can drive the terminal.
+//! Text Sluice prints for people: control characters escaped, so no program or server can drive the terminal.
 //!
 //! A program's log lines, error messages and a server's names and descriptions
 //! end up on a terminal. Raw, they could move the cursor, rewrite earlier lines
 //! (a forged `sluice: ok`), set the clipboard (OSC 52) or reorder text with
-//! bidirectional overrides. Everything Sluice itself prints goes through here.
+//! bidirectional overrides. Everything Sluice itself prints goes through here;
+//! names a server chooses are also cut for display (`tools::text::display_name`).
 
 use std::borrow::Cow;
 use std::fmt::Write;
-
-/// The longest name (server, tool, file) quoted in a message, in characters.
-pub const MAX_QUOTED_NAME_CHARS: usize = 128;
 
 /// Whether `c` must not reach a terminal or a comment as it is: ASCII and C1
 /// control characters (tab excepted), line and paragraph separators, and the
@@ -48,15 +46,6 @@ pub fn escape_controls_keep_lines(text: &str) -> Cow<'_, str> {
     escape(text, true)
 }
 
-/// A name fit to quote: escaped, and cut to [`MAX_QUOTED_NAME_CHARS`] with `…`.
-pub fn quote_name(name: &str) -> String {
-    let escaped = escape_controls(name);
-    match escaped.char_indices().nth(MAX_QUOTED_NAME_CHARS) {
-        Some((cut, _)) => format!("{}…", &escaped[..cut]),
-        None => escaped.into_owned(),
-    }
-}
-
 /// A program's own output, for a terminal: lines and tabs kept, other control
 /// characters escaped; bytes that are not UTF-8 shown as `\xNN`.
 pub fn escape_output(bytes: &[u8]) -> String {
@@ -87,14 +76,5 @@ mod tests {
     fn multi_line_text_keeps_its_lines_but_nothing_else() {
         assert_eq!(escape_controls_keep_lines("a\n\tb\x1b[2J"), "a\n\tb\\u{1b}[2J");
         assert_eq!(escape_output(b"ok\n\x1b[31mred\xff\n"), "ok\n\\u{1b}[31mred\\xff\n");
-    }
-
-    #[test]
-    fn quoted_names_are_capped() {
-        let long = "n".repeat(1000);
-        let quoted = quote_name(&long);
-        assert_eq!(quoted.chars().count(), MAX_QUOTED_NAME_CHARS + 1);
-        assert!(quoted.ends_with('…'));
-        assert_eq!(quote_name("get\nsum"), r"get\u{a}sum");
     }
 }
