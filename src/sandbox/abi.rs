@@ -100,9 +100,8 @@ impl UnreadBytes {
             "this {size} byte result would take the run's unread results past {} bytes; read results before starting more",
             self.cap
         );
-        let payload = serde_json::to_vec(&serde_json::json!({ "kind": "result_too_large", "message": message }))
-            .expect("a string pair serializes");
-        let failure = Completion { status: Status::Failed, payload, tool_bytes: completion.tool_bytes };
+        let mut failure = Completion::failure("result_too_large", message);
+        failure.tool_bytes = completion.tool_bytes;
         discard(completion.payload, size);
         self.held.fetch_add(Self::cost(&failure), Ordering::AcqRel);
         failure
@@ -115,13 +114,17 @@ impl UnreadBytes {
 
 impl Completion {
     fn failed(error: &ToolCallError) -> Self {
+        Completion::failure(error.kind(), error.to_string())
+    }
+
+    /// A `FAILED` completion of `kind` (one of [`ToolCallError::kind`]'s names).
+    fn failure(kind: &str, message: String) -> Self {
         #[derive(Serialize)]
         struct Failure<'a> {
             kind: &'a str,
             message: String,
         }
-        let payload = serde_json::to_vec(&Failure { kind: error.kind(), message: error.to_string() })
-            .expect("a string pair serializes");
+        let payload = serde_json::to_vec(&Failure { kind, message }).expect("a string pair serializes");
         Completion { status: Status::Failed, payload, tool_bytes: 0 }
     }
 
