@@ -17,8 +17,8 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 use sluice::{
-    ExecutionPolicy, InProcessTools, JavaScript, RunOutcome, RunStatus, Runtime, RuntimeConfig, ToolDefinition,
-    ToolHost, ToolResult,
+    ExecutionPolicy, InProcessTools, JavaScript, RunControl, RunOutcome, RunStatus, Runtime, RuntimeConfig,
+    ToolDefinition, ToolHost, ToolResult,
 };
 
 const TRIVIAL_JS: &str = "const { n } = await tools.demo.echo({ n: 1 });\nconsole.log(n);\n";
@@ -106,6 +106,7 @@ fn main() {
     );
     let tokio = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
     let policy = ExecutionPolicy::default();
+    let control = RunControl::new();
     let micros = |d: Duration| format!("{:.1} µs", d.as_secs_f64() * 1e6);
     let millis = |d: Duration| format!("{:.1} ms", d.as_secs_f64() * 1e3);
     let mut table = String::new();
@@ -116,14 +117,14 @@ fn main() {
     let config = RuntimeConfig::default().with_cache_dir(cache.path());
     let started = Instant::now();
     let program = Runtime::new(config.clone()).unwrap().load("one_call.wasm", &wasm).unwrap();
-    tokio.block_on(program.run(&policy, tools.clone())).unwrap();
+    tokio.block_on(program.run(&policy, tools.clone(), &control)).unwrap();
     let rust_cold = started.elapsed();
     let started = Instant::now();
     let runtime = Runtime::new(config).unwrap();
     let program = runtime.load("one_call.wasm", &wasm).unwrap();
-    tokio.block_on(program.run(&policy, tools.clone())).unwrap();
+    tokio.block_on(program.run(&policy, tools.clone(), &control)).unwrap();
     let rust_from_disk = started.elapsed();
-    let rust = measure(&tokio, 200, 5_000, || program.run(&policy, tools.clone()).map_ok());
+    let rust = measure(&tokio, 200, 5_000, || program.run(&policy, tools.clone(), &control).map_ok());
     writeln!(table, "| Rust guest ({} bytes), one tool call: p50 | {} |", wasm.len(), micros(rust.percentile(0.5)))
         .unwrap();
     writeln!(table, "| Rust guest, one tool call: p99 | {} |", micros(rust.percentile(0.99))).unwrap();
@@ -136,16 +137,18 @@ fn main() {
     let js_runtime = Runtime::new(RuntimeConfig::default().with_cache_dir(js_cache.path())).unwrap();
     let started = Instant::now();
     let javascript = tokio.block_on(JavaScript::load(&js_runtime)).unwrap();
-    tokio.block_on(javascript.run("trivial.js", TRIVIAL_JS, &policy, tools.clone())).unwrap();
+    tokio.block_on(javascript.run("trivial.js", TRIVIAL_JS, &policy, tools.clone(), &control)).unwrap();
     let js_cold = started.elapsed();
     let started = Instant::now();
     let warm_runtime = Runtime::new(RuntimeConfig::default().with_cache_dir(js_cache.path())).unwrap();
     let warm = tokio.block_on(JavaScript::load(&warm_runtime)).unwrap();
-    tokio.block_on(warm.run("trivial.js", TRIVIAL_JS, &policy, tools.clone())).unwrap();
+    tokio.block_on(warm.run("trivial.js", TRIVIAL_JS, &policy, tools.clone(), &control)).unwrap();
     let js_from_disk = started.elapsed();
-    let trivial =
-        measure(&tokio, 100, 2_000, || javascript.run("trivial.js", TRIVIAL_JS, &policy, tools.clone()).map_ok());
-    let filter = measure(&tokio, 5, 60, || javascript.run("filter.js", FILTER_JS, &policy, tools.clone()).map_ok());
+    let trivial = measure(&tokio, 100, 2_000, || {
+        javascript.run("trivial.js", TRIVIAL_JS, &policy, tools.clone(), &control).map_ok()
+    });
+    let filter =
+        measure(&tokio, 5, 60, || javascript.run("filter.js", FILTER_JS, &policy, tools.clone(), &control).map_ok());
     let interpreter = JavaScript::interpreter_size();
     writeln!(
         table,

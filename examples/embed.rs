@@ -19,8 +19,8 @@ use std::sync::Arc;
 
 use serde_json::{Value, json};
 use sluice::{
-    ExecutionPolicy, InProcessTools, JavaScript, RunOutcome, RunStatus, Runtime, RuntimeConfig, ToolDefinition,
-    ToolResult,
+    ExecutionPolicy, InProcessTools, Launcher, RunControl, RunOutcome, RunStatus, Runtime, RuntimeConfig, Source,
+    ToolDefinition, ToolResult, WorkspaceChoice,
 };
 
 const ISSUES: usize = 10_000;
@@ -57,8 +57,8 @@ async fn main() -> ExitCode {
 
     let mut config = RuntimeConfig::default();
     config.cache_dir = RuntimeConfig::default_cache_dir();
-    let runtime = Runtime::new(config).expect("the runtime starts");
-    let outcome = match run(&runtime, &arg, tools).await {
+    let launcher = Launcher::new(Runtime::new(config).expect("the runtime starts"));
+    let outcome = match run(&launcher, &arg, tools).await {
         Ok(outcome) => outcome,
         Err(error) => {
             eprintln!("embed: {error}");
@@ -86,16 +86,12 @@ async fn main() -> ExitCode {
     }
 }
 
-/// Runs `path`: JavaScript by its extension, otherwise a WebAssembly guest.
-async fn run(runtime: &Runtime, path: &str, tools: InProcessTools) -> Result<RunOutcome, Box<dyn std::error::Error>> {
+/// Runs `path`: JavaScript or TypeScript by its extension, otherwise a WebAssembly guest.
+async fn run(launcher: &Launcher, path: &str, tools: InProcessTools) -> Result<RunOutcome, Box<dyn std::error::Error>> {
+    let source = Source::read(path.as_ref())?;
     let policy = ExecutionPolicy::default();
-    if path.ends_with(".js") {
-        let source = std::fs::read_to_string(path)?;
-        let javascript = JavaScript::load(runtime).await?;
-        Ok(javascript.run("triage.js", &source, &policy, Arc::new(tools)).await?)
-    } else {
-        Ok(runtime.load_file(path)?.run(&policy, Arc::new(tools)).await?)
-    }
+    let control = RunControl::new();
+    Ok(launcher.run(&source, policy, &WorkspaceChoice::None, Arc::new(tools), &control).await?.outcome)
 }
 
 /// The same 10,000 issues every time (a fixed-seed generator).

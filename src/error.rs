@@ -70,3 +70,28 @@ pub enum RunError {
     #[error("cannot start the program: {0}")]
     Instantiate(String),
 }
+
+/// A program could not be launched: loading it, preparing its sandbox or its
+/// workspace failed, or the run could not start.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum LaunchError {
+    /// The program did not load.
+    #[error(transparent)]
+    Load(#[from] LoadError),
+    /// The JavaScript interpreter could not be prepared.
+    #[error("cannot start the JavaScript sandbox: {0}")]
+    Interpreter(#[source] LoadError),
+    /// JavaScript or TypeScript source that is not UTF-8.
+    #[error("{name} is not UTF-8 text; JavaScript and TypeScript programs must be")]
+    NotText {
+        /// The program's name.
+        name: String,
+    },
+    /// The scratch workspace could not be created.
+    #[error("cannot create a workspace: {0}")]
+    Scratch(#[source] std::io::Error),
+    /// The run could not start.
+    #[error(transparent)]
+    Run(#[from] RunError),
+}

@@ -8,7 +8,9 @@ use std::sync::Arc;
 
 use crate::module_cache::{EntryKind, sha256_hex};
 use crate::sandbox::preinit::preinitialize;
-use crate::{ExecutionPolicy, LoadError, Program, ProgramInput, RunError, RunOutcome, Runtime, ToolHost, strip_types};
+use crate::{
+    ExecutionPolicy, LoadError, Program, ProgramInput, RunControl, RunError, RunOutcome, Runtime, ToolHost, strip_types,
+};
 
 /// The interpreter module as built, before pre-initialisation.
 const INTERPRETER: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/sluice-js.wasm"));
@@ -56,9 +58,10 @@ impl JavaScript {
         source: &str,
         policy: &ExecutionPolicy,
         tools: Arc<dyn ToolHost>,
+        control: &RunControl,
     ) -> Result<RunOutcome, RunError> {
         match strip_types(name, source) {
-            Ok(javascript) => self.run(name, &javascript, policy, tools).await,
+            Ok(javascript) => self.run(name, &javascript, policy, tools, control).await,
             Err(error) => {
                 Ok(RunOutcome::failed_to_start(format!("SyntaxError: {error}"), self.program.compile_source()))
             }
@@ -72,7 +75,8 @@ impl JavaScript {
         source: &str,
         policy: &ExecutionPolicy,
         tools: Arc<dyn ToolHost>,
+        control: &RunControl,
     ) -> Result<RunOutcome, RunError> {
-        self.program.run_with_input(policy, tools, &ProgramInput::new(name, source)).await
+        self.program.run_with_input(policy, tools, &ProgramInput::new(name, source), control).await
     }
 }

@@ -8,11 +8,11 @@
 //! ```no_run
 //! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
 //! use std::sync::Arc;
-//! use sluice::{ExecutionPolicy, NoTools, Runtime, RuntimeConfig};
+//! use sluice::{ExecutionPolicy, NoTools, RunControl, Runtime, RuntimeConfig};
 //!
 //! let runtime = Runtime::new(RuntimeConfig::default())?;
 //! let program = runtime.load_file("program.wasm")?;
-//! let outcome = program.run(&ExecutionPolicy::default(), Arc::new(NoTools)).await?;
+//! let outcome = program.run(&ExecutionPolicy::default(), Arc::new(NoTools), &RunControl::new()).await?;
 //! println!("{}", String::from_utf8_lossy(&outcome.stdout));
 //! eprintln!("{}", outcome.summary());
 //! # Ok(()) }
@@ -23,8 +23,10 @@
 
 pub mod bindings;
 pub mod config;
+mod control;
 mod error;
 mod js;
+mod launch;
 pub mod mcp;
 mod module_cache;
 mod outcome;
@@ -37,12 +39,14 @@ pub mod trust;
 mod typescript;
 pub mod units;
 
-pub use error::{LoadError, RunError, RuntimeError};
+pub use control::{Progress, RunControl};
+pub use error::{LaunchError, LoadError, RunError, RuntimeError};
 pub use js::JavaScript;
+pub use launch::{Language, Launched, Launcher, Source, WorkspaceChoice};
 pub use module_cache::CompileSource;
-pub use outcome::{RunOutcome, RunStats, RunStatus, ServerStats};
-pub use policy::{ExecutionLimits, ExecutionPolicy};
-pub use sandbox::{LimitKind, LogRecord, Program, ProgramInput, Runtime, RuntimeConfig};
+pub use outcome::{LimitKind, LogRecord, RunOutcome, RunStats, RunStatus, ServerStats};
+pub use policy::{ExecutionLimits, ExecutionPolicy, LimitAboveCeiling, LimitRequest};
+pub use sandbox::{Program, ProgramInput, Runtime, RuntimeConfig};
 pub use scratch::{CleanupError, ScratchWorkspace};
 pub use tools::{
     InProcessTools, NoTools, ServerActivity, ServerInfo, ToolCall, ToolCallError, ToolDefinition, ToolHost, ToolResult,

@@ -17,7 +17,8 @@ use sluice::terminal::{escape_controls, escape_controls_keep_lines, escape_outpu
 use sluice::tools::tree;
 use sluice::trust::{self, WorkspaceTrust};
 use sluice::{
-    ExecutionPolicy, JavaScript, RunOutcome, RunStatus, Runtime, RuntimeConfig, ScratchWorkspace, ToolHost, units,
+    ExecutionPolicy, Launcher, LimitRequest, RunControl, RunOutcome, RunStatus, Runtime, RuntimeConfig, Source,
+    ToolHost, WorkspaceChoice, units,
 };
 
 /// Exit codes of `sluice run` (documented in the README).
@@ -83,15 +84,9 @@ struct ToolsArgs {
     config: Option<PathBuf>,
 }
 
+/// Limits of a run; for `sluice serve`, every request's defaults and ceilings.
 #[derive(clap::Args)]
-struct RunArgs {
-    /// The program to run.
-    program: PathBuf,
-    /// MCP servers (`{"mcpServers": {...}}`, as Claude Desktop, Cursor and VS Code
-    /// write it). Default: the first that exists of ./sluice.json, ./.mcp.json,
-    /// ~/.config/sluice/config.json; none means no servers.
-    #[arg(long, value_name = "FILE")]
-    config: Option<PathBuf>,
+struct LimitArgs {
     /// Wall-clock deadline, including time waiting for tools.
     #[arg(long, value_name = "DURATION", default_value = "30s", value_parser = units::parse_duration)]
     timeout: Duration,
@@ -107,6 +102,40 @@ struct RunArgs {
     /// Fuel (about one unit per WebAssembly instruction); off unless given.
     #[arg(long, value_name = "N")]
     fuel: Option<u64>,
+    /// Cap on bytes the program writes to /workspace (overwrites count; deleting
+    /// gives nothing back); past it, writes fail with "no space left".
+    #[arg(long, value_name = "SIZE", default_value = "256MiB", value_parser = units::parse_size)]
+    max_workspace: u64,
+    /// Cap on files, directories and links the program creates in /workspace.
+    #[arg(long, value_name = "N", default_value_t = 10_000)]
+    max_workspace_files: u64,
+}
+
+impl LimitArgs {
+    fn request(&self) -> LimitRequest {
+        let mut request = LimitRequest::default();
+        request.deadline = Some(self.timeout);
+        request.memory_bytes = Some(self.memory);
+        request.output_bytes = Some(self.max_output);
+        request.tool_calls = Some(self.max_tool_calls);
+        request.fuel = self.fuel;
+        request.workspace_bytes = Some(self.max_workspace);
+        request.workspace_files = Some(self.max_workspace_files);
+        request
+    }
+}
+
+#[derive(clap::Args)]
+struct RunArgs {
+    /// The program to run.
+    program: PathBuf,
+    /// MCP servers (`{"mcpServers": {...}}`, as Claude Desktop, Cursor and VS Code
+    /// write it). Default: the first that exists of ./sluice.json, ./.mcp.json,
+    /// ~/.config/sluice/config.json; none means no servers.
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+    #[command(flatten)]
+    limits: LimitArgs,
     /// Directory the program sees as /workspace, read-write. Default: a fresh
     /// empty directory, deleted after the run.
     #[arg(long, value_name = "DIR")]
@@ -115,13 +144,6 @@ struct RunArgs {
     /// there. Refused by default: the program could have written it.
     #[arg(long, requires = "workspace")]
     allow_workspace_code: bool,
-    /// Cap on bytes the program writes to /workspace (overwrites count; deleting
-    /// gives nothing back); past it, writes fail with "no space left".
-    #[arg(long, value_name = "SIZE", default_value = "256MiB", value_parser = units::parse_size)]
-    max_workspace: u64,
-    /// Cap on files, directories and links the program creates in /workspace.
-    #[arg(long, value_name = "N", default_value_t = 10_000)]
-    max_workspace_files: u64,
     /// Seed for the program's random numbers (default: fresh each run).
     #[arg(long, value_name = "N")]
     seed: Option<u64>,
@@ -223,30 +245,22 @@ fn run_program(args: RunArgs) -> anyhow::Result<ExitCode> {
         );
         config.cache_dir = None;
     }
-    config.fuel_metering = args.fuel.is_some();
-    let runtime = Runtime::new(config).context("cannot start the sandbox")?;
-    let language = Language::of(&args.program);
+    config.fuel_metering = args.limits.fuel.is_some();
+    let launcher = Launcher::new(Runtime::new(config).context("cannot start the sandbox")?);
     let tokio = tokio::runtime::Builder::new_multi_thread().enable_all().build().context("cannot start tokio")?;
 
-    let mut scratch = None;
     let workspace = match &args.workspace {
-        Some(dir) => dir.clone(),
-        None => scratch.insert(ScratchWorkspace::new().context("cannot create a workspace")?).path().to_owned(),
+        Some(dir) => WorkspaceChoice::Directory(dir.clone()),
+        None => WorkspaceChoice::Scratch,
     };
-    let mut policy = ExecutionPolicy::default().with_workspace(workspace).with_args(args.args);
+    let mut policy = ExecutionPolicy::default().with_args(args.args);
     if let Some(seed) = args.seed {
         policy = policy.with_random_seed(seed);
     }
-    let limits = &mut policy.limits;
-    limits.deadline = args.timeout;
-    limits.memory_bytes = args.memory;
-    limits.output_bytes = args.max_output;
-    limits.tool_calls = args.max_tool_calls;
-    limits.fuel = args.fuel;
-    limits.workspace_bytes = args.max_workspace;
-    limits.workspace_files = args.max_workspace_files;
+    policy.limits = args.limits.request().applied_to(policy.limits);
 
     let cannot_run = || format!("cannot run {}", args.program.display());
+    let source = Source::read(&args.program).with_context(cannot_run)?;
     let options = McpOptions::for_result_cap(policy.limits.result_bytes);
     // A workspace the user named may hold files the program writes: neither the
     // configuration nor a server may come from there (src/trust.rs).
@@ -255,46 +269,29 @@ fn run_program(args: RunArgs) -> anyhow::Result<ExitCode> {
         (dir, trust)
     });
     let servers = Arc::new(McpTools::new(&load_config(args.config.as_deref(), granted)?, options));
-    let run = async {
-        let tools = servers.clone();
-        match language {
-            Language::WebAssembly => {
-                let program = runtime.load_file(&args.program).with_context(cannot_run)?;
-                Ok(program.run(&policy, tools).await?)
-            }
-            Language::JavaScript | Language::TypeScript => {
-                let source = std::fs::read_to_string(&args.program).with_context(cannot_run)?;
-                let name =
-                    args.program.file_name().map_or_else(|| "main.js".into(), |n| n.to_string_lossy().into_owned());
-                let javascript = JavaScript::load(&runtime).await.context("cannot start the JavaScript sandbox")?;
-                Ok(match language {
-                    Language::TypeScript => javascript.run_typescript(&name, &source, &policy, tools).await?,
-                    _ => javascript.run(&name, &source, &policy, tools).await?,
-                })
-            }
-        }
-    };
-    let outcome: Option<anyhow::Result<RunOutcome>> = tokio.block_on(async {
+    let control = RunControl::new();
+    let launched = tokio.block_on(async {
+        let run = launcher.run(&source, policy, &workspace, servers.clone(), &control);
         tokio::select! {
-            outcome = run => Some(outcome),
+            launched = run => Some(launched),
             () = interrupted() => None,
         }
     });
     // Servers are stopped before exiting, whatever happened: none outlives Sluice.
     tokio.block_on(servers.shutdown());
-    // A program shapes what it leaves; a scratch workspace that cannot be removed is said, not left silently.
-    if let Some(Err(error)) = scratch.map(ScratchWorkspace::remove) {
-        eprintln!("sluice: warning: {}", escape_controls(&error.to_string()));
-    }
     // Blocking file work a program started must not keep the process alive past its run.
     tokio.shutdown_timeout(Duration::from_secs(1));
-    let Some(outcome) = outcome else {
+    let Some(launched) = launched else {
         eprintln!("sluice: interrupted");
         return Ok(ExitCode::from(exit::INTERRUPTED));
     };
-    let outcome = outcome?;
-    report(&outcome, args.json)?;
-    Ok(exit_code(&outcome))
+    let launched = launched.with_context(cannot_run)?;
+    // A program shapes what it leaves; a scratch workspace that cannot be removed is said, not left silently.
+    if let Some(error) = launched.cleanup {
+        eprintln!("sluice: warning: {}", escape_controls(&error.to_string()));
+    }
+    report(&launched.outcome, args.json)?;
+    Ok(exit_code(&launched.outcome))
 }
 
 /// The configuration in `path`, else the first default that exists (and is not
@@ -346,27 +343,10 @@ async fn interrupted() {
     }
 }
 
-/// What a program file holds, by its extension.
-enum Language {
-    WebAssembly,
-    JavaScript,
-    TypeScript,
-}
-
-impl Language {
-    fn of(path: &std::path::Path) -> Language {
-        match path.extension().and_then(|e| e.to_str()) {
-            Some("js" | "mjs") => Language::JavaScript,
-            Some("ts" | "mts") => Language::TypeScript,
-            _ => Language::WebAssembly,
-        }
-    }
-}
-
 fn report(outcome: &RunOutcome, json: bool) -> anyhow::Result<()> {
     if json {
         let mut stdout = std::io::stdout().lock();
-        serde_json::to_writer(&mut stdout, &outcome.to_json())?;
+        serde_json::to_writer(&mut stdout, outcome)?;
         writeln!(stdout)?;
         return Ok(());
     }

@@ -1,12 +1,12 @@
-//! `RunOutcome`: what a run produced and how it ended, and its `--json` form.
+//! `RunOutcome`: what a run produced and how it ended, the limits that can end
+//! it, and its one serialised shape (`sluice run --json`, `execute`, task results).
 
 use std::collections::BTreeMap;
+use std::fmt;
 
-use serde::Serialize;
-use serde_json::{Value, json};
+use serde::{Serialize, Serializer};
 
 use crate::module_cache::CompileSource;
-use crate::sandbox::{LimitKind, LogRecord};
 use crate::units::Bytes;
 
 /// How a run ended.
@@ -29,6 +29,41 @@ pub enum RunStatus {
         /// What happened.
         message: String,
     },
+    /// The run's [`crate::RunControl`] was cancelled before the program ended.
+    Cancelled,
+}
+
+impl RunStatus {
+    /// The stable name in serialised outcomes: `ok`, `error`, `limit` or `cancelled`.
+    pub fn name(&self) -> &'static str {
+        match self {
+            RunStatus::Ok => "ok",
+            RunStatus::Failed { .. } => "error",
+            RunStatus::Limit { .. } => "limit",
+            RunStatus::Cancelled => "cancelled",
+        }
+    }
+}
+
+/// How a status serialises inside an outcome: flattened into four fields.
+#[derive(Serialize)]
+struct StatusFields<'a> {
+    status: &'static str,
+    limit: Option<LimitKind>,
+    exit_code: Option<i32>,
+    error: Option<&'a str>,
+}
+
+impl Serialize for RunStatus {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let (limit, exit_code, error) = match self {
+            RunStatus::Ok => (None, Some(0), None),
+            RunStatus::Failed { exit_code, message } => (None, *exit_code, Some(message.as_str())),
+            RunStatus::Limit { kind, message } => (Some(*kind), None, Some(message.as_str())),
+            RunStatus::Cancelled => (None, None, Some("the run was cancelled")),
+        };
+        StatusFields { status: self.name(), limit, exit_code, error }.serialize(serializer)
+    }
 }
 
 /// Measurements of one run.
@@ -97,14 +132,23 @@ pub struct ServerStats {
 }
 
 /// Everything a run produced.
-#[derive(Debug, Clone, PartialEq)]
+///
+/// Serialises as one JSON object, the shape of `sluice run --json`, of
+/// `execute`'s `structuredContent` and of task results: `status` (`ok`,
+/// `error`, `limit`, `cancelled`), `limit`, `exit_code`, `error`, `stdout`,
+/// `stderr` (output that is not UTF-8 is shown lossily), `truncated`, `logs`
+/// and `stats`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct RunOutcome {
     /// How it ended.
+    #[serde(flatten)]
     pub status: RunStatus,
     /// What the program wrote to stdout, up to the cap.
+    #[serde(serialize_with = "lossy_text")]
     pub stdout: Vec<u8>,
     /// What the program wrote to stderr, up to the cap.
+    #[serde(serialize_with = "lossy_text")]
     pub stderr: Vec<u8>,
     /// Whether output was dropped at a cap.
     pub truncated: bool,
@@ -154,7 +198,7 @@ impl RunOutcome {
         match &self.status {
             RunStatus::Ok => Some(0),
             RunStatus::Failed { exit_code, .. } => *exit_code,
-            RunStatus::Limit { .. } => None,
+            RunStatus::Limit { .. } | RunStatus::Cancelled => None,
         }
     }
 
@@ -171,29 +215,8 @@ impl RunOutcome {
         match &self.status {
             RunStatus::Ok => None,
             RunStatus::Failed { message, .. } | RunStatus::Limit { message, .. } => Some(message),
+            RunStatus::Cancelled => Some("the run was cancelled"),
         }
-    }
-
-    /// The outcome as the CLI's `--json` object: `status` (`ok`, `error` or
-    /// `limit`), `limit`, `exit_code`, `error`, `stdout`, `stderr`, `truncated`,
-    /// `logs` and `stats`. Output that is not UTF-8 is shown lossily.
-    pub fn to_json(&self) -> Value {
-        let status = match self.status {
-            RunStatus::Ok => "ok",
-            RunStatus::Failed { .. } => "error",
-            RunStatus::Limit { .. } => "limit",
-        };
-        json!({
-            "status": status,
-            "limit": self.limit().map(LimitKind::name),
-            "exit_code": self.exit_code(),
-            "error": self.error_message(),
-            "stdout": String::from_utf8_lossy(&self.stdout),
-            "stderr": String::from_utf8_lossy(&self.stderr),
-            "truncated": self.truncated,
-            "logs": self.logs,
-            "stats": self.stats,
-        })
     }
 
     /// One line for people: how it ended, time, tool calls, output.
@@ -203,6 +226,7 @@ impl RunOutcome {
             RunStatus::Failed { exit_code: Some(code), .. } => format!("failed (exit {code})"),
             RunStatus::Failed { exit_code: None, .. } => "failed".to_owned(),
             RunStatus::Limit { kind, .. } => format!("stopped by the {kind} limit"),
+            RunStatus::Cancelled => "cancelled".to_owned(),
         };
         let stats = &self.stats;
         let output = Bytes(stats.stdout_bytes + stats.stderr_bytes);
@@ -226,4 +250,59 @@ impl RunOutcome {
             if stats.tool_calls == 1 { "" } else { "s" },
         )
     }
+}
+
+/// Which limit stopped a program.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum LimitKind {
+    /// The wall-clock deadline passed.
+    Timeout,
+    /// The fuel ran out.
+    Fuel,
+    /// Linear memory would have grown past its cap.
+    Memory,
+    /// A table would have grown past its cap.
+    Table,
+    /// The program kept writing far past its output cap.
+    Output,
+    /// The program started more tool calls than allowed.
+    ToolCalls,
+    /// The program started more discovery operations (servers, search, describe) than allowed.
+    Discovery,
+}
+
+impl LimitKind {
+    /// The stable snake_case name used in `--json` output.
+    pub fn name(self) -> &'static str {
+        match self {
+            LimitKind::Timeout => "timeout",
+            LimitKind::Fuel => "fuel",
+            LimitKind::Memory => "memory",
+            LimitKind::Table => "table",
+            LimitKind::Output => "output",
+            LimitKind::ToolCalls => "tool_calls",
+            LimitKind::Discovery => "discovery",
+        }
+    }
+}
+
+impl fmt::Display for LimitKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// One guest log line.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LogRecord {
+    /// `trace`, `debug`, `info`, `warn` or `error`.
+    pub level: &'static str,
+    /// The line (invalid UTF-8 replaced, cut at 4 KiB).
+    pub message: String,
+}
+
+fn lossy_text<S: Serializer>(bytes: &[u8], serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.serialize_str(&String::from_utf8_lossy(bytes))
 }

@@ -146,3 +146,110 @@ impl ExecutionPolicy {
         self
     }
 }
+
+/// Limits a caller asks for, each optional: what the flags of `sluice run` and
+/// `sluice serve` set, and what an `execute` request may lower.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct LimitRequest {
+    /// [`ExecutionLimits::deadline`].
+    pub deadline: Option<Duration>,
+    /// [`ExecutionLimits::memory_bytes`].
+    pub memory_bytes: Option<u64>,
+    /// [`ExecutionLimits::output_bytes`].
+    pub output_bytes: Option<u64>,
+    /// [`ExecutionLimits::tool_calls`].
+    pub tool_calls: Option<u64>,
+    /// [`ExecutionLimits::fuel`].
+    pub fuel: Option<u64>,
+    /// [`ExecutionLimits::workspace_bytes`].
+    pub workspace_bytes: Option<u64>,
+    /// [`ExecutionLimits::workspace_files`].
+    pub workspace_files: Option<u64>,
+}
+
+/// A request asked for more than the ceiling allows.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{name} {asked} is above this server's maximum of {allowed}; ask for {allowed} or less")]
+pub struct LimitAboveCeiling {
+    /// The limit, as the request names it (`timeout`, `memory`, ...).
+    pub name: &'static str,
+    /// What was asked, for people.
+    pub asked: String,
+    /// The most allowed, for people.
+    pub allowed: String,
+}
+
+impl LimitRequest {
+    /// `limits` with every requested value set.
+    pub fn applied_to(&self, mut limits: ExecutionLimits) -> ExecutionLimits {
+        let set = |target: &mut u64, value: Option<u64>| *target = value.unwrap_or(*target);
+        limits.deadline = self.deadline.unwrap_or(limits.deadline);
+        set(&mut limits.memory_bytes, self.memory_bytes);
+        set(&mut limits.output_bytes, self.output_bytes);
+        set(&mut limits.tool_calls, self.tool_calls);
+        set(&mut limits.workspace_bytes, self.workspace_bytes);
+        set(&mut limits.workspace_files, self.workspace_files);
+        limits.fuel = self.fuel.or(limits.fuel);
+        limits
+    }
+
+    /// `ceiling` lowered by this request: a requested value may be at most the
+    /// ceiling's (a request lowers limits, never raises them). Fuel may be asked
+    /// for only when the ceiling meters it.
+    pub fn lowered(&self, ceiling: &ExecutionLimits) -> Result<ExecutionLimits, LimitAboveCeiling> {
+        use crate::units::Bytes;
+        let above = |name, asked: String, allowed: String| Err(LimitAboveCeiling { name, asked, allowed });
+        if let Some(deadline) = self.deadline
+            && deadline > ceiling.deadline
+        {
+            let show = |d| humantime::format_duration(d).to_string();
+            return above("timeout", show(deadline), show(ceiling.deadline));
+        }
+        for (name, asked, allowed, bytes) in [
+            ("memory", self.memory_bytes, ceiling.memory_bytes, true),
+            ("max_output", self.output_bytes, ceiling.output_bytes, true),
+            ("max_tool_calls", self.tool_calls, ceiling.tool_calls, false),
+            ("max_workspace", self.workspace_bytes, ceiling.workspace_bytes, true),
+            ("max_workspace_files", self.workspace_files, ceiling.workspace_files, false),
+        ] {
+            if let Some(asked) = asked
+                && asked > allowed
+            {
+                let show = |n: u64| if bytes { Bytes(n).to_string() } else { n.to_string() };
+                return above(name, show(asked), show(allowed));
+            }
+        }
+        if let Some(fuel) = self.fuel {
+            match ceiling.fuel {
+                Some(allowed) if fuel > allowed => return above("fuel", fuel.to_string(), allowed.to_string()),
+                None => return above("fuel", fuel.to_string(), "none (this server does not meter fuel)".to_owned()),
+                Some(_) => {}
+            }
+        }
+        Ok(self.applied_to(ceiling.clone()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_request_lowers_limits_and_never_raises_them() {
+        let ceiling = ExecutionLimits::default();
+        let lower = LimitRequest { deadline: Some(Duration::from_secs(5)), tool_calls: Some(3), ..Default::default() };
+        let limits = lower.lowered(&ceiling).unwrap();
+        assert_eq!((limits.deadline, limits.tool_calls), (Duration::from_secs(5), 3));
+        assert_eq!(limits.memory_bytes, ceiling.memory_bytes);
+
+        let higher = LimitRequest { memory_bytes: Some(ceiling.memory_bytes + 1), ..Default::default() };
+        let error = higher.lowered(&ceiling).unwrap_err();
+        assert_eq!(error.name, "memory");
+        assert!(error.to_string().contains("above this server's maximum of 256"), "{error}");
+        let longer = LimitRequest { deadline: Some(Duration::from_secs(31)), ..Default::default() };
+        assert_eq!(longer.lowered(&ceiling).unwrap_err().name, "timeout");
+        let fuel = LimitRequest { fuel: Some(1), ..Default::default() };
+        assert_eq!(fuel.lowered(&ceiling).unwrap_err().name, "fuel");
+    }
+}

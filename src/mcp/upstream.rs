@@ -34,7 +34,7 @@ use super::transport::{self, Child, Opened};
 use super::validate::ArgumentSchema;
 use crate::config::ServerConfig;
 use crate::terminal::escape_controls;
-use crate::tools::{ServerActivity, ToolCallError, ToolDefinition, ToolResult};
+use crate::tools::{RunRecorder, ServerActivity, ToolCallError, ToolDefinition, ToolResult};
 
 /// The first backoff after a failed start; it doubles per consecutive failure.
 const FIRST_BACKOFF: Duration = Duration::from_secs(1);
@@ -207,6 +207,7 @@ impl Upstream {
         });
 
         self.starts.fetch_add(1, Ordering::Relaxed);
+        RunRecorder::note_started(&self.name);
         let started = Instant::now();
         let outcome = match tokio::time::timeout(self.options.startup_timeout, self.connect()).await {
             Ok(outcome) => outcome,

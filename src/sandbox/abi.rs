@@ -15,10 +15,12 @@ use tokio::task::JoinSet;
 use wasmtime::{Caller, Extern, Linker};
 
 use super::RunState;
-use super::limits::{LimitExceeded, LimitKind};
+use super::limits::LimitExceeded;
 use crate::ExecutionLimits;
+use crate::control::Counters;
+use crate::outcome::{LimitKind, LogRecord};
 use crate::terminal::escape_controls;
-use crate::tools::{SearchQuery, ToolCall, ToolCallError, ToolCatalog, ToolHost, ToolResult};
+use crate::tools::{RunRecorder, SearchQuery, ToolCall, ToolCallError, ToolCatalog, ToolHost, ToolResult};
 
 /// The import module a guest links against.
 pub(crate) const MODULE: &str = "sluice_v1";
@@ -223,15 +225,6 @@ fn guest_payload(result: &ToolResult) -> serde_json::Result<(Vec<u8>, u64)> {
 
 impl Completion {}
 
-/// One guest log line.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct LogRecord {
-    /// `trace`, `debug`, `info`, `warn` or `error`.
-    pub level: &'static str,
-    /// The line (invalid UTF-8 replaced, cut at 4 KiB).
-    pub message: String,
-}
-
 /// Counters a run reports in its stats.
 #[derive(Debug, Default, Clone)]
 pub(crate) struct OperationStats {
@@ -270,10 +263,19 @@ pub(crate) struct Operations {
     log_bytes: u64,
     pub logs: Vec<LogRecord>,
     pub stats: OperationStats,
+    /// Servers started for this run's operations (each runs in its scope).
+    pub recorder: RunRecorder,
+    /// The run's live counters, for whoever watches it.
+    progress: Arc<Counters>,
 }
 
 impl Operations {
-    pub fn new(tools: Arc<dyn ToolHost>, limits: ExecutionLimits, runtime: tokio::runtime::Handle) -> Self {
+    pub fn new(
+        tools: Arc<dyn ToolHost>,
+        limits: ExecutionLimits,
+        runtime: tokio::runtime::Handle,
+        progress: Arc<Counters>,
+    ) -> Self {
         let unread = UnreadBytes { held: Arc::default(), cap: limits.unread_result_bytes };
         Operations {
             catalog: ToolCatalog::new(tools),
@@ -294,6 +296,8 @@ impl Operations {
             log_bytes: 0,
             logs: Vec::new(),
             stats: OperationStats::default(),
+            recorder: RunRecorder::new(),
+            progress,
         }
     }
 
@@ -324,6 +328,7 @@ impl Operations {
     fn spawn(&mut self, work: impl Future<Output = Completion> + Send + 'static) -> wasmtime::Result<i32> {
         let handle = self.new_handle()?;
         let unread = self.unread.clone();
+        let work = self.recorder.clone().scope_owned(work);
         let task = self.running.spawn_on(async move { (handle, unread.admit(work.await)) }, &self.runtime);
         self.task_handles.insert(task.id(), handle);
         self.running_handles.insert(handle);
@@ -530,6 +535,7 @@ fn call_start(
         }))
     })()?;
     ops.stats.tool_calls += 1;
+    Counters::add(&ops.progress.tool_calls, 1);
     let call = match request {
         Ok(call) => call,
         Err(error) => {

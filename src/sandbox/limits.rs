@@ -1,50 +1,6 @@
 //! Limits that stop a program: the trap payload [`LimitExceeded`] and the store's resource limiter.
 
-use std::fmt;
-
-use serde::Serialize;
-
-/// Which limit stopped a program.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "snake_case")]
-#[non_exhaustive]
-pub enum LimitKind {
-    /// The wall-clock deadline passed.
-    Timeout,
-    /// The fuel ran out.
-    Fuel,
-    /// Linear memory would have grown past its cap.
-    Memory,
-    /// A table would have grown past its cap.
-    Table,
-    /// The program kept writing far past its output cap.
-    Output,
-    /// The program started more tool calls than allowed.
-    ToolCalls,
-    /// The program started more discovery operations (servers, search, describe) than allowed.
-    Discovery,
-}
-
-impl LimitKind {
-    /// The stable snake_case name used in `--json` output.
-    pub fn name(self) -> &'static str {
-        match self {
-            LimitKind::Timeout => "timeout",
-            LimitKind::Fuel => "fuel",
-            LimitKind::Memory => "memory",
-            LimitKind::Table => "table",
-            LimitKind::Output => "output",
-            LimitKind::ToolCalls => "tool_calls",
-            LimitKind::Discovery => "discovery",
-        }
-    }
-}
-
-impl fmt::Display for LimitKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
-    }
-}
+use crate::outcome::LimitKind;
 
 /// The error a host function or the limiter raises to trap a program at a limit.
 /// The runner finds it in the trap's error chain to classify the outcome.

@@ -8,7 +8,9 @@ use std::task::{Context, Poll};
 use wasmtime_wasi::cli::{IsTerminal, StdoutStream};
 use wasmtime_wasi::p2::{OutputStream, Pollable, StreamError, StreamResult};
 
-use super::limits::{LimitExceeded, LimitKind};
+use super::limits::LimitExceeded;
+use crate::control::Counters;
+use crate::outcome::LimitKind;
 
 /// How much a guest may write in one `fd_write` step.
 const WRITE_BUDGET: usize = 64 << 10;
@@ -22,6 +24,8 @@ const WRITE_BUDGET: usize = 64 << 10;
 pub(crate) struct CappedOutput {
     name: &'static str,
     inner: Arc<Mutex<CappedBuffer>>,
+    /// The run's live counters: bytes written, and lines when this is stdout.
+    progress: Arc<Counters>,
 }
 
 #[derive(Debug)]
@@ -39,9 +43,10 @@ pub(crate) struct CapturedOutput {
 }
 
 impl CappedOutput {
-    pub fn new(name: &'static str, cap: u64) -> Self {
+    pub fn new(name: &'static str, cap: u64, progress: Arc<Counters>) -> Self {
         let cap = usize::try_from(cap).unwrap_or(usize::MAX);
-        CappedOutput { name, inner: Arc::new(Mutex::new(CappedBuffer { kept: Vec::new(), cap, dropped: 0 })) }
+        let inner = Arc::new(Mutex::new(CappedBuffer { kept: Vec::new(), cap, dropped: 0 }));
+        CappedOutput { name, inner, progress }
     }
 
     pub fn take(&self) -> CapturedOutput {
@@ -56,6 +61,10 @@ impl CappedOutput {
 
     /// Appends what fits and counts the rest; `Err` once the program floods.
     fn append(&self, bytes: &[u8]) -> Result<(), LimitExceeded> {
+        Counters::add(&self.progress.output_bytes, bytes.len() as u64);
+        if self.name == "stdout" {
+            Counters::add(&self.progress.output_lines, bytes.iter().filter(|&&b| b == b'\n').count() as u64);
+        }
         let mut buffer = self.lock();
         let room = buffer.cap.saturating_sub(buffer.kept.len());
         let kept = bytes.len().min(room);
@@ -129,7 +138,7 @@ mod tests {
 
     #[test]
     fn output_past_the_cap_is_dropped_and_counted() {
-        let output = CappedOutput::new("stdout", 4);
+        let output = CappedOutput::new("stdout", 4, Default::default());
         output.append(b"abc").unwrap();
         output.append(b"defg").unwrap();
         let captured = output.take();
@@ -139,7 +148,7 @@ mod tests {
 
     #[test]
     fn writing_twice_the_cap_is_a_flood() {
-        let output = CappedOutput::new("stdout", 4);
+        let output = CappedOutput::new("stdout", 4, Default::default());
         output.append(b"abcdefgh").unwrap();
         let error = output.append(b"i").unwrap_err();
         assert_eq!(error.kind, LimitKind::Output);

@@ -173,7 +173,11 @@ mod tests {
     #[test]
     fn a_missing_workspace_is_an_error_naming_it() {
         let plan = plan(&ExecutionPolicy::default().with_workspace("/definitely/not/here"));
-        let Err(error) = build_wasi(&plan, CappedOutput::new("stdout", 1), CappedOutput::new("stderr", 1)) else {
+        let Err(error) = build_wasi(
+            &plan,
+            CappedOutput::new("stdout", 1, Default::default()),
+            CappedOutput::new("stderr", 1, Default::default()),
+        ) else {
             panic!("a missing workspace must be refused");
         };
         assert!(error.to_string().contains("/definitely/not/here"), "{error}");

@@ -9,6 +9,7 @@ mod catalog;
 pub mod declarations;
 mod in_process;
 pub mod names;
+mod recorder;
 pub mod text;
 pub mod tree;
 
@@ -22,6 +23,7 @@ use serde_json::{Map, Value};
 
 pub use catalog::{Detail, SearchHit, SearchQuery, ToolCatalog, ToolDescription};
 pub use in_process::{InProcessTools, ToolHandler};
+pub use recorder::RunRecorder;
 
 /// A boxed, sendable future, as returned by [`ToolHost`] methods.
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use serde_json::json;
+use sluice::RunControl;
 use sluice::config::SluiceConfig;
 use sluice::mcp::{McpOptions, McpTools};
 use sluice::{ExecutionPolicy, LimitKind, ToolHost};
@@ -57,12 +58,45 @@ for (let i = 0; i < 50; i++) {
 }
 "#;
     let host: Arc<dyn ToolHost> = tools.clone();
-    let outcome = javascript.run("agent.js", source, &ExecutionPolicy::default(), host).await.unwrap();
+    let outcome =
+        javascript.run("agent.js", source, &ExecutionPolicy::default(), host, &RunControl::new()).await.unwrap();
     assert_eq!(outcome.status, sluice::RunStatus::Ok, "{}", String::from_utf8_lossy(&outcome.stderr));
     let stats = &outcome.stats.servers;
     assert_eq!(stats.keys().collect::<Vec<_>>(), ["time-server"], "{stats:?}");
     assert_eq!(stats["time-server"].calls, 2);
     assert!(stats["time-server"].bytes_from_tools > 0);
+    tools.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_runs_sharing_servers_are_credited_only_with_starts_they_caused() {
+    let servers = json!({ "mcpServers": {
+        "time-server": { "command": server_bin("venv/bin/mcp-server-time"), "args": ["--local-timezone", "UTC"] },
+    }});
+    let config = SluiceConfig::parse(&servers.to_string(), "test").unwrap();
+    let tools = Arc::new(McpTools::new(&config, McpOptions::default()));
+    let javascript = sluice::JavaScript::load(runtime()).await.unwrap();
+    let host: Arc<dyn ToolHost> = tools.clone();
+    let policy = ExecutionPolicy::default();
+    // A bystander run that calls nothing is going on while another run starts
+    // the server: diffing global counters around it would credit it with the start.
+    let (starter_control, bystander_control) = (RunControl::new(), RunControl::new());
+    let bystander = javascript.run(
+        "bystander.js",
+        "const t = Date.now(); while (Date.now() - t < 4000) {}",
+        &policy,
+        host.clone(),
+        &bystander_control,
+    );
+    let starter = async {
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        let source = "await tools.time_server.get_current_time({ timezone: 'UTC' });";
+        javascript.run("starter.js", source, &policy, host.clone(), &starter_control).await
+    };
+    let (starter, bystander) = tokio::join!(starter, bystander);
+    let (starter, bystander) = (starter.unwrap(), bystander.unwrap());
+    assert!(starter.stats.servers["time-server"].started, "{:?}", starter.stats.servers);
+    assert!(!bystander.stats.servers["time-server"].started, "{:?}", bystander.stats.servers);
     tools.shutdown().await;
 }
 

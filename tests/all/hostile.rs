@@ -3,6 +3,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use sluice::RunControl;
 use sluice::{ExecutionPolicy, LimitKind, LoadError, NoTools, RunStatus, Runtime, RuntimeConfig};
 
 use crate::support::{
@@ -33,7 +34,7 @@ async fn an_infinite_loop_is_stopped_when_its_fuel_runs_out() {
     let program = metered.load_file(support::wat("infinite_loop.wat")).unwrap();
     let mut policy = policy();
     policy.limits.fuel = Some(1_000_000);
-    let outcome = program.run(&policy, Arc::new(NoTools)).await.unwrap();
+    let outcome = program.run(&policy, Arc::new(NoTools), &RunControl::new()).await.unwrap();
     assert_eq!(outcome.limit(), Some(LimitKind::Fuel), "{outcome:?}");
     assert!(outcome.stats.fuel_consumed.unwrap() >= 1_000_000);
 }
@@ -207,7 +208,7 @@ async fn hundreds_of_programs_wait_on_slow_tools_at_once_on_two_threads() {
     let runs = (0..PROGRAMS).map(|_| {
         let program = program.clone();
         let tools = tools.clone();
-        tokio::spawn(async move { program.run(&policy(), tools).await.unwrap() })
+        tokio::spawn(async move { program.run(&policy(), tools, &RunControl::new()).await.unwrap() })
     });
     for run in runs.collect::<Vec<_>>() {
         let outcome = run.await.unwrap();

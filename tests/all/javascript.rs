@@ -5,6 +5,7 @@ use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use serde_json::{Value, json};
+use sluice::RunControl;
 use sluice::{ExecutionPolicy, JavaScript, LimitKind, RunOutcome, RunStatus, ToolDefinition, ToolHost, ToolResult};
 use tokio::sync::OnceCell;
 
@@ -46,7 +47,7 @@ fn policy() -> ExecutionPolicy {
 }
 
 async fn run_with(name: &str, policy: &ExecutionPolicy, tools: Arc<dyn ToolHost>) -> RunOutcome {
-    javascript().await.run(name, &source(name), policy, tools).await.expect("the run starts")
+    javascript().await.run(name, &source(name), policy, tools, &RunControl::new()).await.expect("the run starts")
 }
 
 async fn run(name: &str) -> RunOutcome {
@@ -181,7 +182,7 @@ async fn programs_import_helpers_from_the_workspace_and_nothing_outside_it() {
     let confined = policy().with_workspace(&workspace);
     let main = std::fs::read_to_string(workspace.join("main.js")).unwrap();
     let tools = tools(Arc::new(ConcurrencyProbe::default()), 1);
-    let outcome = javascript().await.run("main.js", &main, &confined, tools.clone()).await.unwrap();
+    let outcome = javascript().await.run("main.js", &main, &confined, tools.clone(), &RunControl::new()).await.unwrap();
     assert_ok(&outcome);
     assert_eq!(stdout(&outcome), "42\n");
 
@@ -279,7 +280,11 @@ async fn a_hundred_thousand_concurrent_tool_calls_are_capped() {
 
 async fn run_typescript(name: &str) -> RunOutcome {
     let tools = tools(Arc::new(ConcurrencyProbe::default()), 1);
-    javascript().await.run_typescript(name, &source(name), &policy(), tools).await.expect("the run starts")
+    javascript()
+        .await
+        .run_typescript(name, &source(name), &policy(), tools, &RunControl::new())
+        .await
+        .expect("the run starts")
 }
 
 #[tokio::test]
@@ -371,7 +376,70 @@ async fn a_damaged_cached_interpreter_is_rebuilt_not_trusted() {
     let second = sluice::Runtime::new(config).unwrap();
     let javascript = JavaScript::load(&second).await.expect("a damaged cache entry is replaced");
     let tools = tools(Arc::new(ConcurrencyProbe::default()), 1);
-    let outcome = javascript.run("hello.js", &source("hello.js"), &policy(), tools).await.unwrap();
+    let outcome = javascript.run("hello.js", &source("hello.js"), &policy(), tools, &RunControl::new()).await.unwrap();
     assert_ok(&outcome);
     assert_ne!(std::fs::read(&cached).unwrap(), b"\0asm damaged");
+}
+
+/// A tool that never answers: a program calling it is parked until its run ends.
+struct Hang(Arc<std::sync::atomic::AtomicBool>);
+
+impl Drop for Hang {
+    fn drop(&mut self) {
+        self.0.store(true, Ordering::SeqCst);
+    }
+}
+
+#[tokio::test]
+async fn cancelling_a_run_stops_a_busy_program_and_a_parked_one_and_drops_its_calls() {
+    let dropped = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let flag = dropped.clone();
+    let hanging: Arc<dyn ToolHost> =
+        Arc::new(sluice::InProcessTools::new().with_server("slow", "Never answers").with_tool(
+            "slow",
+            ToolDefinition::new("wait", "Waits forever.", json!({ "type": "object" })),
+            move |_| {
+                let guard = Hang(flag.clone());
+                async move {
+                    let _guard = guard;
+                    std::future::pending::<Result<ToolResult, sluice::ToolCallError>>().await
+                }
+            },
+        ));
+    for source in ["while (true) {}", "console.log('before'); await tools.slow.wait({});"] {
+        let control = RunControl::new();
+        let cancel = control.clone();
+        let policy = policy();
+        let run = javascript().await.run("main.js", source, &policy, hanging.clone(), &control);
+        let canceller = async {
+            tokio::time::sleep(Duration::from_millis(200)).await;
+            cancel.cancel();
+        };
+        let started = std::time::Instant::now();
+        let (outcome, ()) = tokio::join!(run, canceller);
+        let outcome = outcome.unwrap();
+        assert_eq!(outcome.status, RunStatus::Cancelled, "{source}: {outcome:?}");
+        assert!(started.elapsed() < Duration::from_secs(10), "{source}: cancelled promptly, not at the deadline");
+        let json = serde_json::to_value(&outcome).unwrap();
+        assert_eq!((json["status"].as_str(), json["exit_code"].as_i64()), (Some("cancelled"), None));
+    }
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    while !dropped.load(Ordering::SeqCst) {
+        assert!(std::time::Instant::now() < deadline, "the parked tool call is dropped with the run");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
+#[tokio::test]
+async fn a_run_reports_its_progress_while_it_goes() {
+    let control = RunControl::new();
+    let source = "for (let i = 0; i < 3; i++) { console.log(i); await tools.demo.add({ a: i, b: 1 }); }";
+    let outcome = javascript()
+        .await
+        .run("main.js", source, &policy(), tools(Arc::new(ConcurrencyProbe::default()), 1), &control)
+        .await
+        .unwrap();
+    assert_eq!(outcome.status, RunStatus::Ok);
+    let progress = control.progress();
+    assert_eq!((progress.tool_calls, progress.output_lines), (3, 3));
 }

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
+use sluice::RunControl;
 use sluice::config::SluiceConfig;
 use sluice::mcp::{McpOptions, McpTools};
 use sluice::{ExecutionPolicy, JavaScript, RunOutcome, RunStatus, ToolHost};
@@ -65,7 +66,7 @@ pub(crate) async fn run_js(source: &str, tools: &Arc<McpTools>) -> RunOutcome {
 
 async fn run_js_with(source: &str, tools: &Arc<McpTools>, policy: &ExecutionPolicy) -> RunOutcome {
     let host: Arc<dyn ToolHost> = tools.clone();
-    javascript().await.run("agent.js", source, policy, host).await.expect("the run starts")
+    javascript().await.run("agent.js", source, policy, host, &RunControl::new()).await.expect("the run starts")
 }
 
 pub(crate) fn stdout(outcome: &RunOutcome) -> String {

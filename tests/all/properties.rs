@@ -12,6 +12,7 @@ use std::time::Duration;
 
 use proptest::prelude::*;
 use serde_json::{Map, Value, json};
+use sluice::RunControl;
 use sluice::tools::{Detail, SearchQuery, ToolCatalog, declarations, tree};
 use sluice::{ExecutionPolicy, InProcessTools, RunStatus, ToolDefinition, ToolResult, bindings};
 
@@ -104,7 +105,7 @@ fn no_sequence_of_abi_calls_makes_the_host_fail_or_panic() {
         let wat = program(&data, &calls);
         let program = support::runtime().load("fuzz.wat", wat.as_bytes()).expect("generated modules are valid");
         let tools = Arc::new(demo_tools(Arc::new(ConcurrencyProbe::default()), 1));
-        let outcome = tokio.block_on(program.run(&policy, tools));
+        let outcome = tokio.block_on(program.run(&policy, tools, &RunControl::new()));
         let outcome = outcome.expect("whatever a program does is an outcome, not an embedder error");
         if let RunStatus::Failed { message, .. } = &outcome.status {
             prop_assert!(!message.contains("panicked"), "{message}");

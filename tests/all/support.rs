@@ -7,6 +7,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use serde_json::{Value, json};
+use sluice::RunControl;
 use sluice::{
     ExecutionPolicy, InProcessTools, Program, RunOutcome, RunStatus, Runtime, RuntimeConfig, ToolDefinition, ToolHost,
     ToolResult,
@@ -38,7 +39,7 @@ pub fn load_wat(name: &str) -> Program {
 }
 
 pub async fn run(program: &Program, policy: &ExecutionPolicy, tools: Arc<dyn ToolHost>) -> RunOutcome {
-    program.run(policy, tools).await.expect("the run starts")
+    program.run(policy, tools, &RunControl::new()).await.expect("the run starts")
 }
 
 pub fn stdout(outcome: &RunOutcome) -> String {

@@ -5,6 +5,7 @@ use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use sluice::RunControl;
 use sluice::{ExecutionPolicy, JavaScript, NoTools, RunOutcome, RunStatus};
 use tokio::sync::OnceCell;
 
@@ -140,7 +141,8 @@ async fn a_javascript_program_importing_a_fifo_fails_at_once() {
     let mut policy = policy(workspace.path());
     policy.limits.deadline = Duration::from_secs(5);
     let source = "import './pipe.js';\nconsole.log('imported');\n";
-    let outcome = javascript().await.run("main.js", source, &policy, Arc::new(NoTools)).await.unwrap();
+    let outcome =
+        javascript().await.run("main.js", source, &policy, Arc::new(NoTools), &RunControl::new()).await.unwrap();
     release_fifo(&fifo);
     assert!(
         matches!(outcome.status, RunStatus::Failed { .. }),

@@ -1,0 +1,287 @@
+//! The [`Runtime`]: engine, instance pool, linker, module cache and epoch ticker, shared by every run.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use wasmtime::{Engine, Linker, Module, PoolingAllocationConfig, Store, UpdateDeadline};
+
+use super::ending::timeout;
+use super::program::Program;
+use super::{RunState, abi, workspace};
+use crate::module_cache::ModuleCache;
+use crate::{LoadError, RuntimeError};
+
+/// How often the engine's epoch advances: the precision of deadlines, and how
+/// often a busy program yields its thread to others.
+const EPOCH_TICK: Duration = Duration::from_millis(5);
+
+/// Settings fixed for the life of a [`Runtime`] (they shape compiled code and the
+/// instance pool). Per-run grants and limits are in [`ExecutionPolicy`].
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct RuntimeConfig {
+    /// Directory for compiled modules, so later processes skip compilation.
+    /// Default: none (compiled modules are cached in memory only).
+    pub cache_dir: Option<PathBuf>,
+    /// Count fuel, so policies may set [`crate::ExecutionLimits::fuel`]. Costs
+    /// some speed. Default: off.
+    pub fuel_metering: bool,
+    /// Programs that may run at once (the size of the instance pool). Default: 1,000.
+    pub max_concurrent_runs: u32,
+    /// The largest memory any policy may grant. Default: 4 GiB.
+    pub max_memory_bytes: u64,
+    /// The largest table any policy may grant. Default: 100,000 elements.
+    pub max_table_elements: u64,
+    /// WebAssembly stack per run; deeper recursion traps. Default: 8 MiB, which
+    /// lets QuickJS's own stack check (a catchable `RangeError`) fire first.
+    pub max_wasm_stack: usize,
+    /// Memory a finished run's pool slot keeps mapped, zeroed in place for the
+    /// next run instead of being returned to the kernel and faulted back in.
+    /// Cuts a small JavaScript run from ~240 to ~140 µs (its interpreter's heap
+    /// and stack are ~6 MiB). The price is resident memory: up to this much per
+    /// slot that has ever held a run, so about peak concurrent runs × this.
+    /// Default: 16 MiB; 0 returns all of a finished run's memory to the kernel.
+    pub keep_resident_bytes: u64,
+}
+
+impl Default for RuntimeConfig {
+    fn default() -> Self {
+        RuntimeConfig {
+            cache_dir: None,
+            fuel_metering: false,
+            max_concurrent_runs: 1_000,
+            max_memory_bytes: 4 << 30,
+            max_table_elements: 100_000,
+            max_wasm_stack: 8 << 20,
+            keep_resident_bytes: 16 << 20,
+        }
+    }
+}
+
+impl RuntimeConfig {
+    /// Caches compiled modules under `dir`.
+    pub fn with_cache_dir(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.cache_dir = Some(dir.into());
+        self
+    }
+
+    /// The user's default cache directory: `$SLUICE_CACHE_DIR`, else
+    /// `$XDG_CACHE_HOME/sluice`, else `$HOME/.cache/sluice`.
+    pub fn default_cache_dir() -> Option<PathBuf> {
+        let var = |name| std::env::var_os(name).filter(|v| !v.is_empty()).map(PathBuf::from);
+        var("SLUICE_CACHE_DIR")
+            .or_else(|| var("XDG_CACHE_HOME").map(|d| d.join("sluice")))
+            .or_else(|| var("HOME").map(|d| d.join(".cache").join("sluice")))
+    }
+}
+
+/// Compiles and runs programs. Cheap to clone; share one per process.
+#[derive(Clone)]
+pub struct Runtime {
+    pub(super) inner: Arc<RuntimeInner>,
+}
+
+pub(super) struct RuntimeInner {
+    pub(super) engine: Engine,
+    pub(super) linker: Linker<RunState>,
+    pub(super) cache: ModuleCache,
+    pub(super) config: RuntimeConfig,
+    _ticker: EpochTicker,
+}
+
+impl RuntimeInner {
+    /// A store for one run: the state's limiter installed, `fuel` (or unlimited)
+    /// when the runtime meters fuel, and a trap with [`LimitKind::Timeout`] once
+    /// `allowed` has passed since `started`; until then a busy program yields its
+    /// thread every tick.
+    pub(super) fn new_store(
+        &self,
+        state: RunState,
+        fuel: Option<u64>,
+        started: Instant,
+        allowed: Duration,
+    ) -> Store<RunState> {
+        let mut store = Store::new(&self.engine, state);
+        store.limiter(|state| &mut state.limiter);
+        if self.config.fuel_metering {
+            store.set_fuel(fuel.unwrap_or(u64::MAX)).expect("fuel metering is on");
+        }
+        let deadline = started + allowed;
+        store.set_epoch_deadline(1);
+        store.epoch_deadline_callback(move |_| {
+            if Instant::now() >= deadline {
+                Err(wasmtime::Error::new(timeout(allowed)))
+            } else {
+                Ok(UpdateDeadline::Yield(1))
+            }
+        });
+        store
+    }
+}
+
+impl Runtime {
+    /// Builds the engine, the instance pool and the linker.
+    pub fn new(config: RuntimeConfig) -> Result<Runtime, RuntimeError> {
+        let mut pool = PoolingAllocationConfig::new();
+        let runs = config.max_concurrent_runs;
+        pool.total_core_instances(runs)
+            .total_memories(runs)
+            .total_tables(runs * 4)
+            .total_stacks(runs)
+            .max_memories_per_module(1)
+            .linear_memory_keep_resident(usize::try_from(config.keep_resident_bytes).unwrap_or(usize::MAX))
+            .max_tables_per_module(4)
+            .max_memory_size(usize::try_from(config.max_memory_bytes).unwrap_or(usize::MAX))
+            .table_elements(usize::try_from(config.max_table_elements).unwrap_or(usize::MAX));
+
+        let mut engine_config = wasmtime::Config::new();
+        engine_config
+            .epoch_interruption(true)
+            .consume_fuel(config.fuel_metering)
+            .max_wasm_stack(config.max_wasm_stack)
+            // A fiber's stack holds the wasm stack plus the host functions it calls.
+            .async_stack_size(config.max_wasm_stack + (1 << 20))
+            .allocation_strategy(pool);
+        let engine = Engine::new(&engine_config).map_err(|e| RuntimeError::Engine(format!("{e:#}")))?;
+
+        let mut linker = Linker::new(&engine);
+        wasmtime_wasi::p1::add_to_linker_async(&mut linker, |state: &mut RunState| &mut state.wasi)
+            .and_then(|()| workspace::add_to_linker(&mut linker))
+            .map_err(|e| RuntimeError::Engine(format!("{e:#}")))?;
+        abi::add_to_linker(&mut linker).map_err(|e| RuntimeError::Engine(format!("{e:#}")))?;
+
+        let cache = ModuleCache::new(&engine, config.cache_dir.as_deref());
+        let ticker = EpochTicker::start(&engine);
+        Ok(Runtime { inner: Arc::new(RuntimeInner { engine, linker, cache, config, _ticker: ticker }) })
+    }
+
+    /// The cache of compiled modules and other sealed entries (the interpreter).
+    pub(crate) fn cache(&self) -> &ModuleCache {
+        &self.inner.cache
+    }
+
+    /// Reads and prepares the program in `path`.
+    pub fn load_file(&self, path: impl AsRef<Path>) -> Result<Program, LoadError> {
+        let path = path.as_ref();
+        let bytes = std::fs::read(path).map_err(|source| LoadError::Read { path: path.to_owned(), source })?;
+        let name = path.file_name().map_or_else(|| "program".to_owned(), |n| n.to_string_lossy().into_owned());
+        self.load(&name, &bytes)
+    }
+
+    /// Prepares a program from its bytes: a binary WebAssembly command module
+    /// (`wasm32-wasip1`), or its text form. `name` becomes `argv[0]`.
+    pub fn load(&self, name: &str, bytes: &[u8]) -> Result<Program, LoadError> {
+        check_format(bytes)?;
+        let engine = &self.inner.engine;
+        let (module, compile_source) = self
+            .inner
+            .cache
+            .get_or_compile(engine, bytes, || Module::new(engine, bytes))
+            .map_err(|e| LoadError::Invalid(format!("{e:#}")))?;
+        if !module.exports().any(|e| e.name() == "_start" && e.ty().func().is_some()) {
+            return Err(LoadError::NotACommand);
+        }
+        let pre = self.inner.linker.instantiate_pre(&module).map_err(|error| {
+            match error.downcast_ref::<wasmtime::UnknownImportError>() {
+                Some(unknown) => {
+                    LoadError::UnknownImport { module: unknown.module().to_owned(), name: unknown.name().to_owned() }
+                }
+                None => LoadError::Invalid(format!("{error:#}")),
+            }
+        })?;
+        Ok(Program { runtime: self.inner.clone(), pre, name: name.to_owned(), compile_source })
+    }
+}
+
+/// Rejects what is plainly not a core WebAssembly module, with a reason.
+fn check_format(bytes: &[u8]) -> Result<(), LoadError> {
+    const MAGIC: &[u8] = b"\0asm";
+    if bytes.is_empty() {
+        return Err(LoadError::NotWasm("the file is empty".to_owned()));
+    }
+    if let Some(version) = bytes.strip_prefix(MAGIC) {
+        return match version.get(..4) {
+            Some([1, 0, 0, 0]) => Ok(()),
+            Some([_, _, 1, 0]) => Err(LoadError::NotWasm(
+                "it is a WebAssembly component; Sluice runs core modules built for wasm32-wasip1".to_owned(),
+            )),
+            _ => Err(LoadError::Invalid("the header is cut short or has an unknown version".to_owned())),
+        };
+    }
+    if std::str::from_utf8(bytes).is_ok_and(|text| skip_wat_comments(text).starts_with('(')) {
+        return Ok(());
+    }
+    Err(LoadError::NotWasm(
+        "it does not start with the WebAssembly magic bytes (\\0asm) and is not WebAssembly text".to_owned(),
+    ))
+}
+
+/// `text` without the blanks and comments (`;; line`, `(; block ;)`) it starts with.
+fn skip_wat_comments(mut text: &str) -> &str {
+    loop {
+        text = text.trim_start();
+        if let Some(rest) = text.strip_prefix(";;") {
+            text = rest.split_once('\n').map_or("", |(_, after)| after);
+        } else if let Some(rest) = text.strip_prefix("(;") {
+            text = rest.split_once(";)").map_or("", |(_, after)| after);
+        } else {
+            return text;
+        }
+    }
+}
+
+/// Advances the engine's epoch every [`EPOCH_TICK`] until dropped.
+struct EpochTicker {
+    stop: Arc<AtomicBool>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl EpochTicker {
+    fn start(engine: &Engine) -> Self {
+        let stop = Arc::new(AtomicBool::new(false));
+        let engine = engine.weak();
+        let flag = stop.clone();
+        let thread = std::thread::Builder::new()
+            .name("sluice-epoch".to_owned())
+            .spawn(move || {
+                while !flag.load(Ordering::Relaxed) {
+                    std::thread::sleep(EPOCH_TICK);
+                    match engine.upgrade() {
+                        Some(engine) => engine.increment_epoch(),
+                        None => break,
+                    }
+                }
+            })
+            .expect("the epoch thread starts");
+        EpochTicker { stop, thread: Some(thread) }
+    }
+}
+
+impl Drop for EpochTicker {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn garbage_and_components_are_named_for_what_they_are() {
+        assert!(matches!(check_format(b""), Err(LoadError::NotWasm(m)) if m.contains("empty")));
+        assert!(matches!(check_format(b"\x7fELF\x02\x01"), Err(LoadError::NotWasm(m)) if m.contains("magic")));
+        assert!(matches!(check_format(b"\0asm\x0d\0\x01\0"), Err(LoadError::NotWasm(m)) if m.contains("component")));
+        assert!(matches!(check_format(b"\0as"), Err(LoadError::NotWasm(_))));
+        assert!(check_format(b"\0asm\x01\0\0\0").is_ok());
+        assert!(check_format(b"  (module)").is_ok());
+        assert!(check_format(b";; a comment\n(; block ;) (module)").is_ok());
+        assert!(matches!(check_format(b";; only a comment"), Err(LoadError::NotWasm(_))));
+    }
+}
