@@ -56,6 +56,59 @@ enum Command {
     /// Write typed guest bindings for one server's tools: a TypeScript module of
     /// wrappers, or a Rust module for the guest SDK (`sluice-guest`).
     Bindings(BindingsArgs),
+    /// Be an MCP server: clients see three tools (execute, search_tools,
+    /// describe_tool) instead of every upstream definition. stdio by default;
+    /// `--http` for Streamable HTTP. Long programs can run as tasks.
+    Serve(ServeArgs),
+}
+
+#[derive(clap::Args)]
+struct ServeArgs {
+    /// MCP servers programs may call, as for `sluice run`. None are started
+    /// until a program, search or description needs them.
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// Serve on stdin and stdout (the default).
+    #[arg(long, conflicts_with = "http")]
+    stdio: bool,
+    /// Serve Streamable HTTP on ADDR (default 127.0.0.1:8931), endpoint /mcp.
+    #[arg(long, value_name = "ADDR", num_args = 0..=1, default_missing_value = "127.0.0.1:8931")]
+    http: Option<std::net::SocketAddr>,
+    /// Every request's limits, and the most a request may ask for.
+    #[command(flatten)]
+    limits: LimitArgs,
+    /// A browser origin allowed to call (scheme://host[:port], port `*` for any);
+    /// other origins get 403. Repeat for more.
+    #[arg(long, value_name = "ORIGIN")]
+    allowed_origin: Vec<String>,
+    /// A host name clients may address besides loopback (DNS-rebinding guard). Repeat for more.
+    #[arg(long, value_name = "HOST")]
+    allowed_host: Vec<String>,
+    /// Require `Authorization: Bearer <token>`, the token read from this environment variable.
+    #[arg(long, value_name = "NAME")]
+    auth_token_env: Option<String>,
+    /// Give every program this directory as /workspace (saved helpers persist).
+    /// Default: a fresh scratch directory per program.
+    #[arg(long, value_name = "DIR")]
+    workspace: Option<PathBuf>,
+    /// With --workspace: a subdirectory per auth token, so clients never see each other's files.
+    #[arg(long, requires = "workspace")]
+    workspace_per_token: bool,
+    /// Let servers run code from inside --workspace, and read a configuration there.
+    #[arg(long, requires = "workspace")]
+    allow_workspace_code: bool,
+    /// With the 2026-07-28 tasks extension, an execute still running after this becomes a task.
+    #[arg(long, value_name = "DURATION", default_value = "1s", value_parser = units::parse_duration)]
+    task_after: Duration,
+    /// Programs one client (token) may run at once; past it a request is refused at once.
+    #[arg(long, value_name = "N", default_value_t = 16)]
+    max_runs_per_client: usize,
+    /// Programs all clients together may run at once.
+    #[arg(long, value_name = "N", default_value_t = 256)]
+    max_runs: usize,
+    /// On SIGTERM or Ctrl-C, how long running programs may finish before they are cancelled.
+    #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = units::parse_duration)]
+    grace: Duration,
 }
 
 #[derive(clap::Args)]
@@ -180,6 +233,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Run(args) => run_program(args),
         Command::Tools(args) => browse_tools(args),
         Command::Bindings(args) => write_bindings(args),
+        Command::Serve(args) => serve(args),
     }
 }
 
@@ -292,6 +346,99 @@ fn run_program(args: RunArgs) -> anyhow::Result<ExitCode> {
     }
     report(&launched.outcome, args.json)?;
     Ok(exit_code(&launched.outcome))
+}
+
+fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
+    use sluice::serve::{self, ServeConfig, Sluice, WorkspaceMode, http::HttpConfig, tasks::MemoryTaskStore};
+
+    let auth_token = match &args.auth_token_env {
+        None => None,
+        Some(name) => match std::env::var(name) {
+            Ok(token) if !token.trim().is_empty() => Some(token),
+            _ => anyhow::bail!("--auth-token-env {name}: the variable is not set, or empty"),
+        },
+    };
+    let mut config = RuntimeConfig::default();
+    config.cache_dir = RuntimeConfig::default_cache_dir();
+    if let (Some(workspace), Some(cache)) = (&args.workspace, &config.cache_dir)
+        && trust::overlaps(workspace, cache)
+    {
+        anyhow::bail!(
+            "--workspace {} overlaps the compiled-code cache {}; a program could plant code there",
+            workspace.display(),
+            cache.display()
+        );
+    }
+    config.fuel_metering = args.limits.fuel.is_some();
+    config.max_concurrent_runs = u32::try_from(args.max_runs).unwrap_or(u32::MAX).max(1);
+    let launcher = Arc::new(Launcher::new(Runtime::new(config).context("cannot start the sandbox")?));
+
+    let mut serve_config = ServeConfig::default();
+    serve_config.limits = args.limits.request().applied_to(serve_config.limits);
+    serve_config.workspace = match (&args.workspace, args.workspace_per_token) {
+        (None, _) => WorkspaceMode::Scratch,
+        (Some(dir), false) => WorkspaceMode::Shared(dir.clone()),
+        (Some(dir), true) => WorkspaceMode::PerClient(dir.clone()),
+    };
+    serve_config.task_after = args.task_after;
+    serve_config.max_runs_per_client = args.max_runs_per_client.max(1);
+    serve_config.max_runs = args.max_runs.max(1);
+
+    let granted = args.workspace.as_deref().map(|dir| {
+        let trust = if args.allow_workspace_code { WorkspaceTrust::Allowed } else { WorkspaceTrust::Refused };
+        (dir, trust)
+    });
+    let options = McpOptions::for_result_cap(serve_config.limits.result_bytes);
+    let servers = Arc::new(McpTools::new(&load_config(args.config.as_deref(), granted)?, options));
+    let store = Arc::new(MemoryTaskStore::new(serve_config.max_tasks_per_client));
+    let tokio = tokio::runtime::Builder::new_multi_thread().enable_all().build().context("cannot start tokio")?;
+    let result = tokio.block_on(async {
+        let sluice = Arc::new(Sluice::new(launcher.clone(), servers.clone(), store.clone(), serve_config));
+        // Prepare the interpreter now, so the first program does not wait (and /readyz turns green).
+        let warm = launcher.clone();
+        tokio::spawn(async move {
+            if let Err(error) = warm.javascript().await {
+                tracing::error!("cannot prepare the JavaScript sandbox: {error}");
+            }
+        });
+        // Expired tasks are dropped even when nobody asks about them.
+        let sweeper = store.clone();
+        tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(Duration::from_secs(5)).await;
+                sluice::serve::tasks::TaskStore::expire(&*sweeper).await;
+            }
+        });
+        match args.http {
+            Some(addr) => {
+                let mut http = HttpConfig::default();
+                http.addr = addr;
+                http.allowed_origins = args.allowed_origin;
+                http.allowed_hosts = args.allowed_host;
+                http.auth_token = auth_token;
+                http.grace = args.grace;
+                serve::http::serve(sluice, http, interrupted(), |bound| {
+                    eprintln!("sluice: serving MCP on http://{bound}{}", serve::http::ENDPOINT);
+                })
+                .await
+                .context("cannot serve HTTP")
+            }
+            None => {
+                let stdio = serve::stdio::serve(sluice.clone(), tokio::io::stdin(), tokio::io::stdout());
+                tokio::select! {
+                    served = stdio => served.context("cannot serve stdio"),
+                    () = interrupted() => {
+                        sluice.cancel_all();
+                        Ok(())
+                    }
+                }
+            }
+        }
+    });
+    // Upstream servers are stopped whatever happened: none outlives Sluice.
+    tokio.block_on(servers.shutdown());
+    tokio.shutdown_timeout(Duration::from_secs(1));
+    result.map(|()| ExitCode::SUCCESS)
 }
 
 /// The configuration in `path`, else the first default that exists (and is not

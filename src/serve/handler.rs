@@ -1,0 +1,277 @@
+//! [`SluiceHandler`]: Sluice's tools behind rmcp's `ServerHandler`, and the
+//! 2026-07-28 tasks extension (SEP-2663): when the client declares it, an
+//! `execute` still running after `task_after` becomes a task.
+
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use rmcp::handler::server::ServerHandler;
+use rmcp::model::{
+    CallToolRequestParams, CallToolResponse, CallToolResult, CancelTaskParams, CreateTaskResult, DetailedTask,
+    ErrorCode, GetTaskParams, GetTaskResult, Implementation, JsonObject, ListToolsResult, PaginatedRequestParams,
+    ProgressNotificationParam, ResultType, ServerCapabilities, ServerConfig, Task, TaskPayload, TaskStatus, Tool,
+    UpdateTaskParams,
+};
+use rmcp::service::RequestContext;
+use rmcp::{ErrorData as McpError, RoleServer};
+use serde_json::Value;
+
+use super::definitions::{self, DESCRIBE_TOOL, EXECUTE, SEARCH_TOOLS};
+use super::tasks::{Owner, TaskError, TaskRecord, TaskState};
+use super::{BUSY, Refusal, Sluice, tool_error};
+use crate::RunControl;
+
+/// How often progress is reported at most.
+const PROGRESS_INTERVAL: Duration = Duration::from_millis(250);
+
+/// Sluice's MCP server side. Cheap to clone: one per connection or HTTP request,
+/// all sharing one [`Sluice`].
+#[derive(Clone)]
+pub struct SluiceHandler {
+    sluice: Arc<Sluice>,
+    /// The owner of requests that carry none (stdio: the one client).
+    default_owner: Owner,
+}
+
+impl SluiceHandler {
+    /// A handler for `sluice`; requests without an owner of their own (set by
+    /// the HTTP layer from the auth token) belong to `default_owner`.
+    pub fn new(sluice: Arc<Sluice>, default_owner: Owner) -> SluiceHandler {
+        SluiceHandler { sluice, default_owner }
+    }
+
+    fn owner(&self, context: &RequestContext<RoleServer>) -> Owner {
+        context
+            .extensions
+            .get::<http::request::Parts>()
+            .and_then(|parts| parts.extensions.get::<Owner>())
+            .unwrap_or(&self.default_owner)
+            .clone()
+    }
+
+    async fn execute(
+        &self,
+        arguments: Value,
+        context: RequestContext<RoleServer>,
+    ) -> Result<CallToolResponse, McpError> {
+        let owner = self.owner(&context);
+        let tasks_declared = context.client_capabilities().is_some_and(|caps| caps.supports_tasks());
+        let control = self.sluice.new_control();
+        let progress = progress_reporter(&context, control.clone());
+        if !tasks_declared {
+            let run = self.sluice.execute(&owner, &arguments, &control);
+            let result = until_cancelled(run, &context, &control, progress).await.map_err(busy)?;
+            return Ok(CallToolResponse::Complete(call_result(result)?));
+        }
+        // The client takes tasks: run on our own task, and hand it over to a
+        // task if it is still going after `task_after`.
+        let admitted = match self.sluice.admit(&owner, &arguments) {
+            Ok(admitted) => admitted,
+            Err(Refusal::Invalid(message)) => return Ok(CallToolResponse::Complete(call_result(tool_error(message))?)),
+            Err(Refusal::Busy(message)) => return Err(busy(message)),
+        };
+        let sluice = self.sluice.clone();
+        let run_control = control.clone();
+        let mut running = tokio::spawn(async move { sluice.run(admitted, &run_control).await });
+        let threshold = tokio::time::sleep(self.sluice.config().task_after);
+        tokio::pin!(progress);
+        tokio::select! {
+            joined = &mut running => Ok(CallToolResponse::Complete(call_result(joined.map_err(internal)?)?)),
+            () = context.ct.cancelled() => {
+                control.cancel();
+                Ok(CallToolResponse::Complete(call_result(running.await.map_err(internal)?)?))
+            }
+            () = threshold => {
+                let task = self.sluice.adopt_task(&owner, running, control).await.map_err(task_error)?;
+                Ok(CallToolResponse::Task(CreateTaskResult::new(wire_task(&task))))
+            }
+            () = &mut progress => unreachable!("the reporter never ends"),
+        }
+    }
+}
+
+/// Runs `run` to its end, cancelling it if the request is cancelled
+/// (`notifications/cancelled`, a dropped HTTP connection), with `progress` alongside.
+async fn until_cancelled<T>(
+    run: impl Future<Output = T>,
+    context: &RequestContext<RoleServer>,
+    control: &RunControl,
+    progress: impl Future<Output = ()>,
+) -> T {
+    tokio::pin!(run, progress);
+    tokio::select! {
+        result = &mut run => result,
+        () = context.ct.cancelled() => {
+            control.cancel();
+            run.await
+        }
+        () = &mut progress => unreachable!("the reporter never ends"),
+    }
+}
+
+/// Sends `notifications/progress` for a request that asked for it (a
+/// `progressToken`), at most every [`PROGRESS_INTERVAL`], only on change; never ends.
+fn progress_reporter(context: &RequestContext<RoleServer>, control: RunControl) -> impl Future<Output = ()> + use<> {
+    let token = context.meta.get_progress_token();
+    let peer = context.peer.clone();
+    async move {
+        let Some(token) = token else { return std::future::pending().await };
+        let mut reported = None;
+        let mut ticks = tokio::time::interval(PROGRESS_INTERVAL);
+        ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            ticks.tick().await;
+            let now = control.progress();
+            if reported == Some(now) {
+                continue;
+            }
+            reported = Some(now);
+            let mut param = ProgressNotificationParam::new(token.clone(), (now.tool_calls + now.output_lines) as f64);
+            param.message = Some(format!(
+                "{} tool call{}, {} line{} of output",
+                now.tool_calls,
+                if now.tool_calls == 1 { "" } else { "s" },
+                now.output_lines,
+                if now.output_lines == 1 { "" } else { "s" },
+            ));
+            if peer.notify_progress(param).await.is_err() {
+                return std::future::pending().await;
+            }
+        }
+    }
+}
+
+impl ServerHandler for SluiceHandler {
+    fn get_info(&self) -> ServerConfig {
+        let capabilities = ServerCapabilities::builder().enable_tools().enable_tasks().build();
+        let mut info = ServerConfig::new(capabilities);
+        info.server_info = Implementation::new("sluice", env!("CARGO_PKG_VERSION"))
+            .with_title("Sluice")
+            .with_description("Runs programs that call MCP tools, in a deny-by-default sandbox");
+        info.instructions = Some(definitions::INSTRUCTIONS.to_owned());
+        info
+    }
+
+    async fn list_tools(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ListToolsResult, McpError> {
+        // Names and summaries only: listing starts no upstream server.
+        let tools: Vec<Tool> = definitions::tools(self.sluice.servers())
+            .into_iter()
+            .map(serde_json::from_value)
+            .collect::<Result<_, _>>()
+            .map_err(internal)?;
+        Ok(ListToolsResult::with_all_items(tools))
+    }
+
+    async fn call_tool(
+        &self,
+        request: CallToolRequestParams,
+        context: RequestContext<RoleServer>,
+    ) -> Result<CallToolResponse, McpError> {
+        let arguments = Value::Object(request.arguments.unwrap_or_default());
+        let result = match request.name.as_ref() {
+            EXECUTE => return self.execute(arguments, context).await,
+            SEARCH_TOOLS => self.sluice.search(&arguments).await,
+            DESCRIBE_TOOL => self.sluice.describe(&arguments).await,
+            other => {
+                return Err(McpError::invalid_params(
+                    format!("unknown tool {other:?}; Sluice's tools are {EXECUTE}, {SEARCH_TOOLS} and {DESCRIBE_TOOL}"),
+                    None,
+                ));
+            }
+        };
+        Ok(CallToolResponse::Complete(call_result(result)?))
+    }
+
+    async fn get_task(
+        &self,
+        request: GetTaskParams,
+        context: RequestContext<RoleServer>,
+    ) -> Result<GetTaskResult, McpError> {
+        let task = self.sluice.store().get(&self.owner(&context), &request.task_id).await.map_err(task_error)?;
+        Ok(GetTaskResult::new(detailed_task(&task)))
+    }
+
+    async fn update_task(
+        &self,
+        request: UpdateTaskParams,
+        context: RequestContext<RoleServer>,
+    ) -> Result<(), McpError> {
+        // Programs ask no input of clients: responses are acknowledged and ignored, as for unknown keys.
+        self.sluice.store().get(&self.owner(&context), &request.task_id).await.map_err(task_error)?;
+        Ok(())
+    }
+
+    async fn cancel_task(
+        &self,
+        request: CancelTaskParams,
+        context: RequestContext<RoleServer>,
+    ) -> Result<(), McpError> {
+        self.sluice.store().cancel(&self.owner(&context), &request.task_id).await.map_err(task_error)?;
+        Ok(())
+    }
+}
+
+/// rmcp's `CallToolResult` from Sluice's JSON. It is marked complete
+/// (`resultType`, required from 2026-07-28; rmcp strips it for older peers).
+fn call_result(value: Value) -> Result<CallToolResult, McpError> {
+    let mut result: CallToolResult = serde_json::from_value(value).map_err(internal)?;
+    result.result_type = Some(ResultType::COMPLETE);
+    Ok(result)
+}
+
+fn busy(message: String) -> McpError {
+    McpError::new(ErrorCode(BUSY), message, None)
+}
+
+fn internal(error: impl std::fmt::Display) -> McpError {
+    McpError::internal_error(error.to_string(), None)
+}
+
+/// Task errors as JSON-RPC errors: unknown, expired, another client's, or
+/// already finished are all `-32602` (invalid params), as both task eras say.
+pub(crate) fn task_error(error: TaskError) -> McpError {
+    McpError::invalid_params(error.to_string(), None)
+}
+
+/// RFC 3339 with milliseconds, UTC.
+pub(crate) fn timestamp(time: SystemTime) -> String {
+    humantime::format_rfc3339_millis(time).to_string()
+}
+
+fn wire_task(record: &TaskRecord) -> Task {
+    let status = match record.state {
+        TaskState::Working => TaskStatus::Working,
+        TaskState::Completed => TaskStatus::Completed,
+        TaskState::Failed => TaskStatus::Failed,
+        TaskState::Cancelled => TaskStatus::Cancelled,
+    };
+    let mut task = Task::new(&record.id, status, timestamp(record.created_at), timestamp(record.updated_at))
+        .with_ttl_ms(record.ttl.as_millis() as u64)
+        .with_poll_interval_ms(record.poll_interval.as_millis() as u64);
+    task.status_message = record.status_message.clone();
+    task
+}
+
+fn detailed_task(record: &TaskRecord) -> DetailedTask {
+    let object = |value: &Option<Value>| match value {
+        Some(Value::Object(object)) => object.clone(),
+        _ => JsonObject::new(),
+    };
+    let payload = match record.state {
+        TaskState::Working => TaskPayload::Working,
+        TaskState::Completed => TaskPayload::Completed { result: object(&record.result) },
+        TaskState::Cancelled => TaskPayload::Cancelled,
+        TaskState::Failed => {
+            let message = record.result.as_ref().and_then(|r| r["content"][0]["text"].as_str()).unwrap_or("failed");
+            let mut error = JsonObject::new();
+            error.insert("code".into(), (-32603).into());
+            error.insert("message".into(), message.into());
+            TaskPayload::Failed { error }
+        }
+    };
+    DetailedTask::new(wire_task(record), payload)
+}
