@@ -217,6 +217,25 @@ impl SluiceConfig {
         SluiceConfig { servers: BTreeMap::new(), warnings: Vec::new() }
     }
 
+    /// Drops the servers that are `sluice serve` itself (a client's own
+    /// configuration, reused for `sluice serve --config`, lists Sluice): as an
+    /// upstream it would let every program start another Sluice, recursively.
+    /// Each one dropped adds a warning.
+    pub fn drop_sluice_servers(&mut self) {
+        let is_sluice = |server: &ServerConfig| match &server.transport {
+            Transport::Stdio { command, args, .. } => {
+                let program = Path::new(command).file_name().and_then(|n| n.to_str()).unwrap_or_default();
+                program.trim_end_matches(".exe") == "sluice" && args.iter().any(|arg| arg == "serve")
+            }
+            _ => false,
+        };
+        let names: Vec<String> = self.servers.iter().filter(|(_, s)| is_sluice(s)).map(|(n, _)| n.clone()).collect();
+        for name in names {
+            self.servers.remove(&name);
+            self.warnings.push(format!("skipping server {name:?}: it is `sluice serve` itself"));
+        }
+    }
+
     /// Reads the configuration in `path`.
     pub fn load(path: &Path) -> Result<SluiceConfig, ConfigError> {
         let text =
@@ -380,6 +399,19 @@ fn warn_unknown(name: &str, fields: &Map<String, Value>, known: &[&str], warning
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sluice_itself_is_dropped_from_the_servers_it_serves() {
+        let text = r#"{"mcpServers": {
+            "sluice": {"command": "/opt/sluice/target/release/sluice", "args": ["serve", "--config", "x.json"]},
+            "time": {"command": "mcp-server-time"},
+            "runner": {"command": "sluice", "args": ["run", "a.js"]}
+        }}"#;
+        let mut config = SluiceConfig::parse(text, "test").unwrap();
+        config.drop_sluice_servers();
+        assert_eq!(config.servers.keys().collect::<Vec<_>>(), ["runner", "time"]);
+        assert!(config.warnings.iter().any(|w| w.contains("\"sluice\"")), "{:?}", config.warnings);
+    }
 
     fn parse(text: &str) -> Result<SluiceConfig, ConfigError> {
         SluiceConfig::parse(text, "test.json")

@@ -389,7 +389,13 @@ fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
         (dir, trust)
     });
     let options = McpOptions::for_result_cap(serve_config.limits.result_bytes);
-    let servers = Arc::new(McpTools::new(&load_config(args.config.as_deref(), granted)?, options));
+    let mut upstream = load_config(args.config.as_deref(), granted)?;
+    let already_said = upstream.warnings.len();
+    upstream.drop_sluice_servers();
+    for warning in &upstream.warnings[already_said..] {
+        eprintln!("sluice: warning: {}", escape_controls(warning));
+    }
+    let servers = Arc::new(McpTools::new(&upstream, options));
     let store = Arc::new(MemoryTaskStore::new(serve_config.max_tasks_per_client));
     let tokio = tokio::runtime::Builder::new_multi_thread().enable_all().build().context("cannot start tokio")?;
     let result = tokio.block_on(async {
