@@ -60,6 +60,9 @@ pub struct HttpConfig {
     /// How long running programs may go on after a shutdown signal before they
     /// are cancelled. Default: 10 s.
     pub grace: Duration,
+    /// Requests handled at once (a `tasks/result` waits, a program runs);
+    /// past it a request gets 503 at once. Default: 4,096.
+    pub max_requests: usize,
 }
 
 impl Default for HttpConfig {
@@ -71,6 +74,7 @@ impl Default for HttpConfig {
             auth_token: None,
             max_body_bytes: 4 << 20,
             grace: Duration::from_secs(10),
+            max_requests: 4096,
         }
     }
 }
@@ -101,6 +105,7 @@ struct Shared {
     token_digest: Option<[u8; 32]>,
     hosts: Vec<String>,
     mcp: StreamableHttpService<SluiceHandler, NeverSessionManager>,
+    in_flight: Arc<tokio::sync::Semaphore>,
 }
 
 /// Binds `config.addr` and serves until `shutdown` resolves; then stops
@@ -166,6 +171,7 @@ pub fn router(sluice: Arc<Sluice>, config: HttpConfig, bound: SocketAddr, stop: 
         legacy: Legacy::new(sluice.clone()),
         sluice,
         token_digest: config.auth_token.as_deref().map(|token| Sha256::digest(token.as_bytes()).into()),
+        in_flight: Arc::new(tokio::sync::Semaphore::new(config.max_requests)),
         config,
         hosts,
         mcp,
@@ -215,6 +221,9 @@ async fn guard(State(shared): State<Arc<Shared>>, mut request: Request, next: Ne
         };
         request.extensions_mut().insert(owner);
     }
+    let Ok(_permit) = shared.in_flight.clone().try_acquire_owned() else {
+        return plain(StatusCode::SERVICE_UNAVAILABLE, "too many requests in flight; try again shortly");
+    };
     next.run(request).await
 }
 

@@ -19,10 +19,14 @@ use tokio::sync::mpsc;
 
 use super::legacy::{Legacy, Patch, Route, patch};
 use super::tasks::Owner;
-use super::{Sluice, SluiceHandler};
+use super::{BUSY, Sluice, SluiceHandler};
 
 /// The longest line (one JSON-RPC message) read from stdin.
 const MAX_LINE_BYTES: usize = 16 << 20;
+/// Messages queued for stdout: past it, reading stdin waits for the client to read.
+const OUTPUT_QUEUE: usize = 256;
+/// Task requests answered here (`tasks/result` waits) at once; past it, refused.
+const MAX_PENDING_ANSWERS: usize = 1024;
 
 /// Why serving stopped early.
 #[derive(Debug, thiserror::Error)]
@@ -41,7 +45,7 @@ pub async fn serve(
 ) -> Result<(), StdioError> {
     let owner = Owner("stdio".to_owned());
     let legacy = Legacy::new(sluice.clone());
-    let (write, mut lines_out) = mpsc::unbounded_channel::<Value>();
+    let (write, mut lines_out) = mpsc::channel::<Value>(OUTPUT_QUEUE);
     let writer = tokio::spawn(async move {
         let mut output = output;
         while let Some(message) = lines_out.recv().await {
@@ -55,7 +59,7 @@ pub async fn serve(
 
     // Responses rmcp sends for requests whose answer needs this era's fields.
     let patches: Arc<Mutex<HashMap<String, Patch>>> = Arc::default();
-    let (to_rmcp, from_client) = mpsc::unbounded_channel::<ClientJsonRpcMessage>();
+    let (to_rmcp, from_client) = mpsc::channel::<ClientJsonRpcMessage>(OUTPUT_QUEUE);
     let sink_patches = patches.clone();
     let sink_write = write.clone();
     let sink = futures::sink::unfold((), move |(), message: ServerJsonRpcMessage| {
@@ -69,13 +73,14 @@ pub async fn serve(
             if let Some(kind) = pending {
                 patch(kind, &mut value);
             }
-            write.send(value).map_err(|_| std::io::Error::from(std::io::ErrorKind::BrokenPipe))
+            write.send(value).await.map_err(|_| std::io::Error::from(std::io::ErrorKind::BrokenPipe))
         }
     });
     let reader_write = write.clone();
     let reader_owner = owner.clone();
     let reader = async move {
         let (write, owner) = (reader_write, reader_owner);
+        let pending = Arc::new(tokio::sync::Semaphore::new(MAX_PENDING_ANSWERS));
         let mut input = BufReader::new(input);
         let mut line = Vec::new();
         let mut protocol: Option<String> = None;
@@ -92,7 +97,7 @@ pub async fn serve(
             let message: Value = match serde_json::from_str(&text) {
                 Ok(message) => message,
                 Err(error) => {
-                    let _ = write.send(error_response(Value::Null, -32700, format!("parse error: {error}")));
+                    let _ = write.send(error_response(Value::Null, -32700, format!("parse error: {error}"))).await;
                     continue;
                 }
             };
@@ -101,15 +106,22 @@ pub async fn serve(
             }
             match legacy.route(&message, &owner, protocol.as_deref()) {
                 Route::Answer(answer) => {
+                    let Ok(permit) = pending.clone().try_acquire_owned() else {
+                        let busy = format!("over {MAX_PENDING_ANSWERS} task requests are pending; wait for some");
+                        let _ = write.send(error_response(message["id"].clone(), i64::from(BUSY), busy)).await;
+                        continue;
+                    };
                     let write = write.clone();
                     let legacy = legacy.clone();
                     tokio::spawn(async move {
                         let answer = answer.await;
-                        let _ = write.send(answer.response);
+                        let _ = write.send(answer.response).await;
+                        // A task's watcher is bounded by the tasks a client may keep, not by this cap.
+                        drop(permit);
                         if let Some((owner, task)) = answer.created
                             && let Some(notification) = legacy.status_notification(&owner, &task).await
                         {
-                            let _ = write.send(notification);
+                            let _ = write.send(notification).await;
                         }
                     });
                 }
@@ -120,13 +132,14 @@ pub async fn serve(
                             if let (Some(kind), Some(id)) = (kind, &id) {
                                 patches.lock().unwrap_or_else(|p| p.into_inner()).insert(id.to_string(), kind);
                             }
-                            if to_rmcp.send(parsed).is_err() {
+                            if to_rmcp.send(parsed).await.is_err() {
                                 break;
                             }
                         }
                         Err(error) => {
                             if let Some(id) = id {
-                                let _ = write.send(error_response(id, -32600, format!("invalid request: {error}")));
+                                let _ =
+                                    write.send(error_response(id, -32600, format!("invalid request: {error}"))).await;
                             }
                         }
                     }
@@ -162,7 +175,7 @@ pub async fn serve(
 }
 
 fn tokio_stream_of<T: Send + 'static>(
-    mut receiver: mpsc::UnboundedReceiver<T>,
+    mut receiver: mpsc::Receiver<T>,
 ) -> impl futures::Stream<Item = T> + Send + Unpin + 'static {
     Box::pin(futures::stream::poll_fn(move |cx| receiver.poll_recv(cx)))
 }
