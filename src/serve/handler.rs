@@ -210,8 +210,12 @@ impl ServerHandler for SluiceHandler {
         request: CancelTaskParams,
         context: RequestContext<RoleServer>,
     ) -> Result<(), McpError> {
-        self.sluice.store().cancel(&self.owner(&context), &request.task_id).await.map_err(task_error)?;
-        Ok(())
+        // SEP-2663 cancellation is a request, acknowledged even when the task
+        // has already finished (its status stays what it ended as).
+        match self.sluice.store().cancel(&self.owner(&context), &request.task_id).await {
+            Ok(_) | Err(TaskError::AlreadyTerminal { .. }) => Ok(()),
+            Err(error) => Err(task_error(error)),
+        }
     }
 }
 
