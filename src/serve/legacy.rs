@@ -72,8 +72,7 @@ impl Legacy {
             return Route::Forward(None);
         };
         let params = &message["params"];
-        let per_request = params["_meta"]["io.modelcontextprotocol/protocolVersion"].as_str();
-        let legacy = protocol.or(per_request).is_none_or(|version| version < EXTENSION_ERA);
+        let legacy = is_legacy(protocol, message);
         match method {
             "initialize" => {
                 let asked = params["protocolVersion"].as_str().unwrap_or_default();
@@ -181,6 +180,14 @@ impl Legacy {
     }
 }
 
+/// Whether `message` belongs to the 2025-11-25 era or before: by the protocol its
+/// connection negotiated, else by the version its own `_meta` names, else yes
+/// (a client that says nothing is an older one).
+fn is_legacy(protocol: Option<&str>, message: &Value) -> bool {
+    let per_request = message["params"]["_meta"]["io.modelcontextprotocol/protocolVersion"].as_str();
+    protocol.or(per_request).is_none_or(|version| version < EXTENSION_ERA)
+}
+
 /// Adds what rmcp leaves out of a forwarded response (`message`).
 pub(crate) fn patch(patch: Patch, message: &mut Value) {
     let Some(result) = message.get_mut("result") else { return };
@@ -229,4 +236,37 @@ fn invalid_params(message: String) -> Value {
 
 fn task_error(error: TaskError) -> Value {
     invalid_params(error.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_era_comes_from_the_connection_then_the_request_then_defaults_to_the_older() {
+        let plain = json!({ "method": "tasks/get", "params": { "taskId": "x" } });
+        let inline = json!({ "method": "tasks/get", "params": {
+            "taskId": "x", "_meta": { "io.modelcontextprotocol/protocolVersion": "2026-07-28" } } });
+        assert!(is_legacy(Some("2025-11-25"), &plain));
+        assert!(!is_legacy(Some("2026-07-28"), &plain));
+        assert!(!is_legacy(None, &inline));
+        assert!(is_legacy(None, &plain));
+    }
+
+    #[test]
+    fn patches_add_the_task_capability_and_mark_only_execute_as_taking_tasks() {
+        let mut initialize = json!({ "id": 1, "result": { "capabilities": { "tools": {} } } });
+        patch(Patch::Initialize, &mut initialize);
+        assert_eq!(initialize["result"]["capabilities"]["tasks"]["requests"]["tools"]["call"], json!({}));
+        assert_eq!(initialize["result"]["capabilities"]["tools"], json!({}));
+
+        let mut list = json!({ "id": 2, "result": { "tools": [{ "name": "execute" }, { "name": "search_tools" }] } });
+        patch(Patch::ToolsList, &mut list);
+        assert_eq!(list["result"]["tools"][0]["execution"]["taskSupport"], "optional");
+        assert!(list["result"]["tools"][1].get("execution").is_none());
+
+        let mut error = json!({ "id": 3, "error": { "code": -32600, "message": "no" } });
+        patch(Patch::ToolsList, &mut error);
+        assert!(error.get("result").is_none(), "an error response is left alone");
+    }
 }
