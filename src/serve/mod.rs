@@ -486,3 +486,38 @@ fn structured_result(value: Value) -> Value {
         "isError": false,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::CompileSource;
+
+    #[test]
+    fn a_result_is_the_output_alone_when_ok_and_says_how_it_ended_otherwise() {
+        let mut ok = RunOutcome::failed_to_start(String::new(), CompileSource::MemoryCache);
+        ok.status = RunStatus::Ok;
+        ok.stdout = b"42\n".to_vec();
+        let result = outcome_result(&ok);
+        assert_eq!((result["content"][0]["text"].as_str(), result["isError"].as_bool()), (Some("42\n"), Some(false)));
+        assert_eq!(result["structuredContent"]["status"], "ok");
+
+        let mut failed =
+            RunOutcome::failed_to_start("Error: boom\n    at main.js:3:7".into(), CompileSource::MemoryCache);
+        failed.stdout = b"partial".to_vec();
+        failed.stderr = b"warning\n".to_vec();
+        let result = outcome_result(&failed);
+        assert_eq!(result["isError"], true);
+        assert_eq!(result["content"][0]["text"], "partial\nwarning\nerror: Error: boom\n    at main.js:3:7");
+        assert_eq!(result["structuredContent"]["error"], "Error: boom\n    at main.js:3:7");
+    }
+
+    #[test]
+    fn tasks_end_failed_only_in_the_older_era_and_cancelled_in_both() {
+        let failed = json!({ "isError": true, "structuredContent": { "status": "limit" } });
+        let cancelled = json!({ "isError": true, "structuredContent": { "status": "cancelled" } });
+        assert_eq!(task_state(TaskEra::Legacy, &failed), TaskState::Failed);
+        assert_eq!(task_state(TaskEra::Extension, &failed), TaskState::Completed);
+        assert_eq!(task_state(TaskEra::Extension, &cancelled), TaskState::Cancelled);
+        assert_eq!(task_state(TaskEra::Legacy, &tool_error("bad arguments".into())), TaskState::Failed);
+    }
+}
