@@ -22,3 +22,4 @@ test: setup
 ## Runs the benchmarks and writes target/bench/*.md.
 bench: setup
 	cargo bench --bench run_latency
+	cargo bench --bench serve

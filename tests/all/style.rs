@@ -58,7 +58,9 @@ fn the_only_exemption_from_the_unsafe_code_lint_is_in_the_module_cache() {
     assert_eq!(exempt, [("src/module_cache.rs".to_owned(), 1)], "allow(unsafe_code) outside the module cache");
     let cache = std::fs::read_to_string(root().join("src/module_cache.rs")).unwrap();
     assert!(cache.contains("// SAFETY:"), "module_cache.rs must justify its unsafe block");
-    for target in ["src/main.rs", "tests/all/main.rs", "benches/run_latency.rs", "examples/embed.rs"] {
+    for target in
+        ["src/main.rs", "tests/all/main.rs", "benches/run_latency.rs", "benches/serve.rs", "examples/embed.rs"]
+    {
         let text = std::fs::read_to_string(root().join(target)).unwrap();
         assert!(text.contains("#![forbid(unsafe_code)]"), "{target} must forbid unsafe code");
     }
