@@ -50,6 +50,24 @@ async fn unbounded_memory_growth_is_stopped_at_the_cap() {
 }
 
 #[tokio::test]
+async fn a_run_never_sees_what_the_run_before_it_left_in_the_same_memory() {
+    // One pool slot, so every run gets the memory of the one before, reset; with memory kept
+    // resident between runs (the default) and without.
+    for keep_resident_bytes in [RuntimeConfig::default().keep_resident_bytes, 0] {
+        let mut config = RuntimeConfig::default();
+        config.max_concurrent_runs = 1;
+        config.keep_resident_bytes = keep_resident_bytes;
+        let program = Runtime::new(config).unwrap().load_file(support::wat("memory_residue.wat")).unwrap();
+        for round in 0..3 {
+            let outcome = program.run(&policy(), Arc::new(NoTools), &RunControl::new()).await.unwrap();
+            assert_eq!(outcome.status, RunStatus::Ok, "{outcome:?}");
+            // What it found, then its own marks.
+            assert_eq!(stdout(&outcome), "clean\ndirty\n", "run {round}, keeping {keep_resident_bytes} bytes");
+        }
+    }
+}
+
+#[tokio::test]
 async fn an_output_flood_is_truncated_at_the_cap_and_stopped() {
     let mut policy = policy();
     policy.limits.output_bytes = 4096;
