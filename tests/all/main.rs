@@ -13,6 +13,7 @@ mod hostile_tool_lists;
 mod javascript;
 mod mcp_servers;
 mod properties;
+mod serve;
 mod style;
 mod support;
 mod workspace;
