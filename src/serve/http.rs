@@ -234,14 +234,10 @@ async fn mcp_endpoint(State(shared): State<Arc<Shared>>, request: Request) -> Re
         return forward(&shared, http::Request::from_parts(parts, Body::empty()), None).await;
     }
     let limit = shared.config.max_body_bytes;
-    if let Some(length) = parts.headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<usize>().ok())
-        && length > limit
-    {
-        return too_large(limit);
-    }
-    let bytes = match http_body_util::Limited::new(body, limit).collect().await {
-        Ok(collected) => collected.to_bytes(),
-        Err(_) => return too_large(limit),
+    let declared = parts.headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<usize>().ok());
+    let bytes = match read_capped(body, limit, declared).await {
+        Ok(bytes) => bytes,
+        Err(response) => return response,
     };
     let owner = parts.extensions.get::<Owner>().cloned().unwrap_or_else(Owner::anonymous);
     let Ok(message) = serde_json::from_slice::<Value>(&bytes) else {
@@ -443,6 +439,45 @@ fn json_response(status: StatusCode, body: &Value) -> Response {
 
 fn plain(status: StatusCode, text: &'static str) -> Response {
     (status, [(header::CONTENT_TYPE, "text/plain; charset=utf-8")], format!("{text}\n")).into_response()
+}
+
+/// How much of a body over the cap is read and dropped before the 413, and for how long at most.
+const DRAIN_BYTES: usize = 16 << 20;
+const DRAIN_TIME: Duration = Duration::from_secs(2);
+
+/// The body, if it is at most `limit` bytes (`declared` is its `Content-Length`). Past the cap, what the
+/// client is still sending is read and dropped (up to [`DRAIN_BYTES`], within [`DRAIN_TIME`]) before
+/// the 413: a server that answers and closes with unread bytes pending resets the connection, and the
+/// client, still writing its body, sees a broken pipe instead of the 413.
+async fn read_capped(mut body: Body, limit: usize, declared: Option<usize>) -> Result<Bytes, Response> {
+    let mut kept = Vec::new();
+    if declared.is_none_or(|length| length <= limit) {
+        loop {
+            match body.frame().await {
+                None => return Ok(Bytes::from(kept)),
+                Some(Err(_)) => return Err(too_large(limit)),
+                Some(Ok(frame)) => {
+                    let Some(data) = frame.data_ref() else { continue };
+                    if kept.len() + data.len() > limit {
+                        break;
+                    }
+                    kept.extend_from_slice(data);
+                }
+            }
+        }
+    }
+    drop(kept);
+    let drain = async {
+        let mut dropped = 0;
+        while dropped < DRAIN_BYTES {
+            match body.frame().await {
+                Some(Ok(frame)) => dropped += frame.data_ref().map_or(0, Bytes::len),
+                _ => break,
+            }
+        }
+    };
+    let _ = tokio::time::timeout(DRAIN_TIME, drain).await;
+    Err(too_large(limit))
 }
 
 fn too_large(limit: usize) -> Response {

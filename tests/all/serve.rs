@@ -715,6 +715,40 @@ async fn http_with_a_token_answers_401_to_a_missing_or_wrong_one_pointing_at_its
     server.stop().await;
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn http_answers_413_to_a_body_over_the_cap_announced_or_streamed() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = HttpServer::start(&config(dir.path(), json!({})), &[], &[]).await;
+    let code = "x".repeat(5 << 20);
+    let body = jsonrpc("tools/call", json!({ "name": "execute", "arguments": { "code": code } }));
+    // With a Content-Length over the cap: the client, still sending, reads the 413.
+    assert_eq!(post(&server, body.clone(), &[]).await.status(), 413);
+
+    // Streamed in chunks with no length: the cap is found while reading.
+    let mut stream = tokio::net::TcpStream::connect(server.base.trim_start_matches("http://")).await.unwrap();
+    let head = format!(
+        "POST /mcp HTTP/1.1\r\nHost: {}\r\nContent-Type: application/json\r\n\
+         Accept: application/json, text/event-stream\r\nTransfer-Encoding: chunked\r\n\r\n",
+        server.base.trim_start_matches("http://")
+    );
+    stream.write_all(head.as_bytes()).await.unwrap();
+    for chunk in body.as_bytes().chunks(64 << 10) {
+        let framed = [format!("{:x}\r\n", chunk.len()).as_bytes(), chunk, b"\r\n"].concat();
+        if stream.write_all(&framed).await.is_err() {
+            break;
+        }
+    }
+    let _ = stream.write_all(b"0\r\n\r\n").await;
+    let mut answer = vec![0; 64];
+    let read = tokio::io::AsyncReadExt::read(&mut stream, &mut answer).await.unwrap();
+    let answer = String::from_utf8_lossy(&answer[..read]);
+    assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
+
+    // Nothing was run, and the server still serves.
+    assert_eq!(post(&server, jsonrpc("ping", json!({})), &[]).await.status(), 200);
+    server.stop().await;
+}
+
 /// `sluice serve --http` as an embedder builds it: `http::router` over a shared [`Sluice`]. Two routers
 /// with different tokens over one `Sluice` are two instances sharing one task store, as instances behind
 /// a load balancer will share one (the CLI takes a single token per instance).
