@@ -907,37 +907,55 @@ fn sluices_own_definitions_stay_within_600_o200k_tokens_without_the_server_list(
 
 const STUCK_PROGRAM: &str = "console.log(await tools.slow.wait({ seconds: 3600 }));";
 
-/// With `--max-runs-per-client 1`: while one program runs, a second is refused at once with -32000; when
-/// the client goes away (stdin closed, or the HTTP request dropped), the first is cancelled, upstream too.
+/// With `--max-runs-per-client 1`: while one program runs, a second is refused at once with -32000. When
+/// the client abandons the first (notifications/cancelled on stdio; on HTTP its request's connection is
+/// dropped), the program stops, its upstream call is cancelled, and its slot is free again.
 async fn a_second_program_is_refused_while_the_first_runs(client: &mut Client, record: &Path, n: usize) {
     let first =
         json!({ "op": "call_tool", "name": "execute", "arguments": { "code": STUCK_PROGRAM }, "background": "first" });
     assert_eq!(client.send(first).await, json!({ "started": "first" }));
     wait_for_events(record, "started", n).await;
-    let second =
-        client.send(json!({ "op": "call_tool", "name": "execute", "arguments": { "code": "console.log(1);" } }));
-    let refused = second.await;
+    let quick = json!({ "op": "call_tool", "name": "execute", "arguments": { "code": "console.log('quick');" } });
+    let refused = client.send(quick.clone()).await;
     let error = refused.get("error").unwrap_or_else(|| panic!("the second program must be refused: {refused}"));
     assert_eq!(error["code"], -32000, "{error}");
     assert!(error["message"].as_str().unwrap().contains("already runs 1 program"), "{error}");
     // The refusal did not wait for the first program, which is still stuck upstream.
     assert_eq!(events(record).iter().filter(|e| *e == "cancelled").count(), n - 1, "{:?}", events(record));
-    client.disconnect().await;
+
+    assert_eq!(client.send(json!({ "op": "cancel", "name": "first" })).await, json!({ "cancelled": true }));
     wait_for_events(record, "cancelled", n).await;
+    // The slot is released once the program has stopped; a client retrying gets in.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let reply = client.send(quick.clone()).await;
+        if let Some(result) = reply.get("result") {
+            assert_eq!(text(result), "quick\n", "{reply}");
+            break;
+        }
+        assert_eq!(reply["error"]["code"], -32000, "{reply}");
+        assert!(Instant::now() < deadline, "the cancelled program never gave its slot back");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn past_max_runs_per_client_a_second_execute_is_refused_at_once_and_a_departed_clients_program_is_cancelled() {
+async fn past_max_runs_per_client_a_second_execute_is_refused_at_once_and_an_abandoned_one_is_cancelled() {
     let dir = tempfile::tempdir().unwrap();
     let record = dir.path().join("record");
     let config = config(dir.path(), json!({ "slow": slow_server(&record) }));
     let flags = ["--max-runs-per-client", "1"];
     let server = HttpServer::start(&config, &flags, &[]).await;
     let mut client = Client::start().await;
-    client.connect(Era::Legacy, &Transport::Stdio(serve_args(&config, &flags))).await;
-    a_second_program_is_refused_while_the_first_runs(&mut client, &record, 1).await;
-    client.connect(Era::Modern, &server.transport()).await;
-    a_second_program_is_refused_while_the_first_runs(&mut client, &record, 2).await;
+    for (n, (era, transport)) in
+        [(Era::Legacy, Transport::Stdio(serve_args(&config, &flags))), (Era::Modern, server.transport())]
+            .into_iter()
+            .enumerate()
+    {
+        client.connect(era, &transport).await;
+        a_second_program_is_refused_while_the_first_runs(&mut client, &record, n + 1).await;
+        client.disconnect().await;
+    }
     client.finish_disconnected().await;
     server.stop().await;
 }

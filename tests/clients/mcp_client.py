@@ -20,8 +20,10 @@ one JSON object per line on stdout; the Rust tests state the scenario and check 
   {"op": "close"}                                        -> {"closed": true}; ends the session and the transport.
 
 Any command may carry "background": NAME: it is answered {"started": NAME} at once and runs on; a later
-{"op": "join", "name": NAME} answers with its reply. Every command has a deadline ("timeout", default 60 s)
-after which it answers {"exception": "timed out ..."}: a broken server fails a test, it never hangs it.
+{"op": "join", "name": NAME} answers with its reply, and {"op": "cancel", "name": NAME} abandons it (the SDK
+then cancels the request: notifications/cancelled, or on HTTP it drops the request's connection) and answers
+{"cancelled": true}. Every command has a deadline ("timeout", default 60 s) after which it answers
+{"exception": "timed out ..."}: a broken server fails a test, it never hangs it.
 With MCP_CLIENT_DEBUG set, the SDK logs every message and HTTP exchange on stderr.
 """
 import contextlib
@@ -43,6 +45,7 @@ from mcp.shared.inbound import MCP_NAME_HEADER, encode_header_value
 from pydantic import TypeAdapter
 
 ANY_RESULT = TypeAdapter(dict[str, Any])
+OPS = ("connect", "list_tools", "call_tool", "request", "close")
 
 
 class TaskRequest(types.Request[dict[str, Any], str]):
@@ -70,7 +73,7 @@ class Driver:
         self.session: ClientSession | None = None
         self.closing = anyio.Event()
         self.closed = anyio.Event()
-        self.background: dict[str, anyio.Event] = {}
+        self.background: dict[str, tuple[anyio.Event, anyio.CancelScope]] = {}
         self.replies: dict[str, Any] = {}
 
     async def connect(self, command: dict) -> Any:
@@ -174,9 +177,9 @@ class Driver:
         return {"closed": True}
 
     async def run(self, command: dict) -> Any:
-        handler = getattr(self, command["op"], None)
-        if handler is None or command["op"] in ("run", "join"):
+        if command["op"] not in OPS:
             return {"exception": f"unknown op {command['op']!r}"}
+        handler = getattr(self, command["op"])
         try:
             with anyio.fail_after(command.get("timeout", 60)):
                 return await handler(command)
@@ -189,18 +192,25 @@ class Driver:
 
     async def start(self, name: str, command: dict) -> None:
         done = anyio.Event()
-        self.background[name] = done
+        scope = anyio.CancelScope()
+        self.background[name] = (done, scope)
 
         async def work() -> None:
-            self.replies[name] = await self.run(command)
+            with scope:
+                self.replies[name] = await self.run(command)
+            if scope.cancelled_caught:
+                self.replies[name] = {"cancelled": True}
             done.set()
 
         self.task_group.start_soon(work)
 
-    async def join(self, name: str) -> Any:
+    async def join(self, name: str, cancel: bool) -> Any:
         if name not in self.background:
             return {"exception": f"nothing runs as {name!r}"}
-        await self.background.pop(name).wait()
+        done, scope = self.background.pop(name)
+        if cancel:
+            scope.cancel()
+        await done.wait()
         return self.replies.pop(name)
 
 
@@ -215,9 +225,9 @@ async def main() -> None:
             if "background" in command:
                 await driver.start(command["background"], command)
                 reply = {"started": command["background"]}
-            elif command["op"] == "join":
+            elif command["op"] in ("join", "cancel"):
                 with anyio.fail_after(command.get("timeout", 60)):
-                    reply = await driver.join(command["name"])
+                    reply = await driver.join(command["name"], cancel=command["op"] == "cancel")
             else:
                 reply = await driver.run(command)
             print(json.dumps(reply), flush=True)
