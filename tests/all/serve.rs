@@ -722,6 +722,32 @@ async fn http_with_a_token_answers_401_to_a_missing_or_wrong_one_pointing_at_its
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn http_with_two_tokens_lets_both_in_and_keeps_each_ones_tasks_from_the_other() {
+    let dir = tempfile::tempdir().unwrap();
+    let flags = ["--auth-token-env", TOKEN_VARIABLE, "--auth-token-env", "SLUICE_TEST_SERVE_TOKEN_2"];
+    let tokens = [(TOKEN_VARIABLE, "alice-token"), ("SLUICE_TEST_SERVE_TOKEN_2", "bob-token")];
+    let server = HttpServer::start(&config(dir.path(), json!({})), &flags, &tokens).await;
+    let (alice, bob) = (&[("authorization", "Bearer alice-token")][..], &[("authorization", "Bearer bob-token")][..]);
+    let task = json!({ "name": "execute", "arguments": { "code": "console.log('mine')" }, "task": { "ttl": 60000 } });
+    let created = post(&server, jsonrpc("tools/call", task), alice).await;
+    assert_eq!(created.status(), 200);
+    let created: Value = serde_json::from_str(&created.text().await.unwrap()).unwrap();
+    let id = created["result"]["task"]["taskId"].as_str().expect("a task").to_owned();
+
+    let theirs = post(&server, jsonrpc("tasks/get", json!({ "taskId": id })), bob).await;
+    let theirs: Value = serde_json::from_str(&theirs.text().await.unwrap()).unwrap();
+    assert_eq!(theirs["error"]["code"], -32602, "{theirs}");
+    let listed = post(&server, jsonrpc("tasks/list", json!({})), bob).await;
+    let listed: Value = serde_json::from_str(&listed.text().await.unwrap()).unwrap();
+    assert_eq!(listed["result"]["tasks"], json!([]), "{listed}");
+
+    let mine = post(&server, jsonrpc("tasks/result", json!({ "taskId": id })), alice).await;
+    let mine: Value = serde_json::from_str(&mine.text().await.unwrap()).unwrap();
+    assert_eq!(mine["result"]["content"][0]["text"], "mine\n", "{mine}");
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn http_answers_413_to_a_body_over_the_cap_announced_or_streamed() {
     let dir = tempfile::tempdir().unwrap();
     let server = HttpServer::start(&config(dir.path(), json!({})), &[], &[]).await;
@@ -757,7 +783,7 @@ async fn http_answers_413_to_a_body_over_the_cap_announced_or_streamed() {
 
 /// `sluice serve --http` as an embedder builds it: `http::router` over a shared [`Sluice`]. Two routers
 /// with different tokens over one `Sluice` are two instances sharing one task store, as instances behind
-/// a load balancer will share one (the CLI takes a single token per instance).
+/// a load balancer will share one.
 struct InProcessHttp {
     base: String,
     stop: tokio_util::sync::CancellationToken,
@@ -768,7 +794,7 @@ impl InProcessHttp {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let bound = listener.local_addr().unwrap();
         let mut config = sluice::serve::http::HttpConfig::default();
-        config.auth_token = Some(token.to_owned());
+        config.auth_tokens = vec![token.to_owned()];
         let stop = tokio_util::sync::CancellationToken::new();
         let app = sluice::serve::http::router(sluice, config, bound, stop.clone());
         let stopped = stop.clone();
