@@ -9,8 +9,8 @@ use rmcp::handler::server::ServerHandler;
 use rmcp::model::{
     CallToolRequestParams, CallToolResponse, CallToolResult, CancelTaskParams, CreateTaskResult, DetailedTask,
     ErrorCode, GetTaskParams, GetTaskResult, Implementation, JsonObject, ListToolsResult, PaginatedRequestParams,
-    ProgressNotificationParam, ResultType, ServerCapabilities, ServerConfig, Task, TaskPayload, TaskStatus, Tool,
-    UpdateTaskParams,
+    ProgressNotificationParam, ProtocolVersion, ResultType, ServerCapabilities, ServerConfig, Task, TaskPayload,
+    TaskStatus, Tool, UpdateTaskParams,
 };
 use rmcp::service::RequestContext;
 use rmcp::{ErrorData as McpError, RoleServer};
@@ -55,7 +55,10 @@ impl SluiceHandler {
         context: RequestContext<RoleServer>,
     ) -> Result<CallToolResponse, McpError> {
         let owner = self.owner(&context);
-        let tasks_declared = context.client_capabilities().is_some_and(|caps| caps.supports_tasks());
+        // The extension is of the 2026-07-28 era: a 2025-11-25 client that declares it anyway
+        // (MCP Inspector 2.12 does) expects a plain result for a call it did not task-augment.
+        let tasks_declared = context.protocol_version().is_some_and(|version| version >= ProtocolVersion::V_2026_07_28)
+            && context.client_capabilities().is_some_and(|caps| caps.supports_tasks());
         let control = self.sluice.new_control();
         let progress = progress_reporter(&context, control.clone());
         if !tasks_declared {

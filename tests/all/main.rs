@@ -10,6 +10,7 @@ mod hardening;
 mod hostile;
 mod hostile_servers;
 mod hostile_tool_lists;
+mod inspector;
 mod javascript;
 mod mcp_servers;
 mod properties;
