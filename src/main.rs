@@ -84,9 +84,11 @@ struct ServeArgs {
     /// A host name clients may address besides loopback (DNS-rebinding guard). Repeat for more.
     #[arg(long, value_name = "HOST")]
     allowed_host: Vec<String>,
-    /// Require `Authorization: Bearer <token>`, the token read from this environment variable.
+    /// Require `Authorization: Bearer <token>`, the token read from this environment
+    /// variable. Repeat for more clients: each token's tasks, run slots and
+    /// (with --workspace-per-token) workspace are its own.
     #[arg(long, value_name = "NAME")]
-    auth_token_env: Option<String>,
+    auth_token_env: Vec<String>,
     /// Give every program this directory as /workspace (saved helpers persist).
     /// Default: a fresh scratch directory per program.
     #[arg(long, value_name = "DIR")]
@@ -351,13 +353,16 @@ fn run_program(args: RunArgs) -> anyhow::Result<ExitCode> {
 fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
     use sluice::serve::{self, ServeConfig, Sluice, WorkspaceMode, http::HttpConfig, tasks::MemoryTaskStore};
 
-    let auth_token = match &args.auth_token_env {
-        None => None,
-        Some(name) => match std::env::var(name) {
-            Ok(token) if !token.trim().is_empty() => Some(token),
+    let mut auth_tokens = Vec::new();
+    for name in &args.auth_token_env {
+        match std::env::var(name) {
+            Ok(token) if !token.trim().is_empty() => auth_tokens.push(token),
             _ => anyhow::bail!("--auth-token-env {name}: the variable is not set, or empty"),
-        },
-    };
+        }
+    }
+    if args.http.is_none() && !auth_tokens.is_empty() {
+        anyhow::bail!("--auth-token-env is for --http; a stdio server has one client, the process that started it");
+    }
     let mut config = RuntimeConfig::default();
     config.cache_dir = RuntimeConfig::default_cache_dir();
     if let (Some(workspace), Some(cache)) = (&args.workspace, &config.cache_dir)
@@ -421,7 +426,7 @@ fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
                 http.addr = addr;
                 http.allowed_origins = args.allowed_origin;
                 http.allowed_hosts = args.allowed_host;
-                http.auth_token = auth_token;
+                http.auth_tokens = auth_tokens;
                 http.grace = args.grace;
                 serve::http::serve(sluice, http, interrupted(), |bound| {
                     eprintln!("sluice: serving MCP on http://{bound}{}", serve::http::ENDPOINT);

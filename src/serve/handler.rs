@@ -113,7 +113,8 @@ async fn until_cancelled<T>(
 }
 
 /// Sends `notifications/progress` for a request that asked for it (a
-/// `progressToken`), at most every [`PROGRESS_INTERVAL`], only on change; never ends.
+/// `progressToken`), at most every [`PROGRESS_INTERVAL`], only when its value
+/// (calls plus lines) grew; never ends.
 fn progress_reporter(context: &RequestContext<RoleServer>, control: RunControl) -> impl Future<Output = ()> + use<> {
     let token = context.meta.get_progress_token();
     let peer = context.peer.clone();
@@ -125,11 +126,14 @@ fn progress_reporter(context: &RequestContext<RoleServer>, control: RunControl) 
         loop {
             ticks.tick().await;
             let now = control.progress();
-            if reported == Some(now) {
+            // MCP requires progress to increase with every notification, so only what the value
+            // counts (calls and lines) is a change; bytes alone (stderr, a partial line) are not.
+            let value = now.tool_calls + now.output_lines;
+            if reported.is_some_and(|last| value <= last) {
                 continue;
             }
-            reported = Some(now);
-            let mut param = ProgressNotificationParam::new(token.clone(), (now.tool_calls + now.output_lines) as f64);
+            reported = Some(value);
+            let mut param = ProgressNotificationParam::new(token.clone(), value as f64);
             param.message = Some(format!(
                 "{} tool call{}, {} line{} of output",
                 now.tool_calls,

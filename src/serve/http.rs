@@ -53,8 +53,10 @@ pub struct HttpConfig {
     pub allowed_origins: Vec<String>,
     /// Host names allowed in `Host` besides loopback and the bound address.
     pub allowed_hosts: Vec<String>,
-    /// The bearer token clients must send, if any.
-    pub auth_token: Option<String>,
+    /// The bearer tokens clients may send (any one of them); none means no
+    /// token is asked for. Each token is a client of its own: its tasks, run
+    /// slots and (with `--workspace-per-token`) workspace are its own.
+    pub auth_tokens: Vec<String>,
     /// The largest request body. Default: 4 MiB.
     pub max_body_bytes: usize,
     /// How long running programs may go on after a shutdown signal before they
@@ -71,7 +73,7 @@ impl Default for HttpConfig {
             addr: SocketAddr::from(([127, 0, 0, 1], 8931)),
             allowed_origins: Vec::new(),
             allowed_hosts: Vec::new(),
-            auth_token: None,
+            auth_tokens: Vec::new(),
             max_body_bytes: 4 << 20,
             grace: Duration::from_secs(10),
             max_requests: 4096,
@@ -101,8 +103,8 @@ struct Shared {
     sluice: Arc<Sluice>,
     legacy: Legacy,
     config: HttpConfig,
-    /// SHA-256 of the token: compared in constant time, never kept in the clear beyond config.
-    token_digest: Option<[u8; 32]>,
+    /// SHA-256 of each token, compared in constant time; empty when no token is asked for.
+    token_digests: Vec<[u8; 32]>,
     hosts: Vec<String>,
     mcp: StreamableHttpService<SluiceHandler, NeverSessionManager>,
     in_flight: Arc<tokio::sync::Semaphore>,
@@ -170,7 +172,7 @@ pub fn router(sluice: Arc<Sluice>, config: HttpConfig, bound: SocketAddr, stop: 
     let shared = Arc::new(Shared {
         legacy: Legacy::new(sluice.clone()),
         sluice,
-        token_digest: config.auth_token.as_deref().map(|token| Sha256::digest(token.as_bytes()).into()),
+        token_digests: config.auth_tokens.iter().map(|token| Sha256::digest(token.as_bytes()).into()).collect(),
         in_flight: Arc::new(tokio::sync::Semaphore::new(config.max_requests)),
         config,
         hosts,
@@ -210,14 +212,19 @@ async fn guard(State(shared): State<Arc<Shared>>, mut request: Request, next: Ne
         }
     }
     if request.uri().path() == ENDPOINT {
-        let owner = match &shared.token_digest {
-            None => Owner::anonymous(),
-            Some(expected) => match bearer(request.headers()) {
-                Some(token) if constant_time_eq(&Sha256::digest(token.as_bytes()).into(), expected) => {
-                    Owner(format!("token:{}", hex(&Sha256::digest(token.as_bytes())[..16])))
-                }
+        let owner = if shared.token_digests.is_empty() {
+            Owner::anonymous()
+        } else {
+            let presented: Option<[u8; 32]> =
+                bearer(request.headers()).map(|token| Sha256::digest(token.as_bytes()).into());
+            // Every digest is compared, so the time taken says nothing about which token nearly matched.
+            let known = presented.is_some_and(|digest| {
+                shared.token_digests.iter().fold(false, |found, expected| found | constant_time_eq(&digest, expected))
+            });
+            match presented {
+                Some(digest) if known => Owner(format!("token:{}", hex(&digest[..16]))),
                 _ => return unauthorized(&shared, request.headers()),
-            },
+            }
         };
         request.extensions_mut().insert(owner);
     }
@@ -234,14 +241,10 @@ async fn mcp_endpoint(State(shared): State<Arc<Shared>>, request: Request) -> Re
         return forward(&shared, http::Request::from_parts(parts, Body::empty()), None).await;
     }
     let limit = shared.config.max_body_bytes;
-    if let Some(length) = parts.headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<usize>().ok())
-        && length > limit
-    {
-        return too_large(limit);
-    }
-    let bytes = match http_body_util::Limited::new(body, limit).collect().await {
-        Ok(collected) => collected.to_bytes(),
-        Err(_) => return too_large(limit),
+    let declared = parts.headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<usize>().ok());
+    let bytes = match read_capped(body, limit, declared).await {
+        Ok(bytes) => bytes,
+        Err(response) => return response,
     };
     let owner = parts.extensions.get::<Owner>().cloned().unwrap_or_else(Owner::anonymous);
     let Ok(message) = serde_json::from_slice::<Value>(&bytes) else {
@@ -333,7 +336,7 @@ async fn server_card(State(shared): State<Arc<Shared>>, headers: HeaderMap) -> R
         }],
         "capabilities": { "tools": {}, "extensions": { "io.modelcontextprotocol/tasks": {} } },
         "tools": tools,
-        "authentication": { "required": shared.token_digest.is_some(), "schemes": ["bearer"] },
+        "authentication": { "required": !shared.token_digests.is_empty(), "schemes": ["bearer"] },
     });
     let mut response = json_response(StatusCode::OK, &card);
     response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(CARD_MEDIA_TYPE));
@@ -342,7 +345,7 @@ async fn server_card(State(shared): State<Arc<Shared>>, headers: HeaderMap) -> R
 
 /// RFC 9728 protected resource metadata.
 async fn protected_resource(State(shared): State<Arc<Shared>>, headers: HeaderMap) -> Response {
-    if shared.token_digest.is_none() {
+    if shared.token_digests.is_empty() {
         return plain(StatusCode::NOT_FOUND, "this server takes no credentials");
     }
     let base = base_url(&headers, &shared);
@@ -443,6 +446,45 @@ fn json_response(status: StatusCode, body: &Value) -> Response {
 
 fn plain(status: StatusCode, text: &'static str) -> Response {
     (status, [(header::CONTENT_TYPE, "text/plain; charset=utf-8")], format!("{text}\n")).into_response()
+}
+
+/// How much of a body over the cap is read and dropped before the 413, and for how long at most.
+const DRAIN_BYTES: usize = 16 << 20;
+const DRAIN_TIME: Duration = Duration::from_secs(2);
+
+/// The body, if it is at most `limit` bytes (`declared` is its `Content-Length`). Past the cap, what the
+/// client is still sending is read and dropped (up to [`DRAIN_BYTES`], within [`DRAIN_TIME`]) before
+/// the 413: a server that answers and closes with unread bytes pending resets the connection, and the
+/// client, still writing its body, sees a broken pipe instead of the 413.
+async fn read_capped(mut body: Body, limit: usize, declared: Option<usize>) -> Result<Bytes, Response> {
+    let mut kept = Vec::new();
+    if declared.is_none_or(|length| length <= limit) {
+        loop {
+            match body.frame().await {
+                None => return Ok(Bytes::from(kept)),
+                Some(Err(_)) => return Err(plain(StatusCode::BAD_REQUEST, "the request body could not be read")),
+                Some(Ok(frame)) => {
+                    let Some(data) = frame.data_ref() else { continue };
+                    if kept.len() + data.len() > limit {
+                        break;
+                    }
+                    kept.extend_from_slice(data);
+                }
+            }
+        }
+    }
+    drop(kept);
+    let drain = async {
+        let mut dropped = 0;
+        while dropped < DRAIN_BYTES {
+            match body.frame().await {
+                Some(Ok(frame)) => dropped += frame.data_ref().map_or(0, Bytes::len),
+                _ => break,
+            }
+        }
+    };
+    let _ = tokio::time::timeout(DRAIN_TIME, drain).await;
+    Err(too_large(limit))
 }
 
 fn too_large(limit: usize) -> Response {
