@@ -469,8 +469,6 @@ fn status_line(outcome: &RunOutcome) -> String {
         RunStatus::Failed { message, .. } => format!("error: {message}"),
         RunStatus::Limit { kind, message } => format!("stopped by the {kind} limit: {message}"),
         RunStatus::Cancelled => "cancelled before it finished".to_owned(),
-        #[allow(unreachable_patterns)]
-        _ => format!("ended: {}", outcome.status.name()),
     }
 }
 
