@@ -76,6 +76,9 @@ impl SluiceHandler {
         let sluice = self.sluice.clone();
         let run_control = control.clone();
         let mut running = tokio::spawn(async move { sluice.run(admitted, &run_control).await });
+        // If this request is dropped before the run ends or becomes a task, the run is cancelled,
+        // not left running detached.
+        let mut abandon = CancelOnDrop(Some(control.clone()));
         let threshold = tokio::time::sleep(self.sluice.config().task_after);
         tokio::pin!(progress);
         tokio::select! {
@@ -85,10 +88,22 @@ impl SluiceHandler {
                 Ok(CallToolResponse::Complete(call_result(running.await.map_err(internal)?)?))
             }
             () = threshold => {
+                abandon.0 = None;
                 let task = self.sluice.adopt_task(&owner, running, control).await.map_err(task_error)?;
                 Ok(CallToolResponse::Task(CreateTaskResult::new(wire_task(&task))))
             }
             () = &mut progress => unreachable!("the reporter never ends"),
+        }
+    }
+}
+
+/// Cancels a run when dropped, unless disarmed (`.0 = None`).
+struct CancelOnDrop(Option<RunControl>);
+
+impl Drop for CancelOnDrop {
+    fn drop(&mut self) {
+        if let Some(control) = self.0.take() {
+            control.cancel();
         }
     }
 }

@@ -350,7 +350,14 @@ impl Sluice {
         running: tokio::task::JoinHandle<Value>,
         control: RunControl,
     ) -> Result<TaskRecord, TaskError> {
-        let task = self.store.create(owner, TaskEra::Extension, self.config.default_task_ttl).await?;
+        let task = match self.store.create(owner, TaskEra::Extension, self.config.default_task_ttl).await {
+            Ok(task) => task,
+            Err(error) => {
+                // No task to hand it to: the run must not go on unowned.
+                control.cancel();
+                return Err(error);
+            }
+        };
         let this = self.clone();
         let id = task.id.clone();
         tokio::spawn(async move {
