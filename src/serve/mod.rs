@@ -320,25 +320,14 @@ impl Sluice {
             Err(error) => return Ok(Err(error)),
         };
         let control = self.new_control();
-        let this = self.clone();
-        let id = task.id.clone();
-        tokio::spawn(async move {
-            let result = match admitted {
-                Ok(admitted) => {
-                    let cancel = async {
-                        this.store.cancel_requested(&id).await;
-                        control.cancel();
-                        std::future::pending::<()>().await;
-                    };
-                    tokio::select! {
-                        result = this.run(admitted, &control) => result,
-                        () = cancel => unreachable!("pending"),
-                    }
-                }
+        let (this, run_control) = (self.clone(), control.clone());
+        let run = async move {
+            match admitted {
+                Ok(admitted) => this.run(admitted, &run_control).await,
                 Err(message) => tool_error(message),
-            };
-            this.store.finish(&id, task_state(era, &result), result).await;
-        });
+            }
+        };
+        self.follow(task.id.clone(), era, run, control);
         Ok(Ok(task))
     }
 
@@ -358,21 +347,36 @@ impl Sluice {
                 return Err(error);
             }
         };
+        let run = async move {
+            running.await.unwrap_or_else(|error| tool_error(format!("the program's task failed: {error}")))
+        };
+        self.follow(task.id.clone(), TaskEra::Extension, run, control);
+        Ok(task)
+    }
+
+    /// Finishes task `id` with what `run` (its program) returns, cancelling the
+    /// program through `control` when a cancel is requested for the task or
+    /// the task expires.
+    fn follow(
+        self: &Arc<Self>,
+        id: String,
+        era: TaskEra,
+        run: impl Future<Output = Value> + Send + 'static,
+        control: RunControl,
+    ) {
         let this = self.clone();
-        let id = task.id.clone();
         tokio::spawn(async move {
-            let watch = async {
+            let cancel_when_asked = async {
                 this.store.cancel_requested(&id).await;
                 control.cancel();
                 std::future::pending::<()>().await;
             };
             let result = tokio::select! {
-                joined = running => joined.unwrap_or_else(|error| tool_error(format!("the program's task failed: {error}"))),
-                () = watch => unreachable!("pending"),
+                result = run => result,
+                () = cancel_when_asked => unreachable!("pending"),
             };
-            this.store.finish(&id, task_state(TaskEra::Extension, &result), result).await;
+            this.store.finish(&id, task_state(era, &result), result).await;
         });
-        Ok(task)
     }
 
     /// `search_tools`: a `CallToolResult` as JSON.
