@@ -424,7 +424,8 @@ fn engine_tag(engine: &Engine) -> String {
     format!("engine-{}", hex(&digest[..12]))
 }
 
-fn hex(bytes: &[u8]) -> String {
+/// Lower-case hexadecimal of `bytes`.
+pub(crate) fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 

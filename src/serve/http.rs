@@ -34,6 +34,7 @@ use tokio_util::sync::CancellationToken;
 use super::legacy::{Legacy, Patch, Route, patch};
 use super::tasks::Owner;
 use super::{Sluice, SluiceHandler, definitions};
+use crate::module_cache::hex;
 
 /// The MCP endpoint.
 pub const ENDPOINT: &str = "/mcp";
@@ -394,10 +395,6 @@ fn bearer(headers: &HeaderMap) -> Option<&str> {
 
 fn constant_time_eq(a: &[u8; 32], b: &[u8; 32]) -> bool {
     a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 fn host_allowed(headers: &HeaderMap, allowed: &[String]) -> bool {

@@ -418,9 +418,9 @@ impl Sluice {
 impl Owner {
     /// A directory name for this owner's workspace: a digest, never the token.
     fn directory_name(&self) -> String {
-        use sha2::{Digest, Sha256};
-        let digest = Sha256::digest(self.0.as_bytes());
-        digest.iter().take(16).map(|b| format!("{b:02x}")).collect()
+        let mut name = crate::module_cache::sha256_hex(self.0.as_bytes());
+        name.truncate(32);
+        name
     }
 }
 
