@@ -320,10 +320,7 @@ fn run_program(args: RunArgs) -> anyhow::Result<ExitCode> {
     let options = McpOptions::for_result_cap(policy.limits.result_bytes);
     // A workspace the user named may hold files the program writes: neither the
     // configuration nor a server may come from there (src/trust.rs).
-    let granted = args.workspace.as_deref().map(|dir| {
-        let trust = if args.allow_workspace_code { WorkspaceTrust::Allowed } else { WorkspaceTrust::Refused };
-        (dir, trust)
-    });
+    let granted = granted_workspace(args.workspace.as_deref(), args.allow_workspace_code);
     let servers = Arc::new(McpTools::new(&load_config(args.config.as_deref(), granted)?, options));
     let control = RunControl::new();
     let launched = tokio.block_on(async {
@@ -389,10 +386,7 @@ fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
     serve_config.max_runs_per_client = args.max_runs_per_client.max(1);
     serve_config.max_runs = args.max_runs.max(1);
 
-    let granted = args.workspace.as_deref().map(|dir| {
-        let trust = if args.allow_workspace_code { WorkspaceTrust::Allowed } else { WorkspaceTrust::Refused };
-        (dir, trust)
-    });
+    let granted = granted_workspace(args.workspace.as_deref(), args.allow_workspace_code);
     let options = McpOptions::for_result_cap(serve_config.limits.result_bytes);
     let mut upstream = load_config(args.config.as_deref(), granted)?;
     let already_said = upstream.warnings.len();
@@ -450,6 +444,16 @@ fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
     tokio.block_on(servers.shutdown());
     tokio.shutdown_timeout(Duration::from_secs(1));
     result.map(|()| ExitCode::SUCCESS)
+}
+
+/// The workspace a user named, with whether servers may run code from it
+/// (`--allow-workspace-code`), for [`load_config`].
+fn granted_workspace(
+    workspace: Option<&std::path::Path>,
+    allow_code: bool,
+) -> Option<(&std::path::Path, WorkspaceTrust)> {
+    let trust = if allow_code { WorkspaceTrust::Allowed } else { WorkspaceTrust::Refused };
+    workspace.map(|dir| (dir, trust))
 }
 
 /// The configuration in `path`, else the first default that exists (and is not
