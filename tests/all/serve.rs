@@ -1039,45 +1039,82 @@ fn process_gone(pid: &str) -> bool {
     }
 }
 
+/// `sluice serve` on stdio driven by raw JSON-RPC lines, as a pipe (not an SDK) would: a 2025-11-25
+/// client that has initialized.
+struct RawStdio {
+    sluice: Child,
+    stdin: Option<ChildStdin>,
+    output: Arc<Mutex<String>>,
+    errors: Arc<Mutex<String>>,
+}
+
+impl RawStdio {
+    async fn start(config: &str) -> RawStdio {
+        let mut sluice = Command::new(env!("CARGO_BIN_EXE_sluice"))
+            .args(serve_args(config, &[]))
+            .env("SLUICE_CACHE_DIR", cache_dir())
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .kill_on_drop(true)
+            .spawn()
+            .unwrap();
+        let (output, errors) = (Arc::default(), Arc::default());
+        collect(sluice.stdout.take().unwrap(), Arc::clone(&output));
+        collect(sluice.stderr.take().unwrap(), Arc::clone(&errors));
+        let stdin = sluice.stdin.take();
+        let mut raw = RawStdio { sluice, stdin, output, errors };
+        let client_info = json!({ "name": "a pipe", "version": "1" });
+        raw.send(json!({ "jsonrpc": "2.0", "id": 1, "method": "initialize",
+                         "params": { "protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": client_info } }))
+            .await;
+        raw.send(json!({ "jsonrpc": "2.0", "method": "notifications/initialized" })).await;
+        raw
+    }
+
+    async fn send(&mut self, message: Value) {
+        let stdin = self.stdin.as_mut().expect("stdin is open");
+        stdin.write_all(format!("{message}\n").as_bytes()).await.unwrap();
+    }
+
+    /// Every JSON line the server has written so far.
+    fn lines(&self) -> Vec<Value> {
+        self.output.lock().unwrap().lines().filter_map(|line| serde_json::from_str(line).ok()).collect()
+    }
+
+    /// The response to request `id`, once it has come.
+    async fn answer(&self, id: i64) -> Value {
+        wait_until(&format!("the answer to request {id}"), Duration::from_secs(30), || {
+            self.lines().iter().any(|m| m["id"] == id)
+        })
+        .await;
+        self.lines().into_iter().find(|m| m["id"] == id).unwrap()
+    }
+
+    fn errors(&self) -> String {
+        self.errors.lock().unwrap().clone()
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn closing_stdin_while_a_program_runs_ends_the_server_and_leaves_no_upstream_process() {
     let dir = tempfile::tempdir().unwrap();
     let record = dir.path().join("record");
     let config = config(dir.path(), json!({ "slow": slow_server(&record) }));
-    let mut sluice = Command::new(env!("CARGO_BIN_EXE_sluice"))
-        .args(serve_args(&config, &[]))
-        .env("SLUICE_CACHE_DIR", cache_dir())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .unwrap();
-    let (output, errors) = (Arc::default(), Arc::default());
-    collect(sluice.stdout.take().unwrap(), Arc::clone(&output));
-    collect(sluice.stderr.take().unwrap(), Arc::clone(&errors));
-    let mut stdin = sluice.stdin.take().unwrap();
-    let client_info = json!({ "name": "a pipe", "version": "1" });
-    for message in [
-        json!({ "jsonrpc": "2.0", "id": 1, "method": "initialize",
-                "params": { "protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": client_info } }),
-        json!({ "jsonrpc": "2.0", "method": "notifications/initialized" }),
-        json!({ "jsonrpc": "2.0", "id": 2, "method": "tools/call",
-                "params": { "name": "execute", "arguments": { "code": STUCK_PROGRAM } } }),
-    ] {
-        stdin.write_all(format!("{message}\n").as_bytes()).await.unwrap();
-    }
+    let mut raw = RawStdio::start(&config).await;
+    raw.send(json!({ "jsonrpc": "2.0", "id": 2, "method": "tools/call",
+                     "params": { "name": "execute", "arguments": { "code": STUCK_PROGRAM } } }))
+        .await;
     wait_for_events(&record, "started", 1).await;
     let upstream = events(&record).iter().find_map(|e| e.strip_prefix("pid ").map(str::to_owned)).unwrap();
     assert!(!process_gone(&upstream), "the upstream server runs");
 
-    drop(stdin);
-    let exited = tokio::time::timeout(Duration::from_secs(30), sluice.wait()).await;
-    let status =
-        exited.unwrap_or_else(|_| panic!("sluice serve kept running after stdin closed: {}", errors.lock().unwrap()));
-    assert!(status.unwrap().success(), "{}", errors.lock().unwrap());
+    raw.stdin = None;
+    let exited = tokio::time::timeout(Duration::from_secs(30), raw.sluice.wait()).await;
+    let status = exited.unwrap_or_else(|_| panic!("sluice serve kept running after stdin closed: {}", raw.errors()));
+    assert!(status.unwrap().success(), "{}", raw.errors());
     wait_until("the upstream server to be gone", Duration::from_secs(10), || process_gone(&upstream)).await;
-    assert!(output.lock().unwrap().contains("\"id\":1"), "it answered initialize: {}", output.lock().unwrap());
+    assert!(raw.output.lock().unwrap().contains("\"id\":1"), "it answered initialize: {}", raw.output.lock().unwrap());
 }
 
 /// Over stdio a 2025-11-25 client is told when its task ends (`notifications/tasks/status`); a task whose
@@ -1087,44 +1124,18 @@ async fn over_stdio_a_task_reports_its_end_and_one_past_its_ttl_is_dropped_and_c
     let dir = tempfile::tempdir().unwrap();
     let record = dir.path().join("record");
     let config = config(dir.path(), json!({ "slow": slow_server(&record) }));
-    let mut sluice = Command::new(env!("CARGO_BIN_EXE_sluice"))
-        .args(serve_args(&config, &[]))
-        .env("SLUICE_CACHE_DIR", cache_dir())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .unwrap();
-    let (output, errors) = (Arc::default(), Arc::default());
-    collect(sluice.stdout.take().unwrap(), Arc::clone(&output));
-    collect(sluice.stderr.take().unwrap(), Arc::clone(&errors));
-    let mut stdin = sluice.stdin.take().unwrap();
-    let lines = |output: &Arc<Mutex<String>>| -> Vec<Value> {
-        output.lock().unwrap().lines().filter_map(|line| serde_json::from_str(line).ok()).collect()
-    };
-    let answer = |output: &Arc<Mutex<String>>, id: i64| lines(output).into_iter().find(|m| m["id"] == id);
-    let client_info = json!({ "name": "a pipe", "version": "1" });
-    for message in [
-        json!({ "jsonrpc": "2.0", "id": 1, "method": "initialize",
-                "params": { "protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": client_info } }),
-        json!({ "jsonrpc": "2.0", "method": "notifications/initialized" }),
-        json!({ "jsonrpc": "2.0", "id": 2, "method": "tools/call",
-                "params": { "name": "execute", "arguments": { "code": "console.log('done')" }, "task": { "ttl": 60000 } } }),
-        json!({ "jsonrpc": "2.0", "id": 3, "method": "tools/call",
-                "params": { "name": "execute", "arguments": { "code": STUCK_PROGRAM }, "task": { "ttl": 500 } } }),
-    ] {
-        stdin.write_all(format!("{message}\n").as_bytes()).await.unwrap();
-    }
-    wait_until("both tasks to be created", Duration::from_secs(30), || {
-        answer(&output, 2).is_some() && answer(&output, 3).is_some()
-    })
-    .await;
-    let quick = answer(&output, 2).unwrap()["result"]["task"]["taskId"].as_str().unwrap().to_owned();
-    let stuck = answer(&output, 3).unwrap()["result"]["task"]["taskId"].as_str().unwrap().to_owned();
+    let mut raw = RawStdio::start(&config).await;
+    raw.send(json!({ "jsonrpc": "2.0", "id": 2, "method": "tools/call",
+                     "params": { "name": "execute", "arguments": { "code": "console.log('done')" }, "task": { "ttl": 60000 } } }))
+        .await;
+    raw.send(json!({ "jsonrpc": "2.0", "id": 3, "method": "tools/call",
+                     "params": { "name": "execute", "arguments": { "code": STUCK_PROGRAM }, "task": { "ttl": 500 } } }))
+        .await;
+    let quick = raw.answer(2).await["result"]["task"]["taskId"].as_str().unwrap().to_owned();
+    let stuck = raw.answer(3).await["result"]["task"]["taskId"].as_str().unwrap().to_owned();
 
     wait_until("the quick task's status notification", Duration::from_secs(30), || {
-        lines(&output).iter().any(|m| {
+        raw.lines().iter().any(|m| {
             m["method"] == "notifications/tasks/status"
                 && m["params"]["taskId"] == quick.as_str()
                 && m["params"]["status"] == "completed"
@@ -1135,10 +1146,8 @@ async fn over_stdio_a_task_reports_its_end_and_one_past_its_ttl_is_dropped_and_c
     // Past its TTL the stuck task is dropped and its program cancelled, and so is its call upstream.
     wait_for_events(&record, "started", 1).await;
     wait_for_events(&record, "cancelled", 1).await;
-    let get = json!({ "jsonrpc": "2.0", "id": 4, "method": "tasks/get", "params": { "taskId": stuck } });
-    stdin.write_all(format!("{get}\n").as_bytes()).await.unwrap();
-    wait_until("the answer to tasks/get", Duration::from_secs(30), || answer(&output, 4).is_some()).await;
-    assert_eq!(answer(&output, 4).unwrap()["error"]["code"], -32602, "{}", errors.lock().unwrap());
-    drop(stdin);
-    let _ = tokio::time::timeout(Duration::from_secs(30), sluice.wait()).await;
+    raw.send(json!({ "jsonrpc": "2.0", "id": 4, "method": "tasks/get", "params": { "taskId": stuck } })).await;
+    assert_eq!(raw.answer(4).await["error"]["code"], -32602, "{}", raw.errors());
+    raw.stdin = None;
+    let _ = tokio::time::timeout(Duration::from_secs(30), raw.sluice.wait()).await;
 }
