@@ -83,13 +83,17 @@ async fn concurrent_runs_sharing_servers_are_credited_only_with_starts_they_caus
     let (starter_control, bystander_control) = (RunControl::new(), RunControl::new());
     let bystander = javascript.run(
         "bystander.js",
-        "const t = Date.now(); while (Date.now() - t < 4000) {}",
+        "console.log('running'); const t = Date.now(); while (Date.now() - t < 4000) {}",
         &policy,
         host.clone(),
         &bystander_control,
     );
     let starter = async {
-        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        while bystander_control.progress().output_lines == 0 {
+            assert!(std::time::Instant::now() < deadline, "the bystander got underway");
+            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        }
         let source = "await tools.time_server.get_current_time({ timezone: 'UTC' });";
         javascript.run("starter.js", source, &policy, host.clone(), &starter_control).await
     };

@@ -406,13 +406,18 @@ async fn cancelling_a_run_stops_a_busy_program_and_a_parked_one_and_drops_its_ca
                 }
             },
         ));
-    for source in ["while (true) {}", "console.log('before'); await tools.slow.wait({});"] {
+    // Each program prints a line once it is underway; it is cancelled as soon as that shows, busy or parked.
+    for source in ["console.log('spinning'); while (true) {}", "console.log('before'); await tools.slow.wait({});"] {
         let control = RunControl::new();
         let cancel = control.clone();
         let policy = policy();
         let run = javascript().await.run("main.js", source, &policy, hanging.clone(), &control);
         let canceller = async {
-            tokio::time::sleep(Duration::from_millis(200)).await;
+            let deadline = std::time::Instant::now() + Duration::from_secs(10);
+            while cancel.progress().output_lines == 0 {
+                assert!(std::time::Instant::now() < deadline, "{source}: the program got underway");
+                tokio::time::sleep(Duration::from_millis(5)).await;
+            }
             cancel.cancel();
         };
         let started = std::time::Instant::now();
