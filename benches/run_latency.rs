@@ -6,6 +6,8 @@
 
 #![forbid(unsafe_code)]
 
+mod common;
+
 #[path = "../tests/all/guest_build.rs"]
 mod guest_build;
 
@@ -15,6 +17,7 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use common::{Samples, measure_sequential};
 use serde_json::{Value, json};
 use sluice::{
     ExecutionPolicy, InProcessTools, JavaScript, RunControl, RunOutcome, RunStatus, Runtime, RuntimeConfig,
@@ -28,43 +31,14 @@ console.log(hot.length);
 for (const issue of hot.slice(0, 5)) console.log(issue.title);
 "#;
 
-/// Timings of repeated runs.
-struct Samples {
-    sorted: Vec<Duration>,
-    total: Duration,
-}
-
-impl Samples {
-    fn percentile(&self, p: f64) -> Duration {
-        self.sorted[((self.sorted.len() as f64 * p) as usize).min(self.sorted.len() - 1)]
-    }
-
-    fn per_second(&self) -> f64 {
-        self.sorted.len() as f64 / self.total.as_secs_f64()
-    }
-}
-
+/// Times `run` (see [`measure_sequential`]); every run must succeed.
 fn measure<F: Future<Output = RunOutcome>>(
     tokio: &tokio::runtime::Runtime,
     warmup: usize,
     runs: usize,
-    mut run: impl FnMut() -> F,
+    run: impl FnMut() -> F,
 ) -> Samples {
-    for _ in 0..warmup {
-        let outcome = tokio.block_on(run());
-        assert_eq!(outcome.status, RunStatus::Ok, "{outcome:?}");
-    }
-    let mut sorted = Vec::with_capacity(runs);
-    let total = Instant::now();
-    for _ in 0..runs {
-        let started = Instant::now();
-        let outcome = tokio.block_on(run());
-        sorted.push(started.elapsed());
-        assert_eq!(outcome.status, RunStatus::Ok, "{outcome:?}");
-    }
-    let total = total.elapsed();
-    sorted.sort();
-    Samples { sorted, total }
+    measure_sequential(tokio, warmup, runs, run, |outcome| assert_eq!(outcome.status, RunStatus::Ok, "{outcome:?}"))
 }
 
 fn issues() -> Value {

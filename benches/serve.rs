@@ -10,6 +10,8 @@
 
 #![forbid(unsafe_code)]
 
+mod common;
+
 use std::fmt::Write as _;
 use std::net::SocketAddr;
 use std::path::Path;
@@ -17,6 +19,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
+use common::{Samples, measure_sequential};
 use futures::StreamExt as _;
 use serde_json::{Value, json};
 use sluice::serve::http::{ENDPOINT, HttpConfig};
@@ -33,27 +36,6 @@ const SLOW_TOOL: Duration = Duration::from_secs(2);
 const PARKED: usize = 1_000;
 const CONCURRENT_CLIENTS: usize = 32;
 const PROTOCOL: &str = "2025-11-25";
-
-/// Sorted timings.
-struct Samples {
-    sorted: Vec<Duration>,
-    total: Duration,
-}
-
-impl Samples {
-    fn new(mut sorted: Vec<Duration>, total: Duration) -> Samples {
-        sorted.sort();
-        Samples { sorted, total }
-    }
-
-    fn percentile(&self, p: f64) -> Duration {
-        self.sorted[((self.sorted.len() as f64 * p) as usize).min(self.sorted.len() - 1)]
-    }
-
-    fn per_second(&self) -> f64 {
-        self.sorted.len() as f64 / self.total.as_secs_f64()
-    }
-}
 
 /// A keep-alive JSON-RPC client of the server's MCP endpoint.
 #[derive(Clone)]
@@ -179,14 +161,20 @@ fn main() {
             assert_eq!(launched.outcome.status, RunStatus::Ok, "{:?}", launched.outcome);
         }
     };
-    let bare = measure_sequential(&tokio, 200, 2_000, || library_run(WorkspaceChoice::None));
-    let library = measure_sequential(&tokio, 200, 2_000, || library_run(WorkspaceChoice::Scratch));
+    let bare = measure_sequential(&tokio, 200, 2_000, || library_run(WorkspaceChoice::None), drop);
+    let library = measure_sequential(&tokio, 200, 2_000, || library_run(WorkspaceChoice::Scratch), drop);
 
     // One client, one connection, one request at a time.
-    let one = measure_sequential(&tokio, 200, 2_000, || {
-        let client = client.clone();
-        async move { assert_printed(&client.execute(TRIVIAL_JS).await, "1\n") }
-    });
+    let one = measure_sequential(
+        &tokio,
+        200,
+        2_000,
+        || {
+            let client = client.clone();
+            async move { client.execute(TRIVIAL_JS).await }
+        },
+        |result| assert_printed(&result, "1\n"),
+    );
 
     // 32 clients at once, each one request at a time on its own connection.
     let per_client = 200;
@@ -265,26 +253,6 @@ fn main() {
     let out = root.join("target/bench");
     std::fs::create_dir_all(&out).unwrap();
     std::fs::write(out.join("serve.md"), table).unwrap();
-}
-
-/// Runs `run` `warmup` times, then `runs` times one after another, timing each.
-fn measure_sequential<F: Future<Output = ()>>(
-    tokio: &tokio::runtime::Runtime,
-    warmup: usize,
-    runs: usize,
-    mut run: impl FnMut() -> F,
-) -> Samples {
-    for _ in 0..warmup {
-        tokio.block_on(run());
-    }
-    let mut timings = Vec::with_capacity(runs);
-    let started = Instant::now();
-    for _ in 0..runs {
-        let sent = Instant::now();
-        tokio.block_on(run());
-        timings.push(sent.elapsed());
-    }
-    Samples::new(timings, started.elapsed())
 }
 
 /// Starts [`PARKED`] programs as 2025-11-25 tasks, each calling the slow tool
