@@ -1,0 +1,2 @@
+//! A fake GitHub: deterministic data and the REST routes and GraphQL queries
+//! the benchmark's scenarios make the real `github-mcp-server` send.
