@@ -2,7 +2,7 @@
 GUEST_TARGET_DIR := target/guests
 GUEST_BUILD := cargo build --release --target wasm32-wasip1 --target-dir $(GUEST_TARGET_DIR) --manifest-path
 
-.PHONY: example test bench setup
+.PHONY: example test bench bench-tokens setup
 
 setup:
 	@bash .ci/setup
@@ -23,3 +23,9 @@ test: setup
 bench: setup
 	cargo bench --bench run_latency
 	cargo bench --bench serve
+
+## Measures the tokens of direct tool calls against code mode on GitHub's real MCP server
+## (benches/tokens; binds 127.0.0.2:80, so run as root) and writes the published report.
+bench-tokens: setup
+	cargo run --release -p sluice-bench-tokens -- --scenario-file benches/tokens/scenarios/example.json \
+		--json docs/token-savings.json --svg docs/token-savings.svg --markdown target/bench/tokens.md

@@ -8,3 +8,10 @@
 #![forbid(unsafe_code)]
 
 pub mod github;
+pub mod count;
+pub mod modes;
+pub mod setup;
+pub mod scenarios;
+pub mod run;
+pub mod report;
+pub mod custom;
