@@ -672,6 +672,12 @@ fn contributor(rng: &mut SplitMix64, users: &[User]) -> String {
     users[text::MAINTAINERS + rng.below((users.len() - text::MAINTAINERS) as u64) as usize].login.clone()
 }
 
+/// `start + wait`, or a time between a minute after `start` and `latest` when that
+/// would be later (`start` is well before `latest`).
+fn until(rng: &mut SplitMix64, start: i64, wait: i64, latest: i64) -> i64 {
+    if start + wait <= latest { start + wait } else { rng.range_i64((start + 60).min(latest), latest) }
+}
+
 /// A duration skewed towards short: `lo + (hi - lo) * x^3` for uniform `x`.
 fn skewed(rng: &mut SplitMix64, lo: i64, hi: i64) -> i64 {
     let x = rng.unit();
@@ -727,7 +733,8 @@ fn gen_issues(seed: u64, users: &[User]) -> (Vec<Issue>, Vec<text::Topic>) {
             };
             (updated, None, if rng.chance(0.02) { Some("reopened".to_string()) } else { None })
         } else {
-            let closed = (created_at + skewed(&mut rng, 3600, 400 * DAY)).min(NOW - 3600);
+            let wait = skewed(&mut rng, 3600, 400 * DAY);
+            let closed = until(&mut rng, created_at, wait, NOW - 3600);
             let later = if rng.chance(0.15) { rng.range_i64(0, 30 * DAY) } else { rng.range_i64(0, 600) };
             let not_planned = rng.chance(if kind == Kind::Question { 0.5 } else { 0.12 });
             let reason = if not_planned { "not_planned" } else { "completed" };
@@ -900,13 +907,15 @@ fn gen_pulls(seed: u64, users: &[User], issues: &[Issue]) -> (Vec<Pull>, Vec<tex
         let (closed_at, merged_at) = if open {
             (None, None)
         } else if merged {
-            let mut t = (created_at + skewed(&mut rng, 1800, 20 * DAY)).min(NOW - 7200) & !1;
+            let wait = skewed(&mut rng, 1800, 20 * DAY);
+            let mut t = until(&mut rng, created_at, wait, NOW - 7200) & !1;
             while !used_merge_times.insert(t) {
                 t += 2;
             }
             (Some(t), Some(t))
         } else {
-            (Some((created_at + skewed(&mut rng, 3600, 60 * DAY)).min(NOW - 3600)), None)
+            let wait = skewed(&mut rng, 3600, 60 * DAY);
+            (Some(until(&mut rng, created_at, wait, NOW - 3600)), None)
         };
         let end = closed_at.unwrap_or(NOW - 3600);
         let draft = open && rng.chance(0.15);
@@ -1433,6 +1442,21 @@ mod tests {
         let by_sort = by_sort.iter().take_while(|&&c| c > 10).count();
         assert_eq!(by_filter, by_sort);
         assert!((100..=250).contains(&by_filter), "{by_filter} open bugs with >10 comments");
+    }
+
+    #[test]
+    fn the_guarantees_scenarios_rely_on_hold_for_other_seeds_too() {
+        for seed in [0, 1, 7] {
+            let d = Data::generate(seed);
+            let mut counts: Vec<usize> = open_bugs(&d).iter().map(|i| i.comments.len()).collect();
+            counts.sort_unstable_by(|a, b| b.cmp(a));
+            assert!((0..20).all(|k| counts[k] > counts[k + 1]), "seed {seed}: {:?}", &counts[..21]);
+            let over_ten = counts.iter().filter(|&&c| c > 10).count();
+            assert!((100..=250).contains(&over_ten), "seed {seed}: {over_ten}");
+            let stale = d.issues.iter().filter(|i| i.is_open() && i.updated_at < NOW - 90 * DAY).count();
+            assert!((400..=900).contains(&stale), "seed {seed}: {stale} stale");
+            assert!(!d.issues.iter().any(|i| i.is_open() && (STALE_BEFORE..FRESH_FROM).contains(&i.updated_at)));
+        }
     }
 
     #[test]
