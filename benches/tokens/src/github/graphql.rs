@@ -6,7 +6,10 @@
 //! Filters and order follow GitHub: `labels` matches issues with *any* of the labels,
 //! `filterBy.since` keeps issues updated at or after the time, `first`/`last` are 1 to
 //! 100, cursors are opaque (`cursor:v2:` and a MessagePack offset, base64). Anything
-//! else gets GitHub's error shape and is recorded as unserved.
+//! else gets GitHub's error shape and is recorded as unserved: fields, arguments and
+//! operations the fake lacks, and queries it cannot parse or validate (a real query the
+//! parser rejects is a gap too). Errors GitHub itself returns while executing a valid
+//! query (`NOT_FOUND`, `EXCESSIVE_PAGINATION`, a bad cursor) count as served.
 
 use axum::body::Bytes;
 use axum::extract::State;
@@ -458,7 +461,12 @@ pub(crate) async fn handle(State(app): State<AppState>, body: Bytes) -> Response
     let mut response = json_response(&body, None);
     match outcome {
         Outcome::Served(paths) => {
-            response.extensions_mut().insert(ServedAs(format!("POST /graphql {}", paths.join(","))));
+            let key = if paths.is_empty() {
+                "POST /graphql".to_string()
+            } else {
+                format!("POST /graphql {}", paths.join(","))
+            };
+            response.extensions_mut().insert(ServedAs(key));
         }
         Outcome::Unserved(reason) => {
             response.extensions_mut().insert(Unserved(reason));
@@ -1245,6 +1253,7 @@ mod tests {
         assert_eq!(error["message"], "Could not resolve to a Repository with the name 'acme/nope'.");
         assert!(error["locations"][0]["line"].is_u64());
         assert!(fake.log.unserved().is_empty());
+        assert_eq!(fake.log.served().get("POST /graphql"), Some(&1));
     }
 
     #[tokio::test]
