@@ -381,6 +381,18 @@ pub struct Status {
     pub created_at: i64,
 }
 
+/// GitHub's combined state of a commit's statuses: `failure` if any failed or errored,
+/// `pending` if there are none or any is pending, else `success`.
+pub fn combined_state(statuses: &[Status]) -> &'static str {
+    if statuses.iter().any(|s| matches!(s.state.as_str(), "failure" | "error")) {
+        "failure"
+    } else if statuses.is_empty() || statuses.iter().any(|s| s.state == "pending") {
+        "pending"
+    } else {
+        "success"
+    }
+}
+
 /// A commit on `main`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Commit {

@@ -17,7 +17,7 @@ use serde_json::{Value, json};
 use super::data::{
     Comment, Commit, Data, Issue, Label, Milestone, Pull, PullFile, Release, Repo, Review, Tag, rfc3339,
 };
-use super::data::{ReviewComment, Status};
+use super::data::{ReviewComment, Status, combined_state};
 use super::rng::{SplitMix64, mix};
 
 /// Where GitHub's REST API lives, as written inside response bodies.
@@ -58,6 +58,30 @@ pub(crate) enum PullView {
     List,
     /// `GET /repos/{o}/{r}/pulls/{n}`.
     Single,
+}
+
+/// What an issue and a pull request seen as an issue have in common.
+struct IssueLike<'a> {
+    number: u64,
+    id: u64,
+    node_id: String,
+    html_url: String,
+    title: &'a str,
+    user: &'a str,
+    labels: &'a [String],
+    state: &'a str,
+    locked: bool,
+    assignees: &'a [String],
+    milestone: Option<u64>,
+    comments: usize,
+    created_at: i64,
+    updated_at: i64,
+    closed_at: Option<i64>,
+    closed_by: Option<&'a str>,
+    body: &'a str,
+    state_reason: Option<&'a str>,
+    /// Set for a pull request: adds `draft` and `pull_request`.
+    pull: Option<&'a Pull>,
 }
 
 /// How much of a repository to render.
@@ -238,59 +262,63 @@ impl Store {
 
     /// An issue as the issues and search endpoints return it.
     pub(crate) fn issue(&self, issue: &Issue, view: IssueView) -> Value {
-        let url = format!("{}/issues/{}", self.repo_api(), issue.number);
-        let mut map = serde_json::Map::new();
-        let mut put = |k: &str, v: Value| {
-            map.insert(k.to_string(), v);
-        };
-        put("url", url.clone().into());
-        put("repository_url", self.repo_api().into());
-        put("labels_url", format!("{url}/labels{{/name}}").into());
-        put("comments_url", format!("{url}/comments").into());
-        put("events_url", format!("{url}/events").into());
-        put("html_url", format!("{}/issues/{}", self.repo_web(), issue.number).into());
-        put("id", issue.id.into());
-        put("node_id", self.node_id("I", issue.id).into());
-        put("number", issue.number.into());
-        put("title", issue.title.clone().into());
-        put("user", self.user(&issue.user));
-        put("labels", self.labels(&issue.labels));
-        put("state", issue.state.as_str().into());
-        put("locked", issue.locked.into());
-        put("assignee", issue.assignees.first().map_or(Value::Null, |a| self.user(a)));
-        put("assignees", self.users(&issue.assignees));
-        put("milestone", self.milestone_of(issue.milestone));
-        put("comments", issue.comments.len().into());
-        put("created_at", rfc3339(issue.created_at).into());
-        put("updated_at", rfc3339(issue.updated_at).into());
-        put("closed_at", issue.closed_at.map(rfc3339).into());
-        put("author_association", self.association(&issue.user).into());
-        put("type", Value::Null);
-        put("active_lock_reason", if issue.locked { "resolved".into() } else { Value::Null });
-        put("sub_issues_summary", json!({"total": 0, "completed": 0, "percent_completed": 0}));
-        put(
-            "issue_dependencies_summary",
-            json!({"blocked_by": 0, "total_blocked_by": 0, "blocking": 0, "total_blocking": 0}),
-        );
-        put("body", issue.body.clone().into());
-        if view == IssueView::Single {
-            put("closed_by", issue.closed_by.as_deref().map_or(Value::Null, |l| self.user(l)));
-        }
-        put("reactions", reactions(&url, issue.id, issue.comments.len()));
-        put("timeline_url", format!("{url}/timeline").into());
-        put("performed_via_github_app", Value::Null);
-        put("state_reason", issue.state_reason.clone().into());
-        if view == IssueView::Search {
-            put("score", 1.0.into());
-        }
-        Value::Object(map)
+        self.issue_shape(
+            IssueLike {
+                number: issue.number,
+                id: issue.id,
+                node_id: self.node_id("I", issue.id),
+                html_url: format!("{}/issues/{}", self.repo_web(), issue.number),
+                title: &issue.title,
+                user: &issue.user,
+                labels: &issue.labels,
+                state: issue.state.as_str(),
+                locked: issue.locked,
+                assignees: &issue.assignees,
+                milestone: issue.milestone,
+                comments: issue.comments.len(),
+                created_at: issue.created_at,
+                updated_at: issue.updated_at,
+                closed_at: issue.closed_at,
+                closed_by: issue.closed_by.as_deref(),
+                body: &issue.body,
+                state_reason: issue.state_reason.as_deref(),
+                pull: None,
+            },
+            view,
+        )
     }
 
     /// A pull request as the issues and search endpoints return it (an issue with a
     /// `pull_request` object).
     pub(crate) fn pull_as_issue(&self, pull: &Pull, view: IssueView) -> Value {
-        let url = format!("{}/issues/{}", self.repo_api(), pull.number);
-        let html = format!("{}/pull/{}", self.repo_web(), pull.number);
+        self.issue_shape(
+            IssueLike {
+                number: pull.number,
+                id: pull.issue_id,
+                node_id: self.node_id("PR", pull.id),
+                html_url: format!("{}/pull/{}", self.repo_web(), pull.number),
+                title: &pull.title,
+                user: &pull.user,
+                labels: &pull.labels,
+                state: &pull.state,
+                locked: false,
+                assignees: &pull.assignees,
+                milestone: pull.milestone,
+                comments: pull.comments.len(),
+                created_at: pull.created_at,
+                updated_at: pull.updated_at,
+                closed_at: pull.closed_at,
+                closed_by: pull.merged_by.as_deref(),
+                body: &pull.body,
+                state_reason: None,
+                pull: Some(pull),
+            },
+            view,
+        )
+    }
+
+    fn issue_shape(&self, it: IssueLike, view: IssueView) -> Value {
+        let url = format!("{}/issues/{}", self.repo_api(), it.number);
         let mut map = serde_json::Map::new();
         let mut put = |k: &str, v: Value| {
             map.insert(k.to_string(), v);
@@ -300,44 +328,52 @@ impl Store {
         put("labels_url", format!("{url}/labels{{/name}}").into());
         put("comments_url", format!("{url}/comments").into());
         put("events_url", format!("{url}/events").into());
-        put("html_url", html.clone().into());
-        put("id", pull.issue_id.into());
-        put("node_id", self.node_id("PR", pull.id).into());
-        put("number", pull.number.into());
-        put("title", pull.title.clone().into());
-        put("user", self.user(&pull.user));
-        put("labels", self.labels(&pull.labels));
-        put("state", pull.state.clone().into());
-        put("locked", false.into());
-        put("assignee", pull.assignees.first().map_or(Value::Null, |a| self.user(a)));
-        put("assignees", self.users(&pull.assignees));
-        put("milestone", self.milestone_of(pull.milestone));
-        put("comments", pull.comments.len().into());
-        put("created_at", rfc3339(pull.created_at).into());
-        put("updated_at", rfc3339(pull.updated_at).into());
-        put("closed_at", pull.closed_at.map(rfc3339).into());
-        put("author_association", self.association(&pull.user).into());
+        put("html_url", it.html_url.clone().into());
+        put("id", it.id.into());
+        put("node_id", it.node_id.into());
+        put("number", it.number.into());
+        put("title", it.title.into());
+        put("user", self.user(it.user));
+        put("labels", self.labels(it.labels));
+        put("state", it.state.into());
+        put("locked", it.locked.into());
+        put("assignee", it.assignees.first().map_or(Value::Null, |a| self.user(a)));
+        put("assignees", self.users(it.assignees));
+        put("milestone", self.milestone_of(it.milestone));
+        put("comments", it.comments.into());
+        put("created_at", rfc3339(it.created_at).into());
+        put("updated_at", rfc3339(it.updated_at).into());
+        put("closed_at", it.closed_at.map(rfc3339).into());
+        put("author_association", self.association(it.user).into());
         put("type", Value::Null);
-        put("active_lock_reason", Value::Null);
-        put("draft", pull.draft.into());
-        put(
-            "pull_request",
-            json!({
-                "url": format!("{}/pulls/{}", self.repo_api(), pull.number),
-                "html_url": html,
-                "diff_url": format!("{html}.diff"),
-                "patch_url": format!("{html}.patch"),
-                "merged_at": pull.merged_at.map(rfc3339),
-            }),
-        );
-        put("body", pull.body.clone().into());
-        if view == IssueView::Single {
-            put("closed_by", pull.merged_by.as_deref().map_or(Value::Null, |l| self.user(l)));
+        put("active_lock_reason", if it.locked { "resolved".into() } else { Value::Null });
+        if let Some(pull) = it.pull {
+            put("draft", pull.draft.into());
+            put(
+                "pull_request",
+                json!({
+                    "url": format!("{}/pulls/{}", self.repo_api(), pull.number),
+                    "html_url": it.html_url,
+                    "diff_url": format!("{}.diff", it.html_url),
+                    "patch_url": format!("{}.patch", it.html_url),
+                    "merged_at": pull.merged_at.map(rfc3339),
+                }),
+            );
+        } else {
+            put("sub_issues_summary", json!({"total": 0, "completed": 0, "percent_completed": 0}));
+            put(
+                "issue_dependencies_summary",
+                json!({"blocked_by": 0, "total_blocked_by": 0, "blocking": 0, "total_blocking": 0}),
+            );
         }
-        put("reactions", reactions(&url, pull.issue_id, pull.comments.len()));
+        put("body", it.body.into());
+        if view == IssueView::Single {
+            put("closed_by", it.closed_by.map_or(Value::Null, |l| self.user(l)));
+        }
+        put("reactions", reactions(&url, it.id, it.comments));
         put("timeline_url", format!("{url}/timeline").into());
         put("performed_via_github_app", Value::Null);
-        put("state_reason", Value::Null);
+        put("state_reason", it.state_reason.into());
         if view == IssueView::Search {
             put("score", 1.0.into());
         }
@@ -685,16 +721,9 @@ impl Store {
         })
     }
 
-    /// The combined status of `sha` (GitHub's rules: any failure fails; no statuses or
-    /// any pending is pending).
+    /// The combined status of `sha` with these statuses.
     pub(crate) fn combined_status(&self, sha: &str, statuses: &[Status]) -> Value {
-        let state = if statuses.iter().any(|s| matches!(s.state.as_str(), "failure" | "error")) {
-            "failure"
-        } else if statuses.is_empty() || statuses.iter().any(|s| s.state == "pending") {
-            "pending"
-        } else {
-            "success"
-        };
+        let state = combined_state(statuses);
         let api = self.repo_api();
         let items: Vec<Value> = statuses
             .iter()

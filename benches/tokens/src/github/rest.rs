@@ -2,11 +2,15 @@
 //! parameters (`state`, `sort`, `direction`, `sha`, `since`, ...) and errors.
 //! Shapes come from [`super::render`]; paging and errors from [`super::server`].
 
-use axum::extract::{Path, State};
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use axum::extract::{FromRequestParts, Path, State};
+use axum::http::request::Parts;
 use axum::response::Response;
 use serde_json::{Value, json};
 
-use super::data::{Commit, Release, parse_timestamp};
+use super::data::{Commit, Pull, Release, parse_timestamp};
 use super::render::{IssueView, PullView, RepoView, Store};
 use super::search::{IssueQuery, IssueSort, Item, RepoQuery, SearchError, sort_items, sort_repos};
 use super::server::{ApiError, AppState, Req, json_response};
@@ -16,18 +20,46 @@ type Result<T = Response> = std::result::Result<T, ApiError>;
 /// GitHub's cap on search results reachable by paging.
 const SEARCH_CAP: usize = 1_000;
 
-/// 404 unless `owner/repo` is the data set's repository.
-fn main_repo(store: &Store, owner: &str, repo: &str) -> Result<()> {
-    let d = &store.data;
-    if owner.eq_ignore_ascii_case(&d.owner) && repo.eq_ignore_ascii_case(&d.repo) {
-        Ok(())
-    } else {
-        Err(ApiError::not_found())
+/// The data set's repository, when the route's `{owner}/{repo}` names it (anything
+/// else is a 404), with the route's other parameters: every repository route takes
+/// this, so none can forget the check.
+pub(crate) struct MainRepo {
+    pub(crate) store: Arc<Store>,
+    params: HashMap<String, String>,
+}
+
+impl FromRequestParts<AppState> for MainRepo {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self> {
+        let Path(params) = Path::<HashMap<String, String>>::from_request_parts(parts, state)
+            .await
+            .map_err(|_| ApiError::not_found())?;
+        let d = &state.store.data;
+        let named = |key: &str, want: &str| params.get(key).is_some_and(|v| v.eq_ignore_ascii_case(want));
+        if named("owner", &d.owner) && named("repo", &d.repo) {
+            Ok(MainRepo { store: state.store.clone(), params })
+        } else {
+            Err(ApiError::not_found())
+        }
     }
 }
 
-fn number(text: &str) -> Result<u64> {
-    text.parse().map_err(|_| ApiError::not_found())
+impl MainRepo {
+    /// A route parameter (`reference`, `sha`, `tag`), empty if the route has none.
+    fn param(&self, name: &str) -> &str {
+        self.params.get(name).map_or("", String::as_str)
+    }
+
+    /// The route's `{number}`; a number that is not one is a 404, as on GitHub.
+    fn number(&self) -> Result<u64> {
+        self.param("number").parse().map_err(|_| ApiError::not_found())
+    }
+
+    /// The pull request the route's `{number}` names.
+    fn pull(&self) -> Result<&Pull> {
+        self.store.data.pull(self.number()?).ok_or_else(ApiError::not_found)
+    }
 }
 
 /// One of `allowed` for parameter `name`, or its default; anything else is GitHub's 422.
@@ -56,13 +88,9 @@ pub(crate) async fn repository(State(app): State<AppState>, Path((owner, repo)):
 }
 
 /// `GET /repos/{o}/{r}/issues/{n}`: an issue, or a pull request as an issue.
-pub(crate) async fn issue(
-    State(app): State<AppState>,
-    Path((owner, repo, n)): Path<(String, String, String)>,
-) -> Result {
-    let store = &app.store;
-    main_repo(store, &owner, &repo)?;
-    let n = number(&n)?;
+pub(crate) async fn issue(repo: MainRepo) -> Result {
+    let store = &repo.store;
+    let n = repo.number()?;
     if let Some(issue) = store.data.issue(n) {
         return Ok(json_response(&store.issue(issue, IssueView::Single), None));
     }
@@ -71,14 +99,9 @@ pub(crate) async fn issue(
 }
 
 /// `GET /repos/{o}/{r}/issues/{n}/comments`: oldest first, `since` filters by update time.
-pub(crate) async fn issue_comments(
-    State(app): State<AppState>,
-    Path((owner, repo, n)): Path<(String, String, String)>,
-    req: Req,
-) -> Result {
-    let store = &app.store;
-    main_repo(store, &owner, &repo)?;
-    let n = number(&n)?;
+pub(crate) async fn issue_comments(repo: MainRepo, req: Req) -> Result {
+    let store = &repo.store;
+    let n = repo.number()?;
     let comments = match (store.data.issue(n), store.data.pull(n)) {
         (Some(issue), _) => &issue.comments,
         (None, Some(pull)) => &pull.comments,
@@ -96,13 +119,8 @@ fn since_param(req: &Req, name: &str) -> Result<Option<i64>> {
 }
 
 /// `GET /repos/{o}/{r}/pulls`: `state`, `head`, `base`, `sort`, `direction`.
-pub(crate) async fn pulls(
-    State(app): State<AppState>,
-    Path((owner, repo)): Path<(String, String)>,
-    req: Req,
-) -> Result {
-    let store = &app.store;
-    main_repo(store, &owner, &repo)?;
+pub(crate) async fn pulls(repo: MainRepo, req: Req) -> Result {
+    let store = &repo.store;
     let state = choice(&req, "state", &["open", "closed", "all"], "open")?;
     let sort = choice(&req, "sort", &["created", "updated", "popularity", "long-running"], "created")?;
     let default_direction = if sort == "created" { "desc" } else { "asc" };
@@ -131,50 +149,30 @@ pub(crate) async fn pulls(
     Ok(req.paged(&pulls, 30, |p| store.pull(p, PullView::List)))
 }
 
-fn find_pull<'a>(store: &'a Store, owner: &str, repo: &str, n: &str) -> Result<&'a super::data::Pull> {
-    main_repo(store, owner, repo)?;
-    store.data.pull(number(n)?).ok_or_else(ApiError::not_found)
-}
-
 /// `GET /repos/{o}/{r}/pulls/{n}`.
-pub(crate) async fn pull(
-    State(app): State<AppState>,
-    Path((owner, repo, n)): Path<(String, String, String)>,
-) -> Result {
-    let pull = find_pull(&app.store, &owner, &repo, &n)?;
-    Ok(json_response(&app.store.pull(pull, PullView::Single), None))
+pub(crate) async fn pull(repo: MainRepo) -> Result {
+    let pull = repo.pull()?;
+    Ok(json_response(&repo.store.pull(pull, PullView::Single), None))
 }
 
 /// `GET /repos/{o}/{r}/pulls/{n}/files`.
-pub(crate) async fn pull_files(
-    State(app): State<AppState>,
-    Path((owner, repo, n)): Path<(String, String, String)>,
-    req: Req,
-) -> Result {
-    let pull = find_pull(&app.store, &owner, &repo, &n)?;
-    Ok(req.paged(&pull.files, 30, |f| app.store.file(&pull.head_sha, f)))
+pub(crate) async fn pull_files(repo: MainRepo, req: Req) -> Result {
+    let pull = repo.pull()?;
+    Ok(req.paged(&pull.files, 30, |f| repo.store.file(&pull.head_sha, f)))
 }
 
 /// `GET /repos/{o}/{r}/pulls/{n}/reviews`: oldest first.
-pub(crate) async fn pull_reviews(
-    State(app): State<AppState>,
-    Path((owner, repo, n)): Path<(String, String, String)>,
-    req: Req,
-) -> Result {
-    let pull = find_pull(&app.store, &owner, &repo, &n)?;
-    Ok(req.paged(&pull.reviews, 30, |r| app.store.review(pull, r)))
+pub(crate) async fn pull_reviews(repo: MainRepo, req: Req) -> Result {
+    let pull = repo.pull()?;
+    Ok(req.paged(&pull.reviews, 30, |r| repo.store.review(pull, r)))
 }
 
 /// `GET /repos/{o}/{r}/pulls/{n}/comments`: inline review comments, oldest first.
-pub(crate) async fn pull_review_comments(
-    State(app): State<AppState>,
-    Path((owner, repo, n)): Path<(String, String, String)>,
-    req: Req,
-) -> Result {
-    let pull = find_pull(&app.store, &owner, &repo, &n)?;
+pub(crate) async fn pull_review_comments(repo: MainRepo, req: Req) -> Result {
+    let pull = repo.pull()?;
     let since = since_param(&req, "since")?;
     let comments: Vec<_> = pull.review_comments.iter().filter(|c| since.is_none_or(|t| c.updated_at >= t)).collect();
-    Ok(req.paged(&comments, 30, |c| app.store.review_comment(pull, c)))
+    Ok(req.paged(&comments, 30, |c| repo.store.review_comment(pull, c)))
 }
 
 /// The commit on `main` a ref names: `main`, a tag, a full sha or an unambiguous prefix
@@ -211,13 +209,8 @@ fn no_commit(reference: &str) -> ApiError {
 
 /// `GET /repos/{o}/{r}/commits`: history from `sha` (default `main`) backwards, newest
 /// first, filtered by `since`, `until`, `author`, `committer` and `path`.
-pub(crate) async fn commits(
-    State(app): State<AppState>,
-    Path((owner, repo)): Path<(String, String)>,
-    req: Req,
-) -> Result {
-    let store = &app.store;
-    main_repo(store, &owner, &repo)?;
+pub(crate) async fn commits(repo: MainRepo, req: Req) -> Result {
+    let store = &repo.store;
     let reference = req.param("sha").unwrap_or_default();
     let head = resolve(store, reference).ok_or_else(ApiError::not_found)?;
     let since = since_param(&req, "since")?;
@@ -251,14 +244,10 @@ pub(crate) async fn commits(
 }
 
 /// `GET /repos/{o}/{r}/commits/{ref}`: one commit with `stats` and a page of `files`.
-pub(crate) async fn commit(
-    State(app): State<AppState>,
-    Path((owner, repo, reference)): Path<(String, String, String)>,
-    req: Req,
-) -> Result {
-    let store = &app.store;
-    main_repo(store, &owner, &repo)?;
-    let commit = &store.data.commits[resolve(store, &reference).ok_or_else(|| no_commit(&reference))?];
+pub(crate) async fn commit(repo: MainRepo, req: Req) -> Result {
+    let store = &repo.store;
+    let reference = repo.param("reference");
+    let commit = &store.data.commits[resolve(store, reference).ok_or_else(|| no_commit(reference))?];
     let page = req.page(300);
     let files: Vec<Value> =
         commit.files[page.range(commit.files.len())].iter().map(|f| store.file(&commit.sha, f)).collect();
@@ -271,30 +260,22 @@ pub(crate) async fn commit(
 
 /// `GET /repos/{o}/{r}/commits/{ref}/status`: the combined status of a pull request's
 /// head (by sha or branch) or of a commit on `main` (which has no statuses).
-pub(crate) async fn combined_status(
-    State(app): State<AppState>,
-    Path((owner, repo, reference)): Path<(String, String, String)>,
-) -> Result {
-    let store = &app.store;
-    main_repo(store, &owner, &repo)?;
+pub(crate) async fn combined_status(repo: MainRepo) -> Result {
+    let store = &repo.store;
+    let reference = repo.param("reference");
     let head = store
-        .pull_by_head(&reference)
+        .pull_by_head(reference)
         .or_else(|| store.data.pulls.iter().find(|p| p.head_ref == reference && p.state == "open"));
     if let Some(pull) = head {
         return Ok(json_response(&store.combined_status(&pull.head_sha, &pull.statuses), None));
     }
-    let commit = &store.data.commits[resolve(store, &reference).ok_or_else(|| no_commit(&reference))?];
+    let commit = &store.data.commits[resolve(store, reference).ok_or_else(|| no_commit(reference))?];
     Ok(json_response(&store.combined_status(&commit.sha, &[]), None))
 }
 
 /// `GET /repos/{o}/{r}/branches`: `main` and the open pull requests' branches, by name.
-pub(crate) async fn branches(
-    State(app): State<AppState>,
-    Path((owner, repo)): Path<(String, String)>,
-    req: Req,
-) -> Result {
-    let store = &app.store;
-    main_repo(store, &owner, &repo)?;
+pub(crate) async fn branches(repo: MainRepo, req: Req) -> Result {
+    let store = &repo.store;
     let main = store.data.commits.last().map(|c| c.sha.as_str()).unwrap_or_default();
     let mut branches: Vec<(&str, &str, bool)> = vec![(store.data.repo_info.default_branch.as_str(), main, true)];
     branches.extend(
@@ -310,20 +291,16 @@ pub(crate) async fn branches(
 }
 
 /// `GET /repos/{o}/{r}/tags`: newest version first.
-pub(crate) async fn tags(State(app): State<AppState>, Path((owner, repo)): Path<(String, String)>, req: Req) -> Result {
-    let store = &app.store;
-    main_repo(store, &owner, &repo)?;
+pub(crate) async fn tags(repo: MainRepo, req: Req) -> Result {
+    let store = &repo.store;
     let tags: Vec<_> = store.data.tags.iter().rev().collect();
     Ok(req.paged(&tags, 30, |t| store.tag(t)))
 }
 
 /// `GET /repos/{o}/{r}/git/ref/{ref}`: `tags/<name>` or `heads/<branch>`.
-pub(crate) async fn git_ref(
-    State(app): State<AppState>,
-    Path((owner, repo, reference)): Path<(String, String, String)>,
-) -> Result {
-    let store = &app.store;
-    main_repo(store, &owner, &repo)?;
+pub(crate) async fn git_ref(repo: MainRepo) -> Result {
+    let store = &repo.store;
+    let reference = repo.param("reference");
     if let Some(tag) = reference.strip_prefix("tags/").and_then(|name| store.data.tag(name)) {
         return Ok(json_response(&store.tag_ref(tag), None));
     }
@@ -338,44 +315,32 @@ pub(crate) async fn git_ref(
 }
 
 /// `GET /repos/{o}/{r}/git/tags/{sha}`: an annotated tag object.
-pub(crate) async fn git_tag(
-    State(app): State<AppState>,
-    Path((owner, repo, sha)): Path<(String, String, String)>,
-) -> Result {
-    let store = &app.store;
-    main_repo(store, &owner, &repo)?;
+pub(crate) async fn git_tag(repo: MainRepo) -> Result {
+    let store = &repo.store;
+    let sha = repo.param("sha");
     let tag = store.data.tags.iter().find(|t| t.object_sha == sha).ok_or_else(ApiError::not_found)?;
     Ok(json_response(&store.tag_object(tag), None))
 }
 
 /// `GET /repos/{o}/{r}/releases`: newest first.
-pub(crate) async fn releases(
-    State(app): State<AppState>,
-    Path((owner, repo)): Path<(String, String)>,
-    req: Req,
-) -> Result {
-    let store = &app.store;
-    main_repo(store, &owner, &repo)?;
+pub(crate) async fn releases(repo: MainRepo, req: Req) -> Result {
+    let store = &repo.store;
     let mut releases: Vec<&Release> = store.data.releases.iter().collect();
     releases.sort_by(|a, b| b.created_at.cmp(&a.created_at).then(b.id.cmp(&a.id)));
     Ok(req.paged(&releases, 30, |r| store.release(r)))
 }
 
 /// `GET /repos/{o}/{r}/releases/latest`: the newest published, non-prerelease release.
-pub(crate) async fn latest_release(State(app): State<AppState>, Path((owner, repo)): Path<(String, String)>) -> Result {
-    let store = &app.store;
-    main_repo(store, &owner, &repo)?;
+pub(crate) async fn latest_release(repo: MainRepo) -> Result {
+    let store = &repo.store;
     let latest = store.data.releases.iter().filter(|r| !r.draft && !r.prerelease).max_by_key(|r| (r.created_at, r.id));
     Ok(json_response(&store.release(latest.ok_or_else(ApiError::not_found)?), None))
 }
 
 /// `GET /repos/{o}/{r}/releases/tags/{tag}`.
-pub(crate) async fn release_by_tag(
-    State(app): State<AppState>,
-    Path((owner, repo, tag)): Path<(String, String, String)>,
-) -> Result {
-    let store = &app.store;
-    main_repo(store, &owner, &repo)?;
+pub(crate) async fn release_by_tag(repo: MainRepo) -> Result {
+    let store = &repo.store;
+    let tag = repo.param("tag");
     let release = store.data.releases.iter().find(|r| r.tag_name == tag).ok_or_else(ApiError::not_found)?;
     Ok(json_response(&store.release(release), None))
 }

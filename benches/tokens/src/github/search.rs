@@ -5,7 +5,7 @@
 //! Dates follow GitHub's day granularity: `updated:<D` is before D's midnight,
 //! `updated:<=D` includes all of day D, `A..B` includes both days (UTC).
 
-use super::data::{DAY, Data, Issue, Pull, Repo, parse_timestamp};
+use super::data::{DAY, Data, Issue, Pull, Repo, combined_state, parse_timestamp};
 
 /// An issue or a pull request, as search sees both.
 #[derive(Debug, Clone, Copy)]
@@ -452,7 +452,7 @@ impl IssueQuery {
             Test::ReviewRequested(login) => pull.is_some_and(|p| p.requested_reviewers.iter().any(|r| eq(r, login))),
             Test::Base(b) => pull.is_some_and(|p| p.base_ref == *b),
             Test::Head(h) => pull.is_some_and(|p| p.head_ref == *h),
-            Test::Status(s) => pull.is_some_and(|p| combined_state(p) == s),
+            Test::Status(s) => pull.is_some_and(|p| combined_state(&p.statuses) == s),
             Test::Text(word) => {
                 let found = |text: &str| contains_ci(text, word);
                 (self.in_title && found(item.title()))
@@ -474,17 +474,6 @@ fn contains_ci(haystack: &str, needle: &str) -> bool {
         n.is_empty() || h.windows(n.len()).any(|w| w.eq_ignore_ascii_case(n))
     } else {
         haystack.to_lowercase().contains(needle)
-    }
-}
-
-/// The combined state of a pull request's head statuses.
-fn combined_state(p: &Pull) -> &'static str {
-    if p.statuses.iter().any(|s| s.state == "failure") {
-        "failure"
-    } else if p.statuses.is_empty() || p.statuses.iter().any(|s| s.state == "pending") {
-        "pending"
-    } else {
-        "success"
     }
 }
 
