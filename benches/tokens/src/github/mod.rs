@@ -1,20 +1,38 @@
 //! A fake GitHub: deterministic data and the REST routes and GraphQL queries
 //! the benchmark's scenarios make the real `github-mcp-server` send.
+//!
+//! `github-mcp-server stdio --toolsets all --gh-host http://127.0.0.2` calls
+//! `http://127.0.0.2/api/v3/...` (REST) and `POST http://127.0.0.2/api/graphql`, always
+//! on port 80. [`FakeGitHub::start`] serves [`Data`] there; [`router`] is the same
+//! service for in-process tests.
+//!
+//! - [`data`]: the data set, generated from a seed ([`Data::generate`]); scenarios
+//!   compute their expected answers from it directly.
+//! - `render`: GitHub's JSON shapes, every field GitHub sends, in its order. Bodies
+//!   carry github.com's URLs (`https://api.github.com/...`), as a github.com user's
+//!   server would return them, so token counts are github.com's; only `Link` headers
+//!   point at the fake's own host, since clients follow them.
+//! - `rest`, `search`, `graphql`: which objects each route and query sends.
+//! - `server`: binding, routing, the request log ([`FakeGitHub::unserved`],
+//!   [`FakeGitHub::served`]), GitHub's error bodies and pagination.
+//!
+//! **Invariant:** a request the fake cannot answer faithfully is never answered
+//! approximately: it gets GitHub's 404 (REST), 422 (unsupported search syntax) or
+//! error shape (GraphQL), and is recorded in `unserved()`.
 
-// TEMPORARY stub of the contract until the fake-github branch lands.
-pub struct Data { pub now: i64, pub owner: String, pub repo: String, pub issues: Vec<Issue>, pub pulls: Vec<Pull>, pub commits: Vec<Commit>, pub tags: Vec<Tag> }
-pub struct Issue { pub number: u64, pub title: String, pub state: IssueState, pub labels: Vec<String>, pub assignees: Vec<String>, pub comments: Vec<Comment>, pub updated_at: i64, pub created_at: i64 }
-#[derive(PartialEq, Eq, Clone, Copy, Debug)]
-pub enum IssueState { Open, Closed }
-pub struct Comment { pub id: u64 }
-pub struct Pull { pub number: u64, pub state: String, pub labels: Vec<String>, pub merged_at: Option<i64>, pub merge_commit_sha: Option<String>, pub files: Vec<PullFile>, pub reviews: Vec<Review>, pub created_at: i64 }
-pub struct PullFile { pub filename: String }
-pub struct Review { pub state: String, pub submitted_at: i64, pub user: String }
-pub struct Commit { pub sha: String, pub message: String, pub date: i64, pub parents: Vec<String> }
-pub struct Tag { pub name: String, pub sha: String }
-impl Data { pub fn issue(&self, n: u64) -> Option<&Issue> { self.issues.get(n as usize - 1) } }
-pub fn rfc3339(_secs: i64) -> String { unimplemented!() }
-impl Data { pub fn generate(_s: u64) -> Data { unimplemented!() } }
-#[derive(Debug, thiserror::Error)] #[error("x")] pub struct StartError;
-pub struct FakeGitHub;
-impl FakeGitHub { pub async fn start(_d: std::sync::Arc<Data>) -> Result<FakeGitHub, StartError> { unimplemented!() } pub fn unserved(&self) -> Vec<String> { vec![] } pub fn served(&self) -> std::collections::BTreeMap<String, u64> { Default::default() } pub async fn stop(self) {} }
+mod clock;
+pub mod data;
+mod graphql;
+#[cfg(test)]
+mod live_tests;
+mod render;
+mod rest;
+mod rng;
+mod search;
+mod server;
+mod text;
+
+pub use data::Data;
+pub use server::{FakeGitHub, HOST, PORT, RequestLog, StartError, router};
+#[cfg(test)]
+mod testing;
