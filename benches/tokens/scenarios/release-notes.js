@@ -18,7 +18,7 @@ for (let page = 1, seen = 0, total = 1; seen < total; page++) {
   total = found.total_count;
   seen += found.items.length;
   for (const pr of found.items.filter((pr) => merged.has(pr.number))) {
-    for (const label of pr.labels.length ? pr.labels.map((l) => l.name) : ["unlabelled"]) {
+    for (const label of pr.labels?.length ? pr.labels.map((l) => l.name) : ["unlabelled"]) {
       (by_label[label] ??= []).push(pr.number);
     }
   }

@@ -8,7 +8,7 @@ for (let page = 1, total = 1; stale < total; page++) {
   if (!found.items.length) break;
   stale += found.items.length;
   for (const issue of found.items) {
-    for (const who of issue.assignees.length ? issue.assignees.map((u) => u.login) : ["(unassigned)"]) {
+    for (const who of issue.assignees?.length ? issue.assignees.map((u) => u.login) : ["(unassigned)"]) {
       by_assignee[who] = (by_assignee[who] ?? 0) + 1;
     }
   }

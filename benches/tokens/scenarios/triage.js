@@ -10,6 +10,6 @@ do {
 hot.sort((a, b) => b.comments - a.comments || a.number - b.number);
 const top = await Promise.all(hot.slice(0, 10).map(async (issue) => {
   const full = await tools.github.get_issue({ ...repo, issue_number: issue.number });
-  return [issue.number, issue.comments, issue.title, full.assignees.map((user) => user.login)];
+  return [issue.number, issue.comments, issue.title, (full.assignees ?? []).map((user) => user.login)];
 }));
 console.log(JSON.stringify({ count: hot.length, top }));

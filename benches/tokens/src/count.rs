@@ -120,12 +120,7 @@ pub struct Transcript {
 impl Transcript {
     /// Adds a message of `kind` holding `text`.
     pub fn push(&mut self, counter: &Counter, kind: Kind, label: impl Into<String>, text: &str) {
-        self.entries.push(Entry {
-            kind,
-            label: label.into(),
-            tokens: counter.message(text),
-            bytes: text.len() as u64,
-        });
+        self.entries.push(Entry { kind, label: label.into(), tokens: counter.message(text), bytes: text.len() as u64 });
     }
 
     /// Adds a tool definition as the model sees it.

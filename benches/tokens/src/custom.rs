@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 use serde_json::Value;
 
-use crate::scenarios::{Discovery, DirectPlan, Scenario};
+use crate::scenarios::{DirectPlan, Discovery, Scenario};
 
 /// The largest scenario file or program read.
 const MAX_FILE_BYTES: u64 = 4 << 20;
@@ -164,12 +164,20 @@ mod tests {
         let base = r#""name": "x", "task": "t", "expected": 1, "direct": {"calls": [], "reduce": "1"}"#;
         let typo = write(dir.path(), "typo.json", &format!(r#"{{{base}, "code": {{"program": "1"}}, "expcted": 2}}"#));
         assert!(load(&typo).unwrap_err().to_string().contains("expcted"));
-        let both =
-            write(dir.path(), "both.json", &format!(r#"{{{base}, "code": {{"program": "1", "program_file": "p.js"}}}}"#));
+        let both = write(
+            dir.path(),
+            "both.json",
+            &format!(r#"{{{base}, "code": {{"program": "1", "program_file": "p.js"}}}}"#),
+        );
         assert!(load(&both).unwrap_err().to_string().contains("exactly one of `program`"));
-        let missing = write(dir.path(), "missing.json", &format!(r#"{{{base}, "code": {{"program_file": "nope.js"}}}}"#));
+        let missing =
+            write(dir.path(), "missing.json", &format!(r#"{{{base}, "code": {{"program_file": "nope.js"}}}}"#));
         assert!(load(&missing).unwrap_err().to_string().contains("nope.js"));
-        let bad_name = write(dir.path(), "name.json", &format!(r#"{{{base}, "code": {{"program": "1"}}}}"#).replace("\"x\"", "\"a b\""));
+        let bad_name = write(
+            dir.path(),
+            "name.json",
+            &format!(r#"{{{base}, "code": {{"program": "1"}}}}"#).replace("\"x\"", "\"a b\""),
+        );
         assert!(load(&bad_name).unwrap_err().to_string().contains("letters, digits"));
     }
 }

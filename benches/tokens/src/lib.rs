@@ -7,11 +7,11 @@
 
 #![forbid(unsafe_code)]
 
-pub mod github;
 pub mod count;
-pub mod modes;
-pub mod setup;
-pub mod scenarios;
-pub mod run;
-pub mod report;
 pub mod custom;
+pub mod github;
+pub mod modes;
+pub mod report;
+pub mod run;
+pub mod scenarios;
+pub mod setup;

@@ -7,10 +7,10 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use rmcp::RoleClient;
 use rmcp::model::CallToolRequestParams;
 use rmcp::service::{ClientLifecycleMode, ClientServiceExt, RunningService};
 use rmcp::transport::TokioChildProcess;
-use rmcp::RoleClient;
 use serde_json::{Value, json};
 use sluice::config::SluiceConfig;
 use sluice::mcp::{McpOptions, McpTools};
@@ -208,7 +208,9 @@ impl CodeMode {
         });
         let (client_read, client_write) = tokio::io::split(client_side);
         let client =
-            ().serve_with_lifecycle((client_read, client_write), lifecycle()).await.map_err(|e| start(e.to_string()))?;
+            ().serve_with_lifecycle((client_read, client_write), lifecycle())
+                .await
+                .map_err(|e| start(e.to_string()))?;
         let definitions = client.list_all_tools().await.map_err(|error| start(error.to_string()))?;
         let definitions = definitions.iter().map(|tool| serde_json::to_value(tool).unwrap_or(Value::Null)).collect();
         Ok(CodeMode { client, launcher, tools, definitions })
@@ -251,8 +253,7 @@ pub struct CodeSession<'a> {
 impl CodeSession<'_> {
     /// Calls one of Sluice's tools; returns the result's text and the whole result.
     pub async fn call(&mut self, tool: &str, arguments: Value) -> Result<(String, Value), ModeError> {
-        let failed =
-            |message: String| ModeError::Call { server: "sluice".to_owned(), tool: tool.to_owned(), message };
+        let failed = |message: String| ModeError::Call { server: "sluice".to_owned(), tool: tool.to_owned(), message };
         self.transcript.call(self.counter, "sluice", tool, &arguments);
         let Value::Object(arguments) = arguments else {
             return Err(failed("arguments must be an object".into()));

@@ -11,7 +11,7 @@ fn thousands(n: u64) -> String {
     let digits = n.to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
@@ -27,20 +27,24 @@ fn bytes(n: u64) -> String {
     }
 }
 
+/// A percentage to one decimal, rounded down: 99.96% shows as 99.9%, never 100.0%.
 fn percent(fraction: f64) -> String {
-    format!("{:.1}%", fraction * 100.0)
+    format!("{:.1}%", (fraction * 1000.0).floor() / 10.0)
 }
 
-/// The Markdown table: one row per scenario, then the suite's total.
-pub fn table(report: &Report) -> String {
+/// The Markdown table: one row per scenario, then the suite's total. Without
+/// `timing` every figure in it is deterministic (the README shows that one).
+pub fn table(report: &Report, timing: bool) -> String {
     let mut out = String::from(
-        "| scenario | direct tokens | code-mode tokens | reduction | cl100k direct → code | model calls direct → code | tool bytes | wall direct → code | answers |\n\
-         |---|---:|---:|---:|---:|---:|---:|---:|:-:|\n",
+        "| scenario | direct tokens | code-mode tokens | reduction | cl100k: direct → code | model calls: direct → code | tool calls | tool result bytes |",
     );
+    out.push_str(if timing { " wall: direct → code | answers |\n" } else { " answers |\n" });
+    out.push_str("|---|---:|---:|---:|---:|---:|---:|---:|");
+    out.push_str(if timing { "---:|:-:|\n" } else { ":-:|\n" });
     for s in &report.scenarios {
-        let _ = writeln!(
+        let _ = write!(
             out,
-            "| {} | {} | {} | **{}** | {} → {} | {} → {} | {} | {:.2} s → {:.2} s | {} |",
+            "| {} | {} | {} | **{}** | {} → {} | {} → {} | {} | {} |",
             s.title,
             thousands(s.direct.tokens.o200k),
             thousands(s.code.tokens.o200k),
@@ -49,23 +53,28 @@ pub fn table(report: &Report) -> String {
             thousands(s.code.tokens.cl100k),
             s.direct.model_calls,
             s.code.model_calls,
-            bytes(s.direct.bytes_from_tools.max(s.code.bytes_from_tools)),
-            s.direct.wall_ms / 1000.0,
-            s.code.wall_ms / 1000.0,
-            if s.verified { "✓" } else { "✗" },
+            s.code.upstream_calls,
+            bytes(s.direct.bytes_from_tools),
         );
+        if timing {
+            let _ = write!(out, " {:.2} s → {:.2} s |", s.direct.wall_ms / 1000.0, s.code.wall_ms / 1000.0);
+        }
+        let _ = writeln!(out, " {} |", if s.verified { "✓" } else { "✗" });
     }
     let (direct, code) = report.totals();
-    let _ = writeln!(
+    let _ = write!(
         out,
-        "| **suite** | **{}** | **{}** | **{}** | {} → {} | | | | {} |",
+        "| **suite** | **{}** | **{}** | **{}** | {} → {} | | | |",
         thousands(direct.o200k),
         thousands(code.o200k),
         percent(reduction(direct.o200k, code.o200k)),
         thousands(direct.cl100k),
         thousands(code.cl100k),
-        if report.scenarios.iter().all(|s| s.verified) { "✓" } else { "✗" },
     );
+    if timing {
+        out.push_str(" |");
+    }
+    let _ = writeln!(out, " {} |", if report.scenarios.iter().all(|s| s.verified) { "✓" } else { "✗" });
     out
 }
 
@@ -135,8 +144,11 @@ pub fn svg(report: &Report) -> Result<String, ChartError> {
         let bars = |code: bool| {
             report.scenarios.iter().enumerate().map(move |(i, s)| {
                 let row = (rows - 1 - i) as f64;
-                let (tokens, lo, colour) =
-                    if code { (s.code.tokens.o200k, row + 0.15, code_colour) } else { (s.direct.tokens.o200k, row + 0.5, direct_colour) };
+                let (tokens, lo, colour) = if code {
+                    (s.code.tokens.o200k, row + 0.15, code_colour)
+                } else {
+                    (s.direct.tokens.o200k, row + 0.5, direct_colour)
+                };
                 Rectangle::new([(100.0, lo), ((tokens as f64).max(100.0), lo + 0.33)], colour.filled())
             })
         };

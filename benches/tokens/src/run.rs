@@ -66,7 +66,13 @@ pub struct ModeReport {
 }
 
 impl ModeReport {
-    fn new(transcript: Transcript, answer: Result<Value, String>, bytes_from_tools: u64, upstream_calls: u64, wall: Duration) -> Self {
+    fn new(
+        transcript: Transcript,
+        answer: Result<Value, String>,
+        bytes_from_tools: u64,
+        upstream_calls: u64,
+        wall: Duration,
+    ) -> Self {
         let mut by_kind = BTreeMap::new();
         for kind in [Kind::Definition, Kind::Task, Kind::Call, Kind::Result, Kind::Answer] {
             let name = serde_json::to_value(kind).ok().and_then(|k| k.as_str().map(str::to_owned)).unwrap_or_default();
@@ -220,7 +226,13 @@ async fn play(
         agent.answer(answer);
     }
     let calls = agent.transcript.calls() as u64;
-    let direct = ModeReport::new(agent.transcript, answer.map_err(|e| e.to_string()), agent.bytes_from_tools, calls, started.elapsed());
+    let direct = ModeReport::new(
+        agent.transcript,
+        answer.map_err(|e| e.to_string()),
+        agent.bytes_from_tools,
+        calls,
+        started.elapsed(),
+    );
 
     // Code mode.
     let started = Instant::now();
@@ -238,17 +250,25 @@ async fn play(
         }
         let executed = session.execute(&scenario.program).await?;
         upstream_calls = executed.stats["tool_calls"].as_u64().unwrap_or(0);
-        serde_json::from_str::<Value>(executed.output.trim())
-            .map_err(|error| ModeError::Plan(format!("the program's output is not JSON ({error}): {}", executed.output)))
+        serde_json::from_str::<Value>(executed.output.trim()).map_err(|error| {
+            ModeError::Plan(format!("the program's output is not JSON ({error}): {}", executed.output))
+        })
     }
     .await;
     if let Ok(answer) = &answer {
         session.answer(answer);
     }
     let bytes = session.bytes_from_tools;
-    let code = ModeReport::new(session.transcript, answer.map_err(|e| e.to_string()), bytes, upstream_calls, started.elapsed());
+    let code = ModeReport::new(
+        session.transcript,
+        answer.map_err(|e| e.to_string()),
+        bytes,
+        upstream_calls,
+        started.elapsed(),
+    );
 
-    let verified = !expected.is_null() && direct.answer.as_ref() == Some(&expected) && code.answer.as_ref() == Some(&expected);
+    let verified =
+        !expected.is_null() && direct.answer.as_ref() == Some(&expected) && code.answer.as_ref() == Some(&expected);
     ScenarioReport { name: scenario.name.clone(), title: scenario.title.clone(), expected, direct, code, verified }
 }
 

@@ -7,7 +7,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::{Value, json};
 
-use crate::github::{Data, IssueState};
+use crate::github::Data;
+use crate::github::data::{IssueState, Pull};
 use crate::modes::{Direct, ModeError};
 use crate::setup::{World, repo_dir, transcript_path};
 
@@ -111,9 +112,10 @@ pub fn all() -> Vec<Scenario> {
         Scenario {
             name: "pr-digest".into(),
             title: "PR review digest (50 most recent)".into(),
-            task: "For the 50 most recent pull requests in acme/widgets, give the number of files each changes and its \
+            task:
+                "For the 50 most recent pull requests in acme/widgets, give the number of files each changes and its \
                 latest review state, and list those approved but not merged."
-                .into(),
+                    .into(),
             plan: DirectPlan::Builtin(Plan::PrDigest),
             discovery: vec![
                 describe("github", "list_pull_requests"),
@@ -141,9 +143,10 @@ pub fn all() -> Vec<Scenario> {
         Scenario {
             name: "stale".into(),
             title: "Stale issues by assignee (90 days)".into(),
-            task: "Today is 2026-11-01. Which open issues in acme/widgets have had no activity for 90 days? Count them \
+            task:
+                "Today is 2026-11-01. Which open issues in acme/widgets have had no activity for 90 days? Count them \
                 per assignee."
-                .into(),
+                    .into(),
             plan: DirectPlan::Builtin(Plan::Stale),
             discovery: vec![describe("github", "search_issues")],
             program: include_str!("../scenarios/stale.js").into(),
@@ -175,7 +178,7 @@ pub fn all() -> Vec<Scenario> {
         },
         Scenario {
             name: "handoff".into(),
-            title: "2-hour transcript: files -> memory".into(),
+            title: "2-hour transcript: files → memory".into(),
             task: "Save the transcript of the 2026-10-28 planning meeting \
                 (/tmp/sluice-bench-tokens/docs/planning-meeting-2026-10-28.txt) in the knowledge graph as an entity \
                 named \"Planning meeting 2026-10-28\" of type meeting, the transcript as its observation. Say how many \
@@ -227,7 +230,7 @@ pub fn expected(plan: Plan, data: &Data, world: &World) -> Value {
             let mut recent: Vec<_> = data.pulls.iter().collect();
             recent.sort_by(|a, b| b.created_at.cmp(&a.created_at).then(b.number.cmp(&a.number)));
             let recent = &recent[..50.min(recent.len())];
-            let review = |pr: &crate::github::Pull| {
+            let review = |pr: &Pull| {
                 pr.reviews.iter().max_by_key(|r| r.submitted_at).map_or("NONE".to_owned(), |r| r.state.clone())
             };
             let prs: Vec<Value> = recent.iter().map(|pr| json!([pr.number, pr.files.len(), review(pr)])).collect();
@@ -359,7 +362,8 @@ pub async fn direct(plan: Plan, agent: &mut Direct<'_>) -> Result<Value, ModeErr
             hot.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
             let mut top = Vec::new();
             for (comments, issue_number, title) in hot.iter().take(10) {
-                let issue = agent.json("github", "get_issue", with(repo(), json!({ "issue_number": issue_number }))).await?;
+                let issue =
+                    agent.json("github", "get_issue", with(repo(), json!({ "issue_number": issue_number }))).await?;
                 top.push(json!([issue_number, comments, title, logins(&issue["assignees"])]));
             }
             Ok(json!({ "count": hot.len(), "top": top }))
@@ -386,10 +390,15 @@ pub async fn direct(plan: Plan, agent: &mut Direct<'_>) -> Result<Value, ModeErr
             for pr in pulls.as_array().into_iter().flatten() {
                 let pr_number = number(&pr["number"])?;
                 let files = agent
-                    .json("github", "get_pull_request_files", with(repo(), json!({ "pullNumber": pr_number, "perPage": 100 })))
+                    .json(
+                        "github",
+                        "get_pull_request_files",
+                        with(repo(), json!({ "pullNumber": pr_number, "perPage": 100 })),
+                    )
                     .await?;
-                let reviews =
-                    agent.json("github", "get_pull_request_reviews", with(repo(), json!({ "pullNumber": pr_number }))).await?;
+                let reviews = agent
+                    .json("github", "get_pull_request_reviews", with(repo(), json!({ "pullNumber": pr_number })))
+                    .await?;
                 let review = reviews.as_array().and_then(|r| r.last()).map_or(json!("NONE"), |r| r["state"].clone());
                 if review == "APPROVED" && pr["merged_at"].is_null() {
                     approved.push(pr_number);
@@ -425,7 +434,9 @@ pub async fn direct(plan: Plan, agent: &mut Direct<'_>) -> Result<Value, ModeErr
                 .filter_map(|m| m.strip_prefix("Merge pull request #"))
                 .filter_map(|rest| rest.split(|c: char| !c.is_ascii_digit()).next()?.parse().ok())
                 .collect();
-            let day = |c: Option<&Value>| c.and_then(|c| c["commit"]["committer"]["date"].as_str()).map(|d| d[..10].to_owned());
+            let day = |c: Option<&Value>| {
+                c.and_then(|c| c["commit"]["committer"]["date"].as_str()).map(|d| d[..10].to_owned())
+            };
             let (Some(first), Some(last)) = (day(commits.last()), day(commits.first())) else {
                 return Err(plan_error("no commits between the tags"));
             };
@@ -447,8 +458,12 @@ pub async fn direct(plan: Plan, agent: &mut Direct<'_>) -> Result<Value, ModeErr
                     if !merged.contains(&pr_number) {
                         continue;
                     }
-                    let names: Vec<String> =
-                        pr["labels"].as_array().into_iter().flatten().filter_map(|l| l["name"].as_str().map(str::to_owned)).collect();
+                    let names: Vec<String> = pr["labels"]
+                        .as_array()
+                        .into_iter()
+                        .flatten()
+                        .filter_map(|l| l["name"].as_str().map(str::to_owned))
+                        .collect();
                     for label in if names.is_empty() { vec!["unlabelled".to_owned()] } else { names } {
                         by_label.entry(label).or_default().push(pr_number);
                     }
@@ -463,7 +478,8 @@ pub async fn direct(plan: Plan, agent: &mut Direct<'_>) -> Result<Value, ModeErr
             let (mut stale, mut total) = (0, 1);
             let mut page = 1;
             while stale < total {
-                let args = with(repo(), json!({ "query": "is:open updated:<2026-08-03", "perPage": 100, "page": page }));
+                let args =
+                    with(repo(), json!({ "query": "is:open updated:<2026-08-03", "perPage": 100, "page": page }));
                 let found = agent.json("github", "search_issues", args).await?;
                 total = number(&found["total_count"])?;
                 let items = found["items"].as_array().cloned().unwrap_or_default();
@@ -489,13 +505,17 @@ pub async fn direct(plan: Plan, agent: &mut Direct<'_>) -> Result<Value, ModeErr
                 let Some(subject) = line.strip_prefix("Message: ") else { continue };
                 if let Some(rest) = subject.split("fixes #").nth(1) {
                     let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
-                    fixes.push((digits.parse::<u64>().map_err(|_| plan_error(format!("bad reference in {subject}")))?, subject.to_owned()));
+                    fixes.push((
+                        digits.parse::<u64>().map_err(|_| plan_error(format!("bad reference in {subject}")))?,
+                        subject.to_owned(),
+                    ));
                 }
             }
             fixes.sort();
             let mut rows = Vec::new();
             for (issue_number, subject) in fixes {
-                let issue = agent.json("github", "get_issue", with(repo(), json!({ "issue_number": issue_number }))).await?;
+                let issue =
+                    agent.json("github", "get_issue", with(repo(), json!({ "issue_number": issue_number }))).await?;
                 rows.push(json!([issue_number, issue["title"], issue["state"], subject]));
             }
             Ok(json!({ "fixes": rows }))

@@ -217,23 +217,54 @@ impl Words {
 
 const SPEAKERS: &[&str] = &["Priya", "Marcus", "Elena", "Tomás", "Aiko", "Daniel"];
 const OPENERS: &[&str] = &[
-    "I think", "So basically", "Right, and", "Honestly,", "From the support side,", "If we look at the numbers,",
-    "One thing to flag:", "Okay, so", "Building on that,", "To be clear,",
+    "I think",
+    "So basically",
+    "Right, and",
+    "Honestly,",
+    "From the support side,",
+    "If we look at the numbers,",
+    "One thing to flag:",
+    "Okay, so",
+    "Building on that,",
+    "To be clear,",
 ];
 const SUBJECTS: &[&str] = &[
-    "the parser rewrite", "the Q4 roadmap", "our on-call rotation", "the flaky CI job", "the 1.10 release",
-    "the memory regression", "customer onboarding", "the plugin API", "the migration to the new runner",
-    "the docs backlog", "the triage process", "the dependency upgrades",
+    "the parser rewrite",
+    "the Q4 roadmap",
+    "our on-call rotation",
+    "the flaky CI job",
+    "the 1.10 release",
+    "the memory regression",
+    "customer onboarding",
+    "the plugin API",
+    "the migration to the new runner",
+    "the docs backlog",
+    "the triage process",
+    "the dependency upgrades",
 ];
 const PREDICATES: &[&str] = &[
-    "is slipping by about two weeks", "needs an owner before Friday", "is mostly done but blocked on review",
-    "should be split into smaller pieces", "keeps coming up in support tickets", "is the riskiest item we have",
-    "could ship behind a flag", "needs a design doc first", "is cheaper than we estimated",
-    "depends on the security review", "has three open bugs against it", "is where most of the churn is",
+    "is slipping by about two weeks",
+    "needs an owner before Friday",
+    "is mostly done but blocked on review",
+    "should be split into smaller pieces",
+    "keeps coming up in support tickets",
+    "is the riskiest item we have",
+    "could ship behind a flag",
+    "needs a design doc first",
+    "is cheaper than we estimated",
+    "depends on the security review",
+    "has three open bugs against it",
+    "is where most of the churn is",
 ];
 const CLOSERS: &[&str] = &[
-    "so let's decide today.", "and I can take that.", "which I'd rather not repeat.", "if nobody objects.",
-    "and we should write it down.", "but I'm not sure it's urgent.", "so that's my proposal.", "right?",
+    "so let's decide today.",
+    "and I can take that.",
+    "which I'd rather not repeat.",
+    "if nobody objects.",
+    "and we should write it down.",
+    "but I'm not sure it's urgent.",
+    "so that's my proposal.",
+    "right?",
 ];
 
 /// A two-hour meeting transcript: about 150 spoken words a minute.
@@ -250,20 +281,14 @@ fn transcript(data: &Data) -> String {
             if sentence > 0 {
                 turn.push(' ');
             }
-            let subject = if words.next() % 5 == 0 {
+            let subject = if words.next().is_multiple_of(5) {
                 let issue = &data.issues[(words.next() % data.issues.len() as u64) as usize];
                 format!("issue #{} ({})", issue.number, issue.title)
             } else {
                 words.pick(SUBJECTS).to_owned()
             };
-            let _ = write!(
-                turn,
-                "{} {} {} {}",
-                words.pick(OPENERS),
-                subject,
-                words.pick(PREDICATES),
-                words.pick(CLOSERS)
-            );
+            let _ =
+                write!(turn, "{} {} {} {}", words.pick(OPENERS), subject, words.pick(PREDICATES), words.pick(CLOSERS));
         }
         let _ = writeln!(text, "[{:02}:{:02}:{:02}] {speaker}: {turn}", second / 3600, second / 60 % 60, second % 60);
         second += 2 + turn.split(' ').count() as u64 * 60 / 150;
@@ -272,9 +297,16 @@ fn transcript(data: &Data) -> String {
 }
 
 const CHORES: &[&str] = &[
-    "Refactor the config loader", "Update dependencies", "Tidy up error messages", "Speed up the test suite",
-    "Document the plugin API", "Rename internal helpers", "Add benchmarks for the parser", "Clean up CI scripts",
-    "Improve logging around retries", "Simplify the release script",
+    "Refactor the config loader",
+    "Update dependencies",
+    "Tidy up error messages",
+    "Speed up the test suite",
+    "Document the plugin API",
+    "Rename internal helpers",
+    "Add benchmarks for the parser",
+    "Clean up CI scripts",
+    "Improve logging around retries",
+    "Simplify the release script",
 ];
 
 /// The local clone's history: 200 commits, about one in six fixing an issue.
@@ -282,7 +314,7 @@ fn local_commits(data: &Data) -> Vec<(String, Option<u64>)> {
     let mut words = Words(0x5EED_0005);
     (0..200)
         .map(|_| {
-            if words.next() % 6 == 0 {
+            if words.next().is_multiple_of(6) {
                 let issue = &data.issues[(words.next() % data.issues.len() as u64) as usize];
                 let title = issue.title.trim_end_matches('.');
                 (format!("Fix {} (fixes #{})", lowercase_first(title), issue.number), Some(issue.number))

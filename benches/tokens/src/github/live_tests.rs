@@ -1,6 +1,7 @@
-//! The fake GitHub against the real `github-mcp-server` (ignored by default: it binds
-//! 127.0.0.2:80 and needs the binary that `.ci/setup` installs). Run it with
-//! `cargo test -p sluice-bench-tokens real_github_mcp_server -- --ignored --nocapture`.
+//! The fake GitHub against the real `github-mcp-server` (the binary `.ci/setup`
+//! installs): every served shape decoded by go-github. It binds 127.0.0.2:80, so it
+//! runs as root, and it is this test binary's only user of that port (the
+//! benchmark's own test is another binary, and cargo runs binaries one by one).
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -69,7 +70,6 @@ fn calls(data: &Data) -> Vec<(&'static str, Value)> {
 }
 
 #[tokio::test]
-#[ignore = "binds 127.0.0.2:80 and runs the real github-mcp-server"]
 async fn real_github_mcp_server_decodes_every_served_shape() {
     let bin = binary();
     if !bin.exists() {
