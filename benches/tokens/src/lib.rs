@@ -4,6 +4,12 @@
 //!
 //! - [`github`]: a fake GitHub (REST and GraphQL on 127.0.0.2:80) serving
 //!   deterministic data, which the real `github-mcp-server --gh-host` calls.
+//! - [`setup`]: the other servers and files the scenarios use, in a fixed place.
+//! - [`modes`]: the two real MCP clients, direct and through `sluice serve`.
+//! - [`scenarios`]: the built-in tasks, their plans, programs and independent
+//!   answers; [`custom`]: a user's scenario file.
+//! - [`count`]: the counting rule, the same for both modes.
+//! - [`run`]: plays and verifies; [`report`]: the table and the chart.
 
 #![forbid(unsafe_code)]
 
