@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use rmcp::RoleClient;
 use rmcp::model::CallToolRequestParams;
@@ -111,8 +111,6 @@ pub struct Direct<'a> {
     pub transcript: Transcript,
     /// Bytes of tool results returned.
     pub bytes_from_tools: u64,
-    /// Time spent in calls.
-    pub busy: Duration,
 }
 
 impl<'a> Direct<'a> {
@@ -125,7 +123,7 @@ impl<'a> Direct<'a> {
             }
         }
         transcript.push(counter, Kind::Task, "task", task);
-        Direct { upstream, counter, transcript, bytes_from_tools: 0, busy: Duration::ZERO }
+        Direct { upstream, counter, transcript, bytes_from_tools: 0 }
     }
 
     /// Calls `server.tool` and returns its result's text.
@@ -136,12 +134,10 @@ impl<'a> Direct<'a> {
         let Value::Object(arguments) = arguments else {
             return Err(failed("arguments must be an object".into()));
         };
-        let started = Instant::now();
         let result = client
             .call_tool(CallToolRequestParams::new(tool.to_owned()).with_arguments(arguments))
             .await
             .map_err(|error| failed(error.to_string()))?;
-        self.busy += started.elapsed();
         let result = serde_json::to_value(&result).unwrap_or(Value::Null);
         let text = result_text(&result);
         self.bytes_from_tools += text.len() as u64;
@@ -223,7 +219,7 @@ impl CodeMode {
             transcript.definition(counter, "sluice", tool);
         }
         transcript.push(counter, Kind::Task, "task", task);
-        CodeSession { mode: self, counter, transcript, busy: Duration::ZERO, bytes_from_tools: 0 }
+        CodeSession { mode: self, counter, transcript, bytes_from_tools: 0 }
     }
 
     /// The launcher `sluice serve` runs programs with.
@@ -244,8 +240,6 @@ pub struct CodeSession<'a> {
     counter: &'a Counter,
     /// What the model read and wrote.
     pub transcript: Transcript,
-    /// Time spent in calls.
-    pub busy: Duration,
     /// Bytes the upstream tools returned inside the sandbox.
     pub bytes_from_tools: u64,
 }
@@ -258,14 +252,12 @@ impl CodeSession<'_> {
         let Value::Object(arguments) = arguments else {
             return Err(failed("arguments must be an object".into()));
         };
-        let started = Instant::now();
         let result = self
             .mode
             .client
             .call_tool(CallToolRequestParams::new(tool.to_owned()).with_arguments(arguments))
             .await
             .map_err(|error| failed(error.to_string()))?;
-        self.busy += started.elapsed();
         let result = serde_json::to_value(&result).unwrap_or(Value::Null);
         let text = result_text(&result);
         self.transcript.push(self.counter, Kind::Result, format!("sluice.{tool}"), &text);

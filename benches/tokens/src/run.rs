@@ -161,8 +161,8 @@ as the server returned it, and the final answer. Code mode: Sluice's own tools/l
 and their results, the execute call with the program, its result, and the final answer. Claude's tokenizer is not \
 public.";
 
-/// Runs `scenarios` (all built-ins when empty after filtering by `only`), with
-/// the servers installed in `test_servers`.
+/// Plays `scenarios` in both modes, reporting each through `progress` as it
+/// ends, with the servers installed in `test_servers`.
 pub async fn run(
     test_servers: &Path,
     scenarios: Vec<Scenario>,
