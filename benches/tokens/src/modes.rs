@@ -109,8 +109,6 @@ pub struct Direct<'a> {
     counter: &'a Counter,
     /// What the model read and wrote.
     pub transcript: Transcript,
-    /// Bytes of tool results returned.
-    pub bytes_from_tools: u64,
 }
 
 impl<'a> Direct<'a> {
@@ -123,29 +121,23 @@ impl<'a> Direct<'a> {
             }
         }
         transcript.push(counter, Kind::Task, "task", task);
-        Direct { upstream, counter, transcript, bytes_from_tools: 0 }
+        Direct { upstream, counter, transcript }
     }
 
     /// Calls `server.tool` and returns its result's text.
     pub async fn call(&mut self, server: &str, tool: &str, arguments: Value) -> Result<String, ModeError> {
-        let failed = |message: String| ModeError::Call { server: server.to_owned(), tool: tool.to_owned(), message };
-        let client = self.upstream.clients.get(server).ok_or_else(|| failed("no such server".into()))?;
-        self.transcript.call(self.counter, server, tool, &arguments);
-        let Value::Object(arguments) = arguments else {
-            return Err(failed("arguments must be an object".into()));
-        };
-        let result = client
-            .call_tool(CallToolRequestParams::new(tool.to_owned()).with_arguments(arguments))
-            .await
-            .map_err(|error| failed(error.to_string()))?;
-        let result = serde_json::to_value(&result).unwrap_or(Value::Null);
-        let text = result_text(&result);
-        self.bytes_from_tools += text.len() as u64;
-        self.transcript.push(self.counter, Kind::Result, format!("{server}.{tool}"), &text);
-        if result["isError"] == true {
-            return Err(failed(shorten(&text)));
-        }
+        let client = self.upstream.clients.get(server).ok_or_else(|| ModeError::Call {
+            server: server.to_owned(),
+            tool: tool.to_owned(),
+            message: "no such server".into(),
+        })?;
+        let (text, _) = recorded_call(client, self.counter, &mut self.transcript, server, tool, arguments).await?;
         Ok(text)
+    }
+
+    /// Bytes of the tool results returned, every one of which the model read.
+    pub fn bytes_from_tools(&self) -> u64 {
+        self.transcript.entries.iter().filter(|entry| entry.kind == Kind::Result).map(|entry| entry.bytes).sum()
     }
 
     /// Calls `server.tool` and parses its result as JSON.
@@ -247,24 +239,7 @@ pub struct CodeSession<'a> {
 impl CodeSession<'_> {
     /// Calls one of Sluice's tools; returns the result's text and the whole result.
     pub async fn call(&mut self, tool: &str, arguments: Value) -> Result<(String, Value), ModeError> {
-        let failed = |message: String| ModeError::Call { server: "sluice".to_owned(), tool: tool.to_owned(), message };
-        self.transcript.call(self.counter, "sluice", tool, &arguments);
-        let Value::Object(arguments) = arguments else {
-            return Err(failed("arguments must be an object".into()));
-        };
-        let result = self
-            .mode
-            .client
-            .call_tool(CallToolRequestParams::new(tool.to_owned()).with_arguments(arguments))
-            .await
-            .map_err(|error| failed(error.to_string()))?;
-        let result = serde_json::to_value(&result).unwrap_or(Value::Null);
-        let text = result_text(&result);
-        self.transcript.push(self.counter, Kind::Result, format!("sluice.{tool}"), &text);
-        if result["isError"] == true {
-            return Err(failed(shorten(&text)));
-        }
-        Ok((text, result))
+        recorded_call(&self.mode.client, self.counter, &mut self.transcript, "sluice", tool, arguments).await
     }
 
     /// Runs `code` through `execute`.
@@ -279,4 +254,33 @@ impl CodeSession<'_> {
     pub fn answer(&mut self, answer: &Value) {
         self.transcript.push(self.counter, Kind::Answer, "answer", &answer.to_string());
     }
+}
+
+/// Calls `server.tool` through `client`, recording the call and its result's
+/// text in `transcript`; returns the text and the whole result, or the error a
+/// failed call or an `isError` result means.
+async fn recorded_call(
+    client: &RunningService<RoleClient, ()>,
+    counter: &Counter,
+    transcript: &mut Transcript,
+    server: &str,
+    tool: &str,
+    arguments: Value,
+) -> Result<(String, Value), ModeError> {
+    let failed = |message: String| ModeError::Call { server: server.to_owned(), tool: tool.to_owned(), message };
+    transcript.call(counter, server, tool, &arguments);
+    let Value::Object(arguments) = arguments else {
+        return Err(failed("arguments must be an object".into()));
+    };
+    let result = client
+        .call_tool(CallToolRequestParams::new(tool.to_owned()).with_arguments(arguments))
+        .await
+        .map_err(|error| failed(error.to_string()))?;
+    let result = serde_json::to_value(&result).unwrap_or(Value::Null);
+    let text = result_text(&result);
+    transcript.push(counter, Kind::Result, format!("{server}.{tool}"), &text);
+    if result["isError"] == true {
+        return Err(failed(shorten(&text)));
+    }
+    Ok((text, result))
 }

@@ -225,14 +225,8 @@ async fn play(
     if let Ok(answer) = &answer {
         agent.answer(answer);
     }
-    let calls = agent.transcript.calls() as u64;
-    let direct = ModeReport::new(
-        agent.transcript,
-        answer.map_err(|e| e.to_string()),
-        agent.bytes_from_tools,
-        calls,
-        started.elapsed(),
-    );
+    let (calls, bytes) = (agent.transcript.calls() as u64, agent.bytes_from_tools());
+    let direct = ModeReport::new(agent.transcript, answer.map_err(|e| e.to_string()), bytes, calls, started.elapsed());
 
     // Code mode.
     let started = Instant::now();
