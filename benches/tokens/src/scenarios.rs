@@ -336,28 +336,57 @@ fn number(value: &Value) -> Result<u64, ModeError> {
     value.as_u64().ok_or_else(|| plan_error(format!("expected a number, got {value}")))
 }
 
+/// Every issue `list_issues` returns for `filter`, 100 a page, following
+/// `pageInfo.endCursor` while `hasNextPage`.
+async fn every_listed_issue(agent: &mut Direct<'_>, filter: Value) -> Result<Vec<Value>, ModeError> {
+    let mut issues = Vec::new();
+    let mut after = Value::Null;
+    loop {
+        let mut args = with(with(repo(), filter.clone()), json!({ "perPage": 100 }));
+        if !after.is_null() {
+            args["after"] = after.clone();
+        }
+        let mut page = agent.json("github", "list_issues", args).await?;
+        if let Value::Array(found) = page["issues"].take() {
+            issues.extend(found);
+        }
+        if page["pageInfo"]["hasNextPage"] != true {
+            return Ok(issues);
+        }
+        after = page["pageInfo"]["endCursor"].take();
+    }
+}
+
+/// Every item the search tool `tool` finds for `query`, 100 a page, until
+/// `total_count` are read or a page comes back empty.
+async fn every_found(agent: &mut Direct<'_>, tool: &str, query: &str) -> Result<Vec<Value>, ModeError> {
+    let mut items = Vec::new();
+    let mut total = 1;
+    for page in 1.. {
+        if items.len() as u64 >= total {
+            break;
+        }
+        let args = with(repo(), json!({ "query": query, "perPage": 100, "page": page }));
+        let mut found = agent.json("github", tool, args).await?;
+        total = number(&found["total_count"])?;
+        match found["items"].take() {
+            Value::Array(batch) if !batch.is_empty() => items.extend(batch),
+            _ => break,
+        }
+    }
+    Ok(items)
+}
+
 /// Plays `plan` as a direct-mode agent; the answer comes from the results read.
 pub async fn direct(plan: Plan, agent: &mut Direct<'_>) -> Result<Value, ModeError> {
     match plan {
         Plan::Triage => {
             let mut hot = Vec::new();
-            let mut after = Value::Null;
-            loop {
-                let mut args = with(repo(), json!({ "state": "OPEN", "labels": ["bug"], "perPage": 100 }));
-                if !after.is_null() {
-                    args["after"] = after.clone();
+            for issue in every_listed_issue(agent, json!({ "state": "OPEN", "labels": ["bug"] })).await? {
+                let comments = number(&issue["comments"])?;
+                if comments > 10 {
+                    hot.push((comments, number(&issue["number"])?, issue["title"].clone()));
                 }
-                let page = agent.json("github", "list_issues", args).await?;
-                for issue in page["issues"].as_array().into_iter().flatten() {
-                    let comments = number(&issue["comments"])?;
-                    if comments > 10 {
-                        hot.push((comments, number(&issue["number"])?, issue["title"].clone()));
-                    }
-                }
-                if page["pageInfo"]["hasNextPage"] != true {
-                    break;
-                }
-                after = page["pageInfo"]["endCursor"].clone();
             }
             hot.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
             let mut top = Vec::new();
@@ -442,60 +471,34 @@ pub async fn direct(plan: Plan, agent: &mut Direct<'_>) -> Result<Value, ModeErr
             };
             let query = format!("is:merged merged:{first}..{last}");
             let mut by_label: BTreeMap<String, Vec<u64>> = BTreeMap::new();
-            let (mut seen, mut total) = (0, 1);
-            let mut page = 1;
-            while seen < total {
-                let args = with(repo(), json!({ "query": query, "perPage": 100, "page": page }));
-                let found = agent.json("github", "search_pull_requests", args).await?;
-                total = number(&found["total_count"])?;
-                let items = found["items"].as_array().cloned().unwrap_or_default();
-                if items.is_empty() {
-                    break;
+            for pr in every_found(agent, "search_pull_requests", &query).await? {
+                let pr_number = number(&pr["number"])?;
+                if !merged.contains(&pr_number) {
+                    continue;
                 }
-                seen += items.len() as u64;
-                for pr in items {
-                    let pr_number = number(&pr["number"])?;
-                    if !merged.contains(&pr_number) {
-                        continue;
-                    }
-                    let names: Vec<String> = pr["labels"]
-                        .as_array()
-                        .into_iter()
-                        .flatten()
-                        .filter_map(|l| l["name"].as_str().map(str::to_owned))
-                        .collect();
-                    for label in if names.is_empty() { vec!["unlabelled".to_owned()] } else { names } {
-                        by_label.entry(label).or_default().push(pr_number);
-                    }
+                let names: Vec<String> = pr["labels"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|l| l["name"].as_str().map(str::to_owned))
+                    .collect();
+                for label in if names.is_empty() { vec!["unlabelled".to_owned()] } else { names } {
+                    by_label.entry(label).or_default().push(pr_number);
                 }
-                page += 1;
             }
             by_label.values_mut().for_each(|numbers| numbers.sort());
             Ok(json!({ "commits": commits.len(), "prs": merged.len(), "by_label": by_label }))
         }
         Plan::Stale => {
             let mut by_assignee: BTreeMap<String, u64> = BTreeMap::new();
-            let (mut stale, mut total) = (0, 1);
-            let mut page = 1;
-            while stale < total {
-                let args =
-                    with(repo(), json!({ "query": "is:open updated:<2026-08-03", "perPage": 100, "page": page }));
-                let found = agent.json("github", "search_issues", args).await?;
-                total = number(&found["total_count"])?;
-                let items = found["items"].as_array().cloned().unwrap_or_default();
-                if items.is_empty() {
-                    break;
+            let stale = every_found(agent, "search_issues", "is:open updated:<2026-08-03").await?;
+            for issue in &stale {
+                let who = logins(&issue["assignees"]);
+                for login in if who.is_empty() { vec!["(unassigned)".to_owned()] } else { who } {
+                    *by_assignee.entry(login).or_default() += 1;
                 }
-                stale += items.len() as u64;
-                for issue in items {
-                    let who = logins(&issue["assignees"]);
-                    for login in if who.is_empty() { vec!["(unassigned)".to_owned()] } else { who } {
-                        *by_assignee.entry(login).or_default() += 1;
-                    }
-                }
-                page += 1;
             }
-            Ok(json!({ "stale": stale, "by_assignee": by_assignee }))
+            Ok(json!({ "stale": stale.len(), "by_assignee": by_assignee }))
         }
         Plan::Join => {
             let args = json!({ "repo_path": repo_dir(), "max_count": 1000 });
@@ -534,31 +537,19 @@ pub async fn direct(plan: Plan, agent: &mut Direct<'_>) -> Result<Value, ModeErr
         }
         Plan::LabelHistogram => {
             let mut labels: BTreeMap<String, u64> = BTreeMap::new();
-            let (mut issues, mut unlabelled) = (0u64, 0u64);
-            let mut after = Value::Null;
-            loop {
-                let mut args = with(repo(), json!({ "perPage": 100 }));
-                if !after.is_null() {
-                    args["after"] = after.clone();
+            let mut unlabelled = 0u64;
+            let issues = every_listed_issue(agent, json!({})).await?;
+            for issue in &issues {
+                let names: Vec<&str> =
+                    issue["labels"].as_array().into_iter().flatten().filter_map(|l| l["name"].as_str()).collect();
+                if names.is_empty() {
+                    unlabelled += 1;
                 }
-                let page = agent.json("github", "list_issues", args).await?;
-                for issue in page["issues"].as_array().into_iter().flatten() {
-                    issues += 1;
-                    let names: Vec<&str> =
-                        issue["labels"].as_array().into_iter().flatten().filter_map(|l| l["name"].as_str()).collect();
-                    if names.is_empty() {
-                        unlabelled += 1;
-                    }
-                    for name in names {
-                        *labels.entry(name.to_owned()).or_default() += 1;
-                    }
+                for name in names {
+                    *labels.entry(name.to_owned()).or_default() += 1;
                 }
-                if page["pageInfo"]["hasNextPage"] != true {
-                    break;
-                }
-                after = page["pageInfo"]["endCursor"].clone();
             }
-            Ok(json!({ "issues": issues, "labels": labels, "unlabelled": unlabelled }))
+            Ok(json!({ "issues": issues.len(), "labels": labels, "unlabelled": unlabelled }))
         }
     }
 }
