@@ -89,11 +89,10 @@ async fn concurrent_runs_sharing_servers_are_credited_only_with_starts_they_caus
         &bystander_control,
     );
     let starter = async {
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
-        while bystander_control.progress().output_lines == 0 {
-            assert!(std::time::Instant::now() < deadline, "the bystander got underway");
-            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
-        }
+        crate::support::wait_until("the bystander to get underway", std::time::Duration::from_secs(20), || {
+            bystander_control.progress().output_lines > 0
+        })
+        .await;
         let source = "await tools.time_server.get_current_time({ timezone: 'UTC' });";
         javascript.run("starter.js", source, &policy, host.clone(), &starter_control).await
     };

@@ -413,11 +413,8 @@ async fn cancelling_a_run_stops_a_busy_program_and_a_parked_one_and_drops_its_ca
         let policy = policy();
         let run = javascript().await.run("main.js", source, &policy, hanging.clone(), &control);
         let canceller = async {
-            let deadline = std::time::Instant::now() + Duration::from_secs(10);
-            while cancel.progress().output_lines == 0 {
-                assert!(std::time::Instant::now() < deadline, "{source}: the program got underway");
-                tokio::time::sleep(Duration::from_millis(5)).await;
-            }
+            let what = format!("{source}: the program to get underway");
+            crate::support::wait_until(&what, Duration::from_secs(10), || cancel.progress().output_lines > 0).await;
             cancel.cancel();
         };
         let started = std::time::Instant::now();

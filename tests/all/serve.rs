@@ -13,7 +13,7 @@ use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader, Lines};
 use tokio::process::{Child, ChildStdin, ChildStdout, Command};
 
 use crate::mcp_servers::server_bin;
-use crate::support::root;
+use crate::support::{root, wait_until};
 
 /// How long any one step may take before the test fails instead of hanging.
 const STEP: Duration = Duration::from_secs(90);
@@ -86,15 +86,6 @@ fn marking_server(marker: &Path) -> Value {
 /// The events `slow.py` recorded so far.
 fn events(record: &Path) -> Vec<String> {
     std::fs::read_to_string(record).unwrap_or_default().lines().map(str::to_owned).collect()
-}
-
-/// Polls `check` every 20 ms until it holds, failing the test after `limit`.
-async fn wait_until(what: &str, limit: Duration, mut check: impl FnMut() -> bool) {
-    let deadline = Instant::now() + limit;
-    while !check() {
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
 }
 
 /// Waits until `slow.py` has recorded `event` at least `count` times.

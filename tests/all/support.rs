@@ -1,4 +1,4 @@
-//! Shared fixtures: one runtime per test process, the demo tool server, program paths, guest builds.
+//! Shared fixtures: one runtime per test process, the demo tool server, program paths, guest builds, polling with a deadline.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -12,6 +12,15 @@ use sluice::{
     ExecutionPolicy, InProcessTools, Program, RunOutcome, RunStatus, Runtime, RuntimeConfig, ToolDefinition, ToolHost,
     ToolResult,
 };
+
+/// Polls `check` every 20 ms until it holds, failing the test after `limit`.
+pub async fn wait_until(what: &str, limit: Duration, mut check: impl FnMut() -> bool) {
+    let deadline = std::time::Instant::now() + limit;
+    while !check() {
+        assert!(std::time::Instant::now() < deadline, "timed out waiting for {what}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
 
 /// The repository root.
 pub fn root() -> &'static Path {
