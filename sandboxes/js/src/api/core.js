@@ -1,15 +1,18 @@
-// The agent-facing JavaScript API of Sluice: `tools`, `sluice`, `console`, `ToolError`, and the refusals of `fetch` and friends.
+// The agent-facing core of Sluice's JavaScript API: `tools`, `sluice`, `ToolError`, `crypto`, the refusals of `fetch` and friends, and the hooks the event loop calls.
 //
-// Evaluated once when the interpreter is initialised, as a function of the
-// native bindings. Everything the host path relies on (JSON, Map, Promise, the
+// Every file in this directory is a function of `(native, lib)`, evaluated once
+// when the interpreter is initialised (so its work is in the snapshot, not in a
+// run's start-up), in the order `main.rs` lists them; this one comes first.
+// `native` holds the Rust bindings; `lib` is shared among the files and never
+// reaches a program. Everything the host path relies on (JSON, Map, Promise, the
 // pending-operation table) is captured here, before any program runs, so a
 // program that replaces `JSON`, `tools` or `Object.prototype` only breaks itself.
-// Returns `{settle, describeError}` for the event loop: `settle(handle, status,
-// payloadText)` resolves an operation's promise; `describeError(value)` formats
-// an uncaught error with its stack.
-(function (native) {
+// Hooks for the event loop: `lib.settle(handle, status, payloadText)` resolves an
+// operation's promise; `lib.describeError(value)` formats an uncaught error with
+// its stack; `lib.begin(name, args)` starts a run.
+(function (native, lib) {
   'use strict';
-  const { start, write, random, secureRandom32 } = native;
+  const { start, random, secureRandom32, now } = native;
   const isView = ArrayBuffer.isView;
   const Uint8ArrayCtor = Uint8Array;
   const JSONparse = JSON.parse;
@@ -18,8 +21,6 @@
   const PromiseCtor = Promise;
   const ObjectFreeze = Object.freeze;
   const defineProperty = Object.defineProperty;
-  const getPrototypeOf = Object.getPrototypeOf;
-  const objectKeys = Object.keys;
   const isArray = Array.isArray;
   const mapGet = Map.prototype.get;
   const mapSet = Map.prototype.set;
@@ -28,6 +29,13 @@
 
   const STATUS_OK = 0;
   const STATUS_TOOL_ERROR = 1;
+
+  /** Defines globals the way the engine defines its own: writable, configurable, not enumerable. */
+  lib.expose = function expose(globals) {
+    for (const name of Object.keys(globals)) {
+      defineProperty(globalThis, name, { value: globals[name], writable: true, configurable: true, enumerable: false });
+    }
+  };
 
   /** A tool call or discovery operation that produced no usable result. It has no
    *  stack: the host raises it, and the prelude's own frames would only be noise. */
@@ -63,7 +71,7 @@
     return texts.join('\n');
   }
 
-  function settle(handle, status, payload) {
+  lib.settle = function settle(handle, status, payload) {
     const entry = mapGet.call(pending, handle);
     if (entry === undefined) return;
     mapDelete.call(pending, handle);
@@ -82,7 +90,7 @@
     } else {
       entry.reject(new ToolError(entry.server, entry.tool, parsed.kind, parsed.message, []));
     }
-  }
+  };
 
   function operation(server, tool, decode, kind, a = '', b = '', c = '') {
     const handle = start(kind, a, b, c);
@@ -116,8 +124,28 @@
     },
   });
 
+  // The run's program name and arguments (`sluice run prog.js -- a b`), set by `begin`.
+  lib.run = { name: 'main.js', args: [], timeOrigin: 0 };
+  lib.begin = function begin(name, args) {
+    lib.run = { name, args, timeOrigin: Date.now() - now() };
+  };
+
+  // The engine's `performance` counts from when the interpreter was built; this one from the run's start.
+  const performance = ObjectFreeze({
+    /** Milliseconds since the run started, from the monotonic clock. */
+    now,
+    /** When the run started, in milliseconds since the Unix epoch. */
+    get timeOrigin() {
+      return lib.run.timeOrigin;
+    },
+  });
+
   const identity = (value) => value;
   const sluice = ObjectFreeze({
+    /** The program's arguments: what followed `--` on the command line. */
+    get args() {
+      return lib.run.args;
+    },
     /** The servers on offer: [{name, summary}]. Loads no tool definitions. */
     servers: () => operation('sluice', 'servers', identity, 'servers'),
     /** Tools matching `query`, best first. options: {limit, detail: "name"|"summary"|"full"}. */
@@ -132,90 +160,6 @@
       operation(String(server), String(tool), (description) => description.typescript, 'describe', String(server), String(tool)),
   });
 
-  // ----- console: values printed the way Node prints them, on one line -----
-
-  function quote(text) {
-    return `'${text.replace(/\\/g, '\\\\').replace(/'/g, "\\'").replace(/\n/g, '\\n')}'`;
-  }
-
-  // `refs` numbers the objects a circular reference points back to, as Node does:
-  // `<ref *1> { self: [Circular *1] }`.
-  function inspect(value, depth, seen, refs = new MapCtor()) {
-    switch (typeof value) {
-      case 'string':
-        return depth === 0 ? value : quote(value);
-      case 'number':
-        return Object.is(value, -0) ? '-0' : String(value);
-      case 'bigint':
-        return `${value}n`;
-      case 'boolean':
-      case 'undefined':
-        return String(value);
-      case 'symbol':
-        return value.toString();
-      case 'function':
-        return value.name ? `[Function: ${value.name}]` : '[Function (anonymous)]';
-    }
-    if (value === null) return 'null';
-    if (seen.includes(value)) {
-      if (!refs.has(value)) refs.set(value, refs.size + 1);
-      return `[Circular *${refs.get(value)}]`;
-    }
-    const text = inspectObject(value, depth, seen, refs);
-    return refs.has(value) ? `<ref *${refs.get(value)}> ${text}` : text;
-  }
-
-  function inspectObject(value, depth, seen, refs) {
-    if (value instanceof Error) return depth === 0 && value.stack ? `${value.name}: ${value.message}\n${value.stack}`.trimEnd() : `[${value.name}: ${value.message}]`;
-    if (depth > 2) {
-      // Like Node: past depth 2, non-empty containers are named, not shown.
-      if (isArray(value)) return value.length ? '[Array]' : '[]';
-      if (objectKeys(value).length === 0) return '{}';
-      const proto = getPrototypeOf(value);
-      const ctor = proto && proto.constructor && proto.constructor.name;
-      return `[${ctor || 'Object'}]`;
-    }
-    const inner = seen.concat([value]);
-    const show = (v) => inspect(v, depth + 1, inner, refs);
-    if (isArray(value)) {
-      const items = value.slice(0, 100).map(show);
-      if (value.length > 100) items.push(`... ${value.length - 100} more items`);
-      return items.length ? `[ ${items.join(', ')} ]` : '[]';
-    }
-    if (value instanceof Map) {
-      const items = [...value].slice(0, 100).map(([k, v]) => `${show(k)} => ${show(v)}`);
-      return `Map(${value.size}) {${items.length ? ` ${items.join(', ')} ` : ''}}`;
-    }
-    if (value instanceof Set) {
-      const items = [...value].slice(0, 100).map(show);
-      return `Set(${value.size}) {${items.length ? ` ${items.join(', ')} ` : ''}}`;
-    }
-    if (value instanceof Date) return isNaN(value) ? 'Invalid Date' : value.toISOString();
-    if (value instanceof RegExp) return String(value);
-    if (value instanceof Promise) return 'Promise { <pending> }';
-    const keys = objectKeys(value);
-    const entries = keys.slice(0, 100).map((key) => {
-      const name = /^[A-Za-z_$][\w$]*$/.test(key) ? key : quote(key);
-      return `${name}: ${show(value[key])}`;
-    });
-    if (keys.length > 100) entries.push(`... ${keys.length - 100} more items`);
-    const proto = getPrototypeOf(value);
-    const tag = proto === null ? '[Object: null prototype] ' : proto.constructor && proto.constructor.name && proto.constructor !== Object ? `${proto.constructor.name} ` : '';
-    return entries.length ? `${tag}{ ${entries.join(', ')} }` : `${tag}{}`;
-  }
-
-  function format(args) {
-    return args.map((arg) => inspect(arg, 0, [])).join(' ') + '\n';
-  }
-
-  const console = ObjectFreeze({
-    log: (...args) => write(1, format(args)),
-    info: (...args) => write(1, format(args)),
-    debug: (...args) => write(1, format(args)),
-    warn: (...args) => write(2, format(args)),
-    error: (...args) => write(2, format(args)),
-  });
-
   // ----- no network: tools are the way out -----
 
   function refuse(name) {
@@ -224,43 +168,88 @@
     };
   }
 
-  const globals = {
+  // ----- crypto: the host's secure random source, fresh on every run -----
+
+  function fillRandom(bytes) {
+    for (let i = 0; i < bytes.length; i += 4) {
+      const word = secureRandom32();
+      for (let j = 0; j < 4 && i + j < bytes.length; j++) bytes[i + j] = (word >>> (8 * j)) & 255;
+    }
+  }
+
+  const hex = [];
+  for (let i = 0; i < 256; i++) hex.push((i < 16 ? '0' : '') + i.toString(16));
+
+  const crypto = ObjectFreeze({
+    /** Fills an integer typed array with cryptographically secure random values. */
+    getRandomValues(array) {
+      if (!isView(array) || array instanceof Float32Array || array instanceof Float64Array || array instanceof DataView) {
+        throw new TypeError('crypto.getRandomValues expects an integer typed array');
+      }
+      if (array.byteLength > 65536) throw new RangeError('crypto.getRandomValues fills at most 65536 bytes at a time');
+      fillRandom(new Uint8ArrayCtor(array.buffer, array.byteOffset, array.byteLength));
+      return array;
+    },
+    /** A random (version 4) UUID, such as '3b241101-e2bb-4255-8caf-4136c566a962'. */
+    randomUUID() {
+      const b = new Uint8ArrayCtor(16);
+      fillRandom(b);
+      b[6] = (b[6] & 0x0f) | 0x40;
+      b[8] = (b[8] & 0x3f) | 0x80;
+      const h = (i) => hex[b[i]];
+      return `${h(0)}${h(1)}${h(2)}${h(3)}-${h(4)}${h(5)}-${h(6)}${h(7)}-${h(8)}${h(9)}-${h(10)}${h(11)}${h(12)}${h(13)}${h(14)}${h(15)}`;
+    },
+  });
+
+  lib.expose({
     tools,
     sluice,
-    console,
     ToolError,
     fetch: refuse('fetch'),
     XMLHttpRequest: refuse('XMLHttpRequest'),
     WebSocket: refuse('WebSocket'),
     EventSource: refuse('EventSource'),
-    crypto: ObjectFreeze({
-      /** Fills an integer typed array with cryptographically secure random values. */
-      getRandomValues(array) {
-        if (!isView(array) || array instanceof Float32Array || array instanceof Float64Array || array instanceof DataView) {
-          throw new TypeError('crypto.getRandomValues expects an integer typed array');
-        }
-        if (array.byteLength > 65536) throw new RangeError('crypto.getRandomValues fills at most 65536 bytes at a time');
-        const bytes = new Uint8ArrayCtor(array.buffer, array.byteOffset, array.byteLength);
-        for (let i = 0; i < bytes.length; i += 4) {
-          const word = secureRandom32();
-          for (let j = 0; j < 4 && i + j < bytes.length; j++) bytes[i + j] = (word >>> (8 * j)) & 255;
-        }
-        return array;
-      },
-    }),
-  };
-  for (const name of objectKeys(globals)) {
-    defineProperty(globalThis, name, { value: globals[name], writable: true, configurable: true, enumerable: false });
-  }
+    crypto,
+    performance,
+  });
   Math.random = random;
 
-  function describeError(error) {
+  // Names programs written for Node or a browser reach for, and what to use in Sluice.
+  // An uncaught `ReferenceError: X is not defined` for one of them says so.
+  const hints = {
+    require: 'Sluice programs are ES modules: use `import { x } from "./file.js"` for your own files in /workspace (there are no npm or Node built-in modules; tools do the I/O)',
+    module: 'Sluice programs are ES modules: use `export` instead of module.exports',
+    exports: 'Sluice programs are ES modules: use `export` instead of exports.x = ...',
+    __dirname: 'ES modules have no __dirname: a program runs in /workspace, so use paths such as "/workspace/data.json"',
+    __filename: 'ES modules have no __filename; sluice.args holds the program\'s arguments',
+    Buffer: 'Buffer is a Node API: use Uint8Array for bytes, TextEncoder/TextDecoder for text <-> bytes, and btoa/atob for base64',
+    global: 'the global object is globalThis',
+    window: 'there is no browser window: the global object is globalThis',
+    document: 'there is no DOM: programs have no page; get data from tools (sluice.search finds one)',
+    navigator: 'there is no browser navigator in Sluice',
+    localStorage: 'there is no localStorage: keep data in variables, or in files under /workspace when the run has a workspace',
+    sessionStorage: 'there is no sessionStorage: keep data in variables',
+    location: 'there is no page location; new URL(...) parses URLs',
+    alert: 'there is no browser UI: print with console.log',
+    prompt: 'there is no browser UI: pass input as program arguments (sluice.args)',
+    Deno: 'this is Sluice, not Deno: see sluice.d.ts for what exists',
+    Bun: 'this is Sluice, not Bun: see sluice.d.ts for what exists',
+  };
+
+  /** The hint for an error that names a missing global, if there is one. */
+  lib.hintFor = function hintFor(error) {
+    if (!(error instanceof ReferenceError) || typeof error.message !== 'string') return '';
+    const match = /^'?([A-Za-z_$][\w$]*)'? is not defined$/.exec(error.message);
+    if (!match || !Object.prototype.hasOwnProperty.call(hints, match[1])) return '';
+    return `${match[1]} is not available in Sluice: ${hints[match[1]]}`;
+  };
+
+  lib.describeError = function describeError(error) {
     if (error instanceof Error) {
       const stack = typeof error.stack === 'string' ? error.stack.trimEnd() : '';
-      return `${error.name}: ${error.message}${stack ? `\n${stack}` : ''}`;
+      const hint = lib.hintFor(error);
+      return `${error.name}: ${error.message}${hint ? ` (${hint})` : ''}${stack ? `\n${stack}` : ''}`;
     }
-    return inspect(error, 1, []);
-  }
-
-  return { settle, describeError };
+    return lib.inspect(error, 1, []);
+  };
 });
