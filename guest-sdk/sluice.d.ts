@@ -224,6 +224,118 @@ declare class DOMException extends Error {
 }
 
 /**
+ * A deep copy by the HTML structured clone algorithm, as Node has it: plain objects and arrays
+ * (own enumerable properties; class instances become plain objects), Date, RegExp, Map, Set,
+ * ArrayBuffer, typed arrays, DataView, Error objects and boxed primitives, keeping shared
+ * references and cycles. Functions, symbols, promises, weak collections and the like throw a
+ * `DOMException` named `DataCloneError`. `transfer` moves ArrayBuffers (the originals are left
+ * detached).
+ */
+declare function structuredClone<T>(value: T, options?: { transfer?: ArrayBuffer[] }): T;
+
+/** Text to UTF-8 bytes (lone surrogates become U+FFFD). */
+declare class TextEncoder {
+  constructor();
+  /** Always `"utf-8"`. */
+  readonly encoding: "utf-8";
+  encode(input?: string): Uint8Array;
+  /** Writes as much of `source` as fits (whole characters only); says how much it read and wrote. */
+  encodeInto(source: string, destination: Uint8Array): { read: number; written: number };
+}
+
+/**
+ * UTF-8 bytes to text, as the WHATWG Encoding standard decodes them: ill-formed bytes become
+ * U+FFFD, or with `fatal` throw a TypeError; a leading byte order mark is dropped unless
+ * `ignoreBOM`. Only UTF-8 (labels `"utf-8"`, `"utf8"`, ...): another label throws a RangeError.
+ */
+declare class TextDecoder {
+  constructor(label?: string, options?: { fatal?: boolean; ignoreBOM?: boolean });
+  readonly encoding: "utf-8";
+  readonly fatal: boolean;
+  readonly ignoreBOM: boolean;
+  /** With `{stream: true}`, a character split across calls is kept for the next call. */
+  decode(input?: ArrayBuffer | ArrayBufferView, options?: { stream?: boolean }): string;
+}
+
+/**
+ * A URL, parsed as the WHATWG URL Standard says (as Node and browsers parse it): special
+ * schemes (http, https, ws, wss, ftp, file) and others, relative references against `base`,
+ * IPv4 and IPv6 hosts, Unicode domains (punycoded), percent-encoding. Pure parsing: programs
+ * still have no network. An invalid URL throws a TypeError with `code` `"ERR_INVALID_URL"`.
+ */
+declare class URL {
+  constructor(url: string | URL, base?: string | URL);
+  /** Whether `url` (against `base`) parses. */
+  static canParse(url: string | URL, base?: string | URL): boolean;
+  /** The URL, or `null` when it does not parse. */
+  static parse(url: string | URL, base?: string | URL): URL | null;
+  href: string;
+  readonly origin: string;
+  protocol: string;
+  username: string;
+  password: string;
+  host: string;
+  hostname: string;
+  port: string;
+  pathname: string;
+  search: string;
+  /** The query, live: changing it changes `search` and `href`. */
+  readonly searchParams: URLSearchParams;
+  hash: string;
+  toString(): string;
+  toJSON(): string;
+}
+
+/** A query string's name/value pairs (application/x-www-form-urlencoded), in order. */
+declare class URLSearchParams {
+  constructor(init?: string | Record<string, string> | Iterable<[string, string]> | URLSearchParams);
+  readonly size: number;
+  append(name: string, value: string): void;
+  /** Removes every pair named `name` (with `value`, only those with that value). */
+  delete(name: string, value?: string): void;
+  get(name: string): string | null;
+  getAll(name: string): string[];
+  has(name: string, value?: string): boolean;
+  /** Sets the first pair named `name` and removes the others (or appends one). */
+  set(name: string, value: string): void;
+  /** Sorts by name (stable). */
+  sort(): void;
+  forEach(callback: (value: string, name: string, params: URLSearchParams) => void, thisArg?: unknown): void;
+  entries(): IterableIterator<[string, string]>;
+  keys(): IterableIterator<string>;
+  values(): IterableIterator<string>;
+  [Symbol.iterator](): IterableIterator<[string, string]>;
+  /** `a=1&b=x+y`, with spaces as `+`. */
+  toString(): string;
+}
+
+/**
+ * ECMA-402 internationalisation for English (TypeScript's own lib declares the types): what Node
+ * (ICU) gives for en-US, checked against it. The locale is `"en-US"` (or `"en"`, or left out);
+ * another throws a RangeError saying Sluice has English data only.
+ *
+ * - `Intl.NumberFormat`: styles decimal, percent and currency (any ISO code; symbols and names
+ *   for the common ones), notation standard, compact, scientific and engineering, the digit
+ *   and rounding options, `signDisplay`, `useGrouping`; `format`, `formatToParts`,
+ *   `resolvedOptions`. Style `"unit"` throws.
+ * - `Intl.DateTimeFormat`: `dateStyle`/`timeStyle` and the component options (weekday, era,
+ *   year, month, day, dayPeriod, hour, minute, second, fractionalSecondDigits, timeZoneName),
+ *   `hour12`/`hourCycle` (`hour12: false` counts 00 to 23); `format`, `formatToParts`,
+ *   `resolvedOptions`. Time zones: `"UTC"` (the default) and fixed offsets (`"+05:30"`,
+ *   `"Etc/GMT-5"`); Sluice has no time zone database, so a named zone such as
+ *   `"America/New_York"` throws a RangeError that says to use UTC or an offset, or a time tool.
+ * - `Intl.Collator`: ICU's order for Latin text (case and accents as secondary differences,
+ *   punctuation before digits before letters); `numeric`, `sensitivity`, `caseFirst`,
+ *   `ignorePunctuation`; `compare` is bound (`list.sort(collator.compare)`).
+ * - `Intl.PluralRules` (cardinal and ordinal), `Intl.ListFormat`, `Intl.RelativeTimeFormat`,
+ *   `Intl.getCanonicalLocales`, and every constructor's `supportedLocalesOf`.
+ * - `String.prototype.localeCompare`, `Number.prototype.toLocaleString`,
+ *   `BigInt.prototype.toLocaleString` and `Date.prototype.toLocaleString`,
+ *   `toLocaleDateString` and `toLocaleTimeString` use these, so they agree with Node.
+ */
+declare namespace Intl {}
+
+/**
  * A minimal Node `process`. There is no `process.env`: a program has no environment (reading
  * it throws, saying to pass values as arguments instead).
  */

@@ -342,6 +342,137 @@ fn the_cli_runs_javascript_with_the_same_contract() {
     assert!(report["error"].as_str().unwrap().contains("enum.ts:2:1"), "{report}");
 }
 
+/// Runs `tests/programs/js/<name>.js` and checks it prints what Node 20 printed
+/// for the same program (`tests/programs/js/node/<name>.txt`, written by
+/// `node tests/programs/js/<name>.js > tests/programs/js/node/<name>.txt`).
+async fn assert_prints_what_node_printed(name: &str) {
+    let outcome = run(&format!("{name}.js")).await;
+    assert_ok(&outcome);
+    let expected = std::fs::read_to_string(root().join("tests/programs/js/node").join(format!("{name}.txt"))).unwrap();
+    let printed = stdout(&outcome);
+    let first_difference = printed.lines().zip(expected.lines()).position(|(a, b)| a != b);
+    assert_eq!(printed, expected, "{name}: first different line: {first_difference:?}");
+}
+
+#[tokio::test]
+async fn structured_clone_copies_data_with_its_cycles_and_refuses_the_rest_as_node_does() {
+    assert_prints_what_node_printed("structured_clone").await;
+}
+
+#[tokio::test]
+async fn text_encoder_and_decoder_speak_utf8_as_node_does() {
+    assert_prints_what_node_printed("text_encoding").await;
+}
+
+#[tokio::test]
+async fn urls_parse_resolve_and_serialize_as_node_does_even_huge_ones() {
+    assert_prints_what_node_printed("url").await;
+}
+
+#[tokio::test]
+async fn intl_formats_numbers_plurals_lists_and_relative_times_as_node_does() {
+    assert_prints_what_node_printed("intl_numbers").await;
+}
+
+#[tokio::test]
+async fn intl_formats_dates_in_utc_and_fixed_offsets_as_node_does() {
+    assert_prints_what_node_printed("intl_dates").await;
+}
+
+#[tokio::test]
+async fn locale_compare_and_collators_sort_latin_text_as_node_does() {
+    assert_prints_what_node_printed("collation").await;
+}
+
+#[tokio::test]
+async fn console_table_and_the_other_console_methods_print_as_node_does() {
+    assert_prints_what_node_printed("console_table").await;
+}
+
+#[tokio::test]
+async fn what_sluice_cannot_format_is_refused_loudly_not_formatted_differently() {
+    let source = r#"
+        for (const attempt of [
+          () => new Date(0).toLocaleString('en-US', { timeZone: 'America/New_York' }),
+          () => new Intl.DateTimeFormat('en-US', { timeZone: 'Europe/Paris' }),
+          () => (1234.5).toLocaleString('de-DE'),
+          () => 'a'.localeCompare('b', 'sv'),
+          () => new Intl.NumberFormat('en-US', { style: 'unit', unit: 'byte' }),
+        ]) {
+          try { console.log('formatted', attempt()); } catch (error) { console.log(error.name, error.message); }
+        }
+        console.log(new Date(0).toLocaleString('en-US', { timeZone: '+05:30', timeZoneName: 'short' }));"#;
+    let tools = tools(Arc::new(ConcurrencyProbe::default()), 1);
+    let outcome = javascript().await.run("main.js", source, &policy(), tools, &RunControl::new()).await.unwrap();
+    assert_ok(&outcome);
+    let printed = stdout(&outcome);
+    let lines: Vec<&str> = printed.lines().collect();
+    assert_eq!(lines.len(), 6, "{printed}");
+    for zone in &lines[..2] {
+        assert!(zone.starts_with("RangeError Sluice has no time zone database"), "{zone}");
+        assert!(zone.contains("\"UTC\"") && zone.contains("convert_time"), "{zone}");
+    }
+    assert!(lines[2].starts_with("RangeError") && lines[2].contains("\"de-DE\""), "{}", lines[2]);
+    assert!(lines[3].starts_with("RangeError") && lines[3].contains("\"sv\""), "{}", lines[3]);
+    assert!(lines[4].starts_with("RangeError") && lines[4].contains("\"unit\""), "{}", lines[4]);
+    assert_eq!(lines[5], "1/1/1970, 5:30:00 AM GMT+5:30");
+}
+
+#[tokio::test]
+async fn program_arguments_reach_sluice_args_and_process_argv_and_process_exit_sets_the_status() {
+    let policy = policy().with_args(["one", "two words"]);
+    let outcome = run_with("process_and_args.js", &policy, tools(Arc::new(ConcurrencyProbe::default()), 1)).await;
+    assert!(matches!(outcome.status, RunStatus::Failed { exit_code: Some(4), .. }), "{outcome:?}");
+    assert_eq!(
+        stdout(&outcome),
+        "[\"one\",\"two words\"] [\"sluice\",\"process_and_args.js\",\"one\",\"two words\"] one+two words\n\
+         true true\n\
+         TypeError true\n\
+         no newline, bytes too\n\
+         exit now\n"
+    );
+}
+
+#[test]
+fn the_cli_passes_the_arguments_after_two_dashes_to_the_program() {
+    let cache = tempfile::tempdir().unwrap();
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_sluice"))
+        .arg("run")
+        .arg(root().join("tests/programs/js/process_and_args.js"))
+        .args(["--json", "--", "one", "two words"])
+        .env("SLUICE_CACHE_DIR", cache.path())
+        .output()
+        .unwrap();
+    let report: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let printed = report["stdout"].as_str().unwrap();
+    assert!(
+        printed.starts_with("[\"one\",\"two words\"] [\"sluice\",\"process_and_args.js\",\"one\",\"two words\"]"),
+        "{report}"
+    );
+    assert_eq!(report["exit_code"], 4, "{report}");
+}
+
+#[tokio::test]
+async fn a_missing_node_or_browser_global_says_what_to_use_instead() {
+    for (global, advice) in [
+        ("require", "use `import { x } from \"./file.js\"`"),
+        ("Buffer", "TextEncoder/TextDecoder"),
+        ("window", "globalThis"),
+        ("document", "no DOM"),
+        ("__dirname", "/workspace"),
+        ("localStorage", "keep data in variables"),
+        ("module", "`export`"),
+    ] {
+        let policy = policy().with_args([global]);
+        let outcome = run_with("missing_globals.js", &policy, tools(Arc::new(ConcurrencyProbe::default()), 1)).await;
+        assert_failed(&outcome);
+        assert_eq!(stdout(&outcome), "undefined\n", "{global}: typeof still says it does not exist");
+        let printed = stderr(&outcome);
+        assert!(printed.starts_with(&format!("Uncaught ReferenceError: {global} is not defined (")), "{printed}");
+        assert!(printed.contains(advice), "{global}: {printed}");
+    }
+}
+
 /// The globals of standard JavaScript (ECMAScript 2025, as QuickJS has them), plus
 /// QuickJS's own `InternalError`. Every other global a program finds is Sluice's
 /// API (the prelude's, or a Web API the engine provides) and is declared in

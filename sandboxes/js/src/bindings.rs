@@ -6,7 +6,7 @@ use std::io::Write;
 use std::time::Instant;
 
 use rquickjs::function::Opt;
-use rquickjs::{Ctx, Exception, Result};
+use rquickjs::{Ctx, Exception, Result, TypedArray};
 use sluice_guest::raw;
 
 /// A completed host operation: handle, status, payload.
@@ -136,6 +136,20 @@ pub fn write(fd: i32, text: String) {
     } else {
         std::io::stderr().write_all(text.as_bytes())
     };
+}
+
+/// `encodeUtf8(text)`: the text's UTF-8 bytes, for `TextEncoder` (which makes it well-formed first).
+pub fn encode_utf8<'js>(ctx: Ctx<'js>, text: String) -> Result<TypedArray<'js, u8>> {
+    TypedArray::new(ctx, text.into_bytes())
+}
+
+/// `decodeUtf8(latin1, fatal)`: text from UTF-8 bytes, given one byte per character
+/// (rquickjs reads a typed array's memory only through `unsafe`; `String.fromCharCode`
+/// makes this string natively). Ill-formed parts become U+FFFD (the WHATWG decoder's
+/// rule), or nothing (`undefined`) when `fatal`.
+pub fn decode_utf8(latin1: String, fatal: bool) -> Option<String> {
+    let bytes: Vec<u8> = latin1.chars().map(|c| c as u32 as u8).collect();
+    if fatal { String::from_utf8(bytes).ok() } else { Some(String::from_utf8_lossy(&bytes).into_owned()) }
 }
 
 /// `random()`: `Math.random`, xorshift128+.

@@ -20,11 +20,15 @@ use rquickjs::{Context, Ctx, Function, Module, Object, Persistent, Promise, Runt
 
 /// The agent-facing API, one file per concern, evaluated in this order (each is
 /// a function of the native bindings and an object the files share).
-const API: [(&str, &str); 4] = [
+const API: [(&str, &str); 8] = [
     ("core.js", include_str!("api/core.js")),
     ("console.js", include_str!("api/console.js")),
     ("timers.js", include_str!("api/timers.js")),
     ("process.js", include_str!("api/process.js")),
+    ("encoding.js", include_str!("api/encoding.js")),
+    ("clone.js", include_str!("api/clone.js")),
+    ("url.js", include_str!("api/url.js")),
+    ("intl.js", include_str!("api/intl.js")),
 ];
 /// QuickJS's own stack budget; it throws a catchable RangeError past it, well
 /// before the 1 MiB wasm32 stack is exhausted.
@@ -110,6 +114,8 @@ impl Engine {
             native.set("write", Function::new(ctx.clone(), bindings::write)).expect("write");
             native.set("now", Function::new(ctx.clone(), bindings::now)).expect("now");
             native.set("exit", Function::new(ctx.clone(), bindings::exit)).expect("exit");
+            native.set("encodeUtf8", Function::new(ctx.clone(), bindings::encode_utf8)).expect("encodeUtf8");
+            native.set("decodeUtf8", Function::new(ctx.clone(), bindings::decode_utf8)).expect("decodeUtf8");
             native.set("random", Function::new(ctx.clone(), bindings::random)).expect("random");
             native.set("secureRandom32", Function::new(ctx.clone(), bindings::secure_random_32)).expect("random");
             let lib = Object::new(ctx.clone()).expect("an object");

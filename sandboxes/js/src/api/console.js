@@ -4,7 +4,11 @@
 // that are not Error objects are shown with it).
 (function (native, lib) {
   'use strict';
-  const { write, now } = native;
+  const { now } = native;
+  const toWellFormed = String.prototype.toWellFormed;
+  /** Writes text to fd 1 or 2; a lone surrogate is written as U+FFFD, as Node does. */
+  const write = (fd, text) => native.write(fd, toWellFormed.call(text));
+  lib.write = write;
   const MapCtor = Map;
   const getPrototypeOf = Object.getPrototypeOf;
   const objectKeys = Object.keys;
@@ -12,7 +16,12 @@
   const hasOwn = (object, key) => Object.prototype.hasOwnProperty.call(object, key);
 
   function quote(text) {
-    return `'${text.replace(/\\/g, '\\\\').replace(/'/g, "\\'").replace(/\n/g, '\\n')}'`;
+    const escaped = text
+      .replace(/\\/g, '\\\\')
+      .replace(/'/g, "\\'")
+      .replace(/\n/g, '\\n')
+      .replace(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, (unit) => `\\u${unit.charCodeAt(0).toString(16)}`);
+    return `'${escaped}'`;
   }
 
   // `refs` numbers the objects a circular reference points back to, as Node does:

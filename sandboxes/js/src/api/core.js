@@ -217,31 +217,30 @@
   // Names programs written for Node or a browser reach for, and what to use in Sluice.
   // An uncaught `ReferenceError: X is not defined` for one of them says so.
   const hints = {
-    require: 'Sluice programs are ES modules: use `import { x } from "./file.js"` for your own files in /workspace (there are no npm or Node built-in modules; tools do the I/O)',
+    require: 'Sluice programs are ES modules: use `import { x } from "./file.js"` for your own files in /workspace; there are no npm or Node built-in modules (tools do the I/O)',
     module: 'Sluice programs are ES modules: use `export` instead of module.exports',
     exports: 'Sluice programs are ES modules: use `export` instead of exports.x = ...',
-    __dirname: 'ES modules have no __dirname: a program runs in /workspace, so use paths such as "/workspace/data.json"',
-    __filename: 'ES modules have no __filename; sluice.args holds the program\'s arguments',
+    __dirname: 'ES modules have no __dirname: a run\'s workspace (when it has one) is /workspace, so use paths such as "/workspace/data.json"',
+    __filename: 'ES modules have no __filename: process.argv[1] is the program\'s name',
     Buffer: 'Buffer is a Node API: use Uint8Array for bytes, TextEncoder/TextDecoder for text <-> bytes, and btoa/atob for base64',
-    global: 'the global object is globalThis',
-    window: 'there is no browser window: the global object is globalThis',
-    document: 'there is no DOM: programs have no page; get data from tools (sluice.search finds one)',
-    navigator: 'there is no browser navigator in Sluice',
-    localStorage: 'there is no localStorage: keep data in variables, or in files under /workspace when the run has a workspace',
-    sessionStorage: 'there is no sessionStorage: keep data in variables',
-    location: 'there is no page location; new URL(...) parses URLs',
-    alert: 'there is no browser UI: print with console.log',
-    prompt: 'there is no browser UI: pass input as program arguments (sluice.args)',
-    Deno: 'this is Sluice, not Deno: see sluice.d.ts for what exists',
-    Bun: 'this is Sluice, not Bun: see sluice.d.ts for what exists',
+    global: 'Node\'s global is called globalThis',
+    window: 'Sluice is not a browser: the global object is globalThis',
+    document: 'Sluice is not a browser and has no DOM: get data from tools (sluice.search finds one)',
+    navigator: 'Sluice is not a browser and has no navigator',
+    localStorage: 'Sluice has no localStorage: keep data in variables, or in files under /workspace when the run has one',
+    sessionStorage: 'Sluice has no sessionStorage: keep data in variables',
+    location: 'Sluice is not a browser and has no page location; new URL(...) parses URLs',
+    alert: 'Sluice is not a browser: print with console.log',
+    prompt: 'Sluice is not a browser: pass input as program arguments (sluice.args)',
+    Deno: 'this is Sluice, not Deno: guest-sdk/sluice.d.ts lists what exists',
+    Bun: 'this is Sluice, not Bun: guest-sdk/sluice.d.ts lists what exists',
   };
 
-  /** The hint for an error that names a missing global, if there is one. */
+  /** What to use instead of the missing global an error names, if Sluice knows. */
   lib.hintFor = function hintFor(error) {
     if (!(error instanceof ReferenceError) || typeof error.message !== 'string') return '';
     const match = /^'?([A-Za-z_$][\w$]*)'? is not defined$/.exec(error.message);
-    if (!match || !Object.prototype.hasOwnProperty.call(hints, match[1])) return '';
-    return `${match[1]} is not available in Sluice: ${hints[match[1]]}`;
+    return match && Object.prototype.hasOwnProperty.call(hints, match[1]) ? hints[match[1]] : '';
   };
 
   lib.describeError = function describeError(error) {

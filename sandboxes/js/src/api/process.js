@@ -1,7 +1,8 @@
 // A minimal Node `process`: `argv`, `exit`, `exitCode`, `stdout.write`, `stderr.write`, `nextTick`; `env` refuses, since a program has no environment.
 (function (native, lib) {
   'use strict';
-  const { write, exit } = native;
+  const { exit } = native;
+  const write = (fd, text) => lib.write(fd, text);
 
   let exitCode;
   function checkCode(code) {

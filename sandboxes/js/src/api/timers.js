@@ -12,7 +12,8 @@
 // rejects, ends the program as an uncaught error.
 (function (native, lib) {
   'use strict';
-  const { now, write } = native;
+  const { now } = native;
+  const write = (fd, text) => lib.write(fd, text);
   const MapCtor = Map;
   const PromiseCtor = Promise;
   const apply = Reflect.apply;
