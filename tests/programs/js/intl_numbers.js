@@ -15,3 +15,4 @@ console.log([0, 1, 2, 1.5].map((n) => plural.select(n)).join(' '), [1, 2, 3, 4, 
 console.log(new Intl.ListFormat('en', { type: 'conjunction' }).format(['a', 'b', 'c']), '|', new Intl.ListFormat('en', { type: 'disjunction' }).format(['a', 'b']));
 const relative = new Intl.RelativeTimeFormat('en', { numeric: 'auto' });
 console.log(relative.format(-1, 'day'), '|', relative.format(3, 'hours'), '|', new Intl.RelativeTimeFormat('en').format(-2, 'week'), '|', new Intl.RelativeTimeFormat('en', { style: 'short' }).format(5, 'minute'));
+console.log(Intl.NumberFormat('en-US', { maximumFractionDigits: 1 }).format(1234.56), Intl.Collator('en').compare('a', 'B'), Intl.DateTimeFormat('en-US', { timeZone: 'UTC' }).resolvedOptions().timeZone);

@@ -1346,8 +1346,18 @@
   }
   defineValue(RelativeTimeFormat.prototype, Symbol.toStringTag, 'Intl.RelativeTimeFormat');
 
+  // NumberFormat, DateTimeFormat and Collator may be called without `new`, as
+  // ECMA-402 allows (`Intl.DateTimeFormat().resolvedOptions().timeZone`).
+  const callable = (constructor) => new Proxy(constructor, { apply: (target, _, args) => new target(...args) });
   const Intl = {};
-  for (const [name, value] of Object.entries({ NumberFormat, DateTimeFormat, Collator, PluralRules, ListFormat, RelativeTimeFormat })) {
+  for (const [name, value] of Object.entries({
+    NumberFormat: callable(NumberFormat),
+    DateTimeFormat: callable(DateTimeFormat),
+    Collator: callable(Collator),
+    PluralRules,
+    ListFormat,
+    RelativeTimeFormat,
+  })) {
     defineValue(Intl, name, value);
   }
   defineValue(Intl, 'getCanonicalLocales', function getCanonicalLocales(locales) {
