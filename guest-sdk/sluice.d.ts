@@ -2,8 +2,14 @@
 //
 // A program is an ES module: top-level `await` works, and it may `import` files
 // from /workspace (relative paths, e.g. `./helpers.js`), and nothing else. There
-// is no network, no `process`, and no Node or browser API beyond what is below
-// and standard JavaScript (ES2023, as QuickJS implements it).
+// is no network, no environment and no Node or browser API beyond what is below
+// and standard JavaScript (ES2025, as QuickJS implements it). This file declares
+// every global Sluice adds to standard JavaScript, and only those (a test checks
+// both ways); use it with TypeScript's `lib: ["es2023"]` or later, without "dom".
+//
+// Using a Node or browser global that does not exist (`require`, `Buffer`,
+// `window`, `document`, `__dirname`, `localStorage`, ...) fails with a
+// ReferenceError that, uncaught, says what to use instead.
 
 /**
  * Every configured MCP server, as a code API: `await tools.<server>.<tool>(args)`.
@@ -31,8 +37,14 @@ declare const tools: {
   };
 };
 
-/** Discovery: find tools without loading every definition up front. */
+/** Discovery: find tools without loading every definition up front; the program's arguments. */
 declare const sluice: {
+  /**
+   * The program's arguments: what follows `--` on the command line
+   * (`sluice run prog.js -- a b` gives `["a", "b"]`), or `ExecutionPolicy::with_args`.
+   */
+  readonly args: string[];
+
   /** The servers on offer, with one line each. Loads no tool definitions. */
   servers(): Promise<Array<{ name: string; summary: string }>>;
 
@@ -98,10 +110,12 @@ declare class ToolError extends Error {
 }
 
 /**
- * Output, formatted the way Node formats it, on one line per call: strings as they are,
+ * Output, formatted the way Node formats it, on one line per value: strings as they are,
  * other values inspected (`{ a: 1, b: 'x' }`, `[ 1, 2 ]`, `Map(1) { ... }`), objects past
- * depth 2 shown as `[Object]`. `log`, `info` and `debug` write to stdout; `warn` and
- * `error` to stderr. Output past the run's cap is dropped (and the run says so).
+ * depth 2 shown as `[Object]`; a first string argument may hold Node's `%s %d %i %f %j %o
+ * %O %c` directives. `log`, `info`, `debug`, `dir`, `table`, `count`, `time*` and `group`
+ * write to stdout; `warn`, `error`, `trace` and failed `assert`s to stderr. Output past the
+ * run's cap is dropped (and the run says so).
  */
 declare const console: {
   log(...values: unknown[]): void;
@@ -109,13 +123,236 @@ declare const console: {
   debug(...values: unknown[]): void;
   warn(...values: unknown[]): void;
   error(...values: unknown[]): void;
+  /** One value, as `log` shows it. */
+  dir(value: unknown): void;
+  /**
+   * A table drawn with box characters, as Node draws it: one row per element (or entry of
+   * an object, Map or Set), one column per property (only `columns`, when given). Anything
+   * that is not an object is logged as it is.
+   */
+  table(data: unknown, columns?: string[]): void;
+  /** `Trace: <values>` and the stack, to stderr. */
+  trace(...values: unknown[]): void;
+  /** Writes `Assertion failed: <values>` to stderr when `condition` is falsy; does not throw. */
+  assert(condition: unknown, ...values: unknown[]): void;
+  /** `<label>: <how many times count(label) was called>` (label `default`). */
+  count(label?: string): void;
+  countReset(label?: string): void;
+  /** Starts a timer; `timeEnd`/`timeLog` print `<label>: 1.234ms`. */
+  time(label?: string): void;
+  timeLog(label?: string, ...values: unknown[]): void;
+  timeEnd(label?: string): void;
+  /** Indents what follows by two spaces, until `groupEnd`. */
+  group(...label: unknown[]): void;
+  groupCollapsed(...label: unknown[]): void;
+  groupEnd(): void;
 };
 
-/** Only `getRandomValues`, from the host's secure random source (fresh on every run). */
+/** Randomness from the host's secure random source (fresh on every run). No `subtle`. */
 declare const crypto: {
+  /** Fills an integer typed array (at most 65,536 bytes) with random values and returns it. */
   getRandomValues<T extends Int8Array | Uint8Array | Uint8ClampedArray | Int16Array | Uint16Array | Int32Array | Uint32Array | BigInt64Array | BigUint64Array>(
     array: T,
   ): T;
+  /** A random version 4 UUID: `"3b241101-e2bb-4255-8caf-4136c566a962"`. */
+  randomUUID(): `${string}-${string}-${string}-${string}-${string}`;
+};
+
+/**
+ * What `setTimeout` and `setInterval` return, as in Node: pass it (or `+timer`, its id) to
+ * `clearTimeout`/`clearInterval`.
+ */
+interface Timeout {
+  /** Keeps the program alive until the timer has run (the default). */
+  ref(): this;
+  /** Lets the program end without waiting for this timer. */
+  unref(): this;
+  hasRef(): boolean;
+  /** Starts the timer's delay over from now. */
+  refresh(): this;
+  /** Clears the timer. */
+  close(): this;
+  [Symbol.toPrimitive](): number;
+}
+
+/** What `setImmediate` returns. */
+interface Immediate {
+  ref(): this;
+  unref(): this;
+  hasRef(): boolean;
+}
+
+/**
+ * Calls `callback(...args)` (with the timer as `this`) after `delay` milliseconds, as Node
+ * does: a delay that is not a number from 1 to 2^31 - 1 becomes 1 (a larger one with Node's
+ * `TimeoutOverflowWarning` on stderr). The program waits for pending timers before it ends
+ * (unless they are `unref()`ed), and a timer races its tool calls: waiting on one does not
+ * hold up the other. No timer outlives the run: at its deadline the program ends, waiting or
+ * not. At most 10,000 timers and immediates may be pending at once; one more throws a
+ * RangeError. An exception thrown by a callback, or a rejected promise one returns, ends the
+ * program as an uncaught error.
+ */
+declare function setTimeout<A extends unknown[]>(callback: (this: Timeout, ...args: A) => unknown, delay?: number, ...args: A): Timeout;
+/** Like `setTimeout`, again every `delay` milliseconds (counted from the end of each call) until cleared. */
+declare function setInterval<A extends unknown[]>(callback: (this: Timeout, ...args: A) => unknown, delay?: number, ...args: A): Timeout;
+/** Cancels a timer; anything else (`undefined`, an unknown id) is ignored. */
+declare function clearTimeout(timer: Timeout | number | string | undefined | null): void;
+/** The same as `clearTimeout`. */
+declare function clearInterval(timer: Timeout | number | string | undefined | null): void;
+/** Calls `callback(...args)` once the current code and its promise callbacks are done, before any timer. */
+declare function setImmediate<A extends unknown[]>(callback: (...args: A) => unknown, ...args: A): Immediate;
+declare function clearImmediate(immediate: Immediate | undefined | null): void;
+/** Calls `callback` as a promise job (a microtask). */
+declare function queueMicrotask(callback: () => void): void;
+
+/** The monotonic clock. */
+declare const performance: {
+  /** Milliseconds since the run started, with sub-millisecond precision. */
+  now(): number;
+  /** When the run started, in milliseconds since the Unix epoch. */
+  readonly timeOrigin: number;
+};
+
+/** Base64: `btoa` encodes a string of Latin-1 characters (one byte each), `atob` decodes. */
+declare function btoa(data: string): string;
+declare function atob(data: string): string;
+
+/** The Web's error class with a `name` (such as `"DataCloneError"`) and its legacy numeric `code`. */
+declare class DOMException extends Error {
+  constructor(message?: string, name?: string);
+  readonly code: number;
+}
+
+/**
+ * A deep copy by the HTML structured clone algorithm, as Node has it: plain objects and arrays
+ * (own enumerable properties; class instances become plain objects), Date, RegExp, Map, Set,
+ * ArrayBuffer, typed arrays, DataView, Error objects and boxed primitives, keeping shared
+ * references and cycles. Functions, symbols, promises, weak collections and the like throw a
+ * `DOMException` named `DataCloneError`. `transfer` moves ArrayBuffers (the originals are left
+ * detached).
+ */
+declare function structuredClone<T>(value: T, options?: { transfer?: ArrayBuffer[] }): T;
+
+/** Text to UTF-8 bytes (lone surrogates become U+FFFD). */
+declare class TextEncoder {
+  constructor();
+  /** Always `"utf-8"`. */
+  readonly encoding: "utf-8";
+  encode(input?: string): Uint8Array;
+  /** Writes as much of `source` as fits (whole characters only); says how much it read and wrote. */
+  encodeInto(source: string, destination: Uint8Array): { read: number; written: number };
+}
+
+/**
+ * UTF-8 bytes to text, as the WHATWG Encoding standard decodes them: ill-formed bytes become
+ * U+FFFD, or with `fatal` throw a TypeError; a leading byte order mark is dropped unless
+ * `ignoreBOM`. Only UTF-8 (labels `"utf-8"`, `"utf8"`, ...): another label throws a RangeError.
+ */
+declare class TextDecoder {
+  constructor(label?: string, options?: { fatal?: boolean; ignoreBOM?: boolean });
+  readonly encoding: "utf-8";
+  readonly fatal: boolean;
+  readonly ignoreBOM: boolean;
+  /** With `{stream: true}`, a character split across calls is kept for the next call. */
+  decode(input?: ArrayBuffer | ArrayBufferView, options?: { stream?: boolean }): string;
+}
+
+/**
+ * A URL, parsed as the WHATWG URL Standard says (as Node and browsers parse it): special
+ * schemes (http, https, ws, wss, ftp, file) and others, relative references against `base`,
+ * IPv4 and IPv6 hosts, Unicode domains (punycoded), percent-encoding. Pure parsing: programs
+ * still have no network. An invalid URL throws a TypeError with `code` `"ERR_INVALID_URL"`.
+ */
+declare class URL {
+  constructor(url: string | URL, base?: string | URL);
+  /** Whether `url` (against `base`) parses. */
+  static canParse(url: string | URL, base?: string | URL): boolean;
+  /** The URL, or `null` when it does not parse. */
+  static parse(url: string | URL, base?: string | URL): URL | null;
+  href: string;
+  readonly origin: string;
+  protocol: string;
+  username: string;
+  password: string;
+  host: string;
+  hostname: string;
+  port: string;
+  pathname: string;
+  search: string;
+  /** The query, live: changing it changes `search` and `href`. */
+  readonly searchParams: URLSearchParams;
+  hash: string;
+  toString(): string;
+  toJSON(): string;
+}
+
+/** A query string's name/value pairs (application/x-www-form-urlencoded), in order. */
+declare class URLSearchParams {
+  constructor(init?: string | Record<string, string> | Iterable<[string, string]> | URLSearchParams);
+  readonly size: number;
+  append(name: string, value: string): void;
+  /** Removes every pair named `name` (with `value`, only those with that value). */
+  delete(name: string, value?: string): void;
+  get(name: string): string | null;
+  getAll(name: string): string[];
+  has(name: string, value?: string): boolean;
+  /** Sets the first pair named `name` and removes the others (or appends one). */
+  set(name: string, value: string): void;
+  /** Sorts by name (stable). */
+  sort(): void;
+  forEach(callback: (value: string, name: string, params: URLSearchParams) => void, thisArg?: unknown): void;
+  entries(): IterableIterator<[string, string]>;
+  keys(): IterableIterator<string>;
+  values(): IterableIterator<string>;
+  [Symbol.iterator](): IterableIterator<[string, string]>;
+  /** `a=1&b=x+y`, with spaces as `+`. */
+  toString(): string;
+}
+
+/**
+ * ECMA-402 internationalisation for English (TypeScript's own lib declares the types): what Node
+ * (ICU) gives for en-US, checked against it. The locale is `"en-US"` (or `"en"`, or left out);
+ * another throws a RangeError saying Sluice has English data only.
+ *
+ * - `Intl.NumberFormat`: styles decimal, percent and currency (any ISO code; symbols and names
+ *   for the common ones), notation standard, compact, scientific and engineering, the digit
+ *   and rounding options, `signDisplay`, `useGrouping`; `format`, `formatToParts`,
+ *   `resolvedOptions`. Style `"unit"` throws.
+ * - `Intl.DateTimeFormat`: `dateStyle`/`timeStyle` and the component options (weekday, era,
+ *   year, month, day, dayPeriod, hour, minute, second, fractionalSecondDigits, timeZoneName),
+ *   `hour12`/`hourCycle` (`hour12: false` counts 00 to 23); `format`, `formatToParts`,
+ *   `resolvedOptions`. Time zones: `"UTC"` (the default) and fixed offsets (`"+05:30"`,
+ *   `"Etc/GMT-5"`); Sluice has no time zone database, so a named zone such as
+ *   `"America/New_York"` throws a RangeError that says to use UTC or an offset, or a time tool.
+ * - `Intl.Collator`: ICU's order for Latin text (case and accents as secondary differences,
+ *   punctuation before digits before letters); `numeric`, `sensitivity`, `caseFirst`,
+ *   `ignorePunctuation`; `compare` is bound (`list.sort(collator.compare)`).
+ * - `Intl.PluralRules` (cardinal and ordinal), `Intl.ListFormat`, `Intl.RelativeTimeFormat`,
+ *   `Intl.getCanonicalLocales`, and every constructor's `supportedLocalesOf`.
+ * - `String.prototype.localeCompare`, `Number.prototype.toLocaleString`,
+ *   `BigInt.prototype.toLocaleString` and `Date.prototype.toLocaleString`,
+ *   `toLocaleDateString` and `toLocaleTimeString` use these, so they agree with Node.
+ */
+declare namespace Intl {}
+
+/**
+ * A minimal Node `process`. There is no `process.env`: a program has no environment (reading
+ * it throws, saying to pass values as arguments instead).
+ */
+declare const process: {
+  /** `["sluice", "<program name>", ...sluice.args]`. */
+  readonly argv: string[];
+  /** Ends the program at once with `code` (default: `process.exitCode`, else 0); 0 is success. */
+  exit(code?: number): never;
+  /** The status the program ends with when it finishes normally (default 0). */
+  exitCode: number | undefined;
+  /** Calls `callback(...args)` as a microtask. */
+  nextTick<A extends unknown[]>(callback: (...args: A) => void, ...args: A): void;
+  /** Writes text (or bytes, as UTF-8) without adding a newline. */
+  readonly stdout: { write(chunk: string | Uint8Array, callback?: () => void): true };
+  readonly stderr: { write(chunk: string | Uint8Array, callback?: () => void): true };
+  /** Throws: a program has no environment variables. */
+  readonly env: never;
 };
 
 /** Not available: programs have no network. Throws a TypeError that points at `tools`. */

@@ -11,6 +11,8 @@ use crate::sys;
 pub const BUSY: i32 = sys::BUSY;
 /// `wait_any` has nothing to wait for.
 pub const NOTHING_PENDING: i32 = sys::NOTHING_PENDING;
+/// `wait_any_timeout`'s time passed before an operation completed.
+pub const TIMED_OUT: i32 = sys::TIMED_OUT;
 /// Status of [`take_result`]: the payload is the operation's JSON result.
 pub const STATUS_OK: i32 = sys::STATUS_OK;
 /// Status of [`take_result`]: the tool reported an error; the payload is its `CallToolResult`.
@@ -58,6 +60,16 @@ pub fn wait_any() -> i32 {
     #[allow(unused_unsafe)] // `safe` on wasm32, `unsafe` stub elsewhere.
     unsafe {
         sys::wait_any()
+    }
+}
+
+/// Parks for at most `timeout_ms` milliseconds (negative: 0) until an operation
+/// completes; returns its handle, or [`TIMED_OUT`]. With nothing outstanding it
+/// sleeps the whole time. The run's deadline still ends a program that waits.
+pub fn wait_any_timeout(timeout_ms: i32) -> i32 {
+    #[allow(unused_unsafe)] // `safe` on wasm32, `unsafe` stub elsewhere.
+    unsafe {
+        sys::wait_any_timeout(timeout_ms)
     }
 }
 

@@ -1,14 +1,15 @@
 //! The raw `sluice_v1` imports, exactly as `guest-sdk/ABI.md` lists them, and the ABI's status and error codes.
 //!
-//! Only `operations.rs` and `logging.rs` call these; everything else goes through
-//! the safe API. Functions that take no pointer (`servers_start`, `wait_any`,
-//! `result_len`) are declared `safe`: the host cannot touch guest memory through
+//! Only `operations.rs`, `logging.rs` and `raw.rs` call these; everything else goes
+//! through the safe API. Functions that take no pointer (`servers_start`, `wait_any`,
+//! `wait_any_timeout`, `result_len`) are declared `safe`: the host cannot touch guest memory through
 //! them. The others are `unsafe` because the host reads (or, for `result_read`,
 //! writes) the memory ranges they are given.
 //!
 //! On targets other than wasm32 there is no Sluice host, so the same functions
 //! exist as stubs with the same signatures that do nothing: every `*_start`
-//! answers [`BUSY`], `wait_any` answers [`NOTHING_PENDING`], and `result_len` and
+//! answers [`BUSY`], `wait_any` answers [`NOTHING_PENDING`], `wait_any_timeout`
+//! answers [`TIMED_OUT`] at once, and `result_len` and
 //! `result_read` answer [`BAD_HANDLE`]. The SDK turns that into a `ToolError`
 //! saying no host is present. The stubs exist so that `cargo check`, `cargo doc`
 //! and doc tests work on the machine that builds the guest.
@@ -23,6 +24,9 @@ pub(crate) const BAD_HANDLE: i32 = -3;
 pub(crate) const NOT_READY: i32 = -4;
 /// Error code: the buffer is smaller than the payload; nothing was consumed.
 pub(crate) const BUFFER_TOO_SMALL: i32 = -5;
+
+/// Error code: `wait_any_timeout`'s time passed before an operation completed.
+pub(crate) const TIMED_OUT: i32 = -6;
 
 /// Status: the payload is the operation's JSON result.
 pub(crate) const STATUS_OK: i32 = 0;
@@ -55,6 +59,8 @@ mod imports {
         pub(crate) fn describe_start(server_ptr: i32, server_len: i32, tool_ptr: i32, tool_len: i32) -> i32;
         /// Parks until an unreported operation completes; returns its handle or `NOTHING_PENDING`.
         pub(crate) safe fn wait_any() -> i32;
+        /// Parks for at most `timeout_ms` until an unreported operation completes; returns its handle or `TIMED_OUT`.
+        pub(crate) safe fn wait_any_timeout(timeout_ms: i32) -> i32;
         /// The payload length of a completed operation, or `BAD_HANDLE` / `NOT_READY`.
         pub(crate) safe fn result_len(handle: i32) -> i32;
         /// Copies the payload into the buffer and consumes the handle; returns the status or an error code.
@@ -73,7 +79,7 @@ pub(crate) use host_stubs::*;
 #[cfg(not(target_arch = "wasm32"))]
 #[allow(unused_variables, clippy::missing_safety_doc)]
 mod host_stubs {
-    use super::{BAD_HANDLE, BUSY, NOTHING_PENDING};
+    use super::{BAD_HANDLE, BUSY, NOTHING_PENDING, TIMED_OUT};
 
     /// Stub: there is no host, so it is always busy.
     pub(crate) unsafe extern "C" fn call_start(
@@ -110,6 +116,11 @@ mod host_stubs {
     /// Stub: nothing is ever pending.
     pub(crate) extern "C" fn wait_any() -> i32 {
         NOTHING_PENDING
+    }
+
+    /// Stub: nothing is ever pending, and there is no host to wait in.
+    pub(crate) extern "C" fn wait_any_timeout(timeout_ms: i32) -> i32 {
+        TIMED_OUT
     }
 
     /// Stub: no handle exists.

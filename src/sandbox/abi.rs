@@ -8,6 +8,7 @@ use std::collections::{HashMap, HashSet, VecDeque};
 use std::future::Future;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
 
 use serde::Serialize;
 use serde_json::{Map, Value};
@@ -27,12 +28,13 @@ pub(crate) const MODULE: &str = "sluice_v1";
 
 /// Every function of the ABI and its `(params, results)` count of `i32`s, as
 /// `guest-sdk/ABI.md` lists them; a test checks the two agree.
-pub(crate) const FUNCTIONS: [(&str, usize, usize); 8] = [
+pub(crate) const FUNCTIONS: [(&str, usize, usize); 9] = [
     ("call_start", 6, 1),
     ("servers_start", 0, 1),
     ("search_start", 2, 1),
     ("describe_start", 4, 1),
     ("wait_any", 0, 1),
+    ("wait_any_timeout", 1, 1),
     ("result_len", 1, 1),
     ("result_read", 3, 1),
     ("log", 3, 0),
@@ -44,6 +46,7 @@ const NOTHING_PENDING: i32 = -2;
 const BAD_HANDLE: i32 = -3;
 const NOT_READY: i32 = -4;
 const BUFFER_TOO_SMALL: i32 = -5;
+const TIMED_OUT: i32 = -6;
 
 /// Longest server or tool name, as in MCP.
 const MAX_NAME_BYTES: u32 = 128;
@@ -339,9 +342,34 @@ impl Operations {
         if let Some(handle) = self.unreported.pop_front() {
             return handle;
         }
-        let Some(joined) = self.running.join_next_with_id().await else {
-            return NOTHING_PENDING;
-        };
+        match self.running.join_next_with_id().await {
+            Some(joined) => self.file_completion(joined),
+            None => NOTHING_PENDING,
+        }
+    }
+
+    /// Like [`Operations::wait_any`], but gives up after `timeout` with
+    /// `TIMED_OUT`; with nothing running it sleeps the whole `timeout`. A guest
+    /// may wait for as long as it likes: the run's deadline ends the wait with
+    /// the run, as it does any other.
+    async fn wait_any_timeout(&mut self, timeout: Duration) -> i32 {
+        if let Some(handle) = self.unreported.pop_front() {
+            return handle;
+        }
+        if self.running.is_empty() {
+            tokio::time::sleep(timeout).await;
+            return TIMED_OUT;
+        }
+        // `join_next_with_id` is cancel-safe: a task that completes as the
+        // timeout fires stays in the set for the next wait.
+        match tokio::time::timeout(timeout, self.running.join_next_with_id()).await {
+            Ok(Some(joined)) => self.file_completion(joined),
+            Ok(None) | Err(_) => TIMED_OUT,
+        }
+    }
+
+    /// Records a finished task's completion (or its failure) and returns its handle.
+    fn file_completion(&mut self, joined: Result<(tokio::task::Id, (i32, Completion)), tokio::task::JoinError>) -> i32 {
         let (id, handle, completion) = match joined {
             Ok((id, (handle, completion))) => (id, handle, completion),
             Err(error) => {
@@ -691,6 +719,13 @@ pub(crate) fn add_to_linker(linker: &mut Linker<RunState>) -> wasmtime::Result<(
     })?;
     linker.func_wrap_async(MODULE, "wait_any", |mut caller: Caller<'_, RunState>, (): ()| {
         Box::new(async move { Ok::<i32, wasmtime::Error>(caller.data_mut().operations.wait_any().await) })
+    })?;
+    linker.func_wrap_async(MODULE, "wait_any_timeout", |mut caller: Caller<'_, RunState>, (timeout_ms,): (i32,)| {
+        // A negative timeout means none: report only what has completed already.
+        let timeout = Duration::from_millis(timeout_ms.max(0) as u64);
+        Box::new(
+            async move { Ok::<i32, wasmtime::Error>(caller.data_mut().operations.wait_any_timeout(timeout).await) },
+        )
     })?;
     linker.func_wrap(MODULE, "result_len", result_len)?;
     linker.func_wrap(MODULE, "result_read", |caller: Caller<'_, RunState>, handle, ptr, len| {

@@ -342,26 +342,328 @@ fn the_cli_runs_javascript_with_the_same_contract() {
     assert!(report["error"].as_str().unwrap().contains("enum.ts:2:1"), "{report}");
 }
 
-#[test]
-fn the_declaration_file_documents_every_global_the_prelude_defines() {
-    let prelude = std::fs::read_to_string(root().join("sandboxes/js/src/prelude.js")).unwrap();
-    let declarations = std::fs::read_to_string(root().join("guest-sdk/sluice.d.ts")).unwrap();
-    let globals =
-        prelude.split("const globals = {").nth(1).expect("the prelude lists its globals").split("};").next().unwrap();
-    let names: Vec<&str> = globals
-        .lines()
-        .filter_map(|line| line.trim().split([',', ':']).next())
-        .filter(|name| !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric()))
-        .collect();
-    assert!(names.len() >= 8, "{names:?}");
-    for name in names {
-        let declared = ["const", "function", "class"].iter().any(|kind| {
-            declarations.match_indices(&format!("declare {kind} {name}")).any(|(at, found)| {
-                declarations[at + found.len()..].starts_with(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
-            })
-        });
-        assert!(declared, "guest-sdk/sluice.d.ts does not declare `{name}`");
+/// Runs `tests/programs/js/<name>.js` and checks it prints what Node 20 printed
+/// for the same program (`tests/programs/js/node/<name>.txt`, written by
+/// `node tests/programs/js/<name>.js > tests/programs/js/node/<name>.txt`).
+async fn assert_prints_what_node_printed(name: &str) {
+    let outcome = run(&format!("{name}.js")).await;
+    assert_ok(&outcome);
+    let expected = std::fs::read_to_string(root().join("tests/programs/js/node").join(format!("{name}.txt"))).unwrap();
+    let printed = stdout(&outcome);
+    let first_difference = printed.lines().zip(expected.lines()).position(|(a, b)| a != b);
+    assert_eq!(printed, expected, "{name}: first different line: {first_difference:?}");
+}
+
+#[tokio::test]
+async fn structured_clone_copies_data_with_its_cycles_and_refuses_the_rest_as_node_does() {
+    assert_prints_what_node_printed("structured_clone").await;
+}
+
+#[tokio::test]
+async fn text_encoder_and_decoder_speak_utf8_as_node_does() {
+    assert_prints_what_node_printed("text_encoding").await;
+}
+
+#[tokio::test]
+async fn urls_parse_resolve_and_serialize_as_node_does_even_huge_ones() {
+    assert_prints_what_node_printed("url").await;
+}
+
+#[tokio::test]
+async fn intl_formats_numbers_plurals_lists_and_relative_times_as_node_does() {
+    assert_prints_what_node_printed("intl_numbers").await;
+}
+
+#[tokio::test]
+async fn intl_formats_dates_in_utc_and_fixed_offsets_as_node_does() {
+    assert_prints_what_node_printed("intl_dates").await;
+}
+
+#[tokio::test]
+async fn locale_compare_and_collators_sort_latin_text_as_node_does() {
+    assert_prints_what_node_printed("collation").await;
+}
+
+#[tokio::test]
+async fn console_table_and_the_other_console_methods_print_as_node_does() {
+    assert_prints_what_node_printed("console_table").await;
+}
+
+#[tokio::test]
+async fn what_sluice_cannot_format_is_refused_loudly_not_formatted_differently() {
+    let source = r#"
+        for (const attempt of [
+          () => new Date(0).toLocaleString('en-US', { timeZone: 'America/New_York' }),
+          () => new Intl.DateTimeFormat('en-US', { timeZone: 'Europe/Paris' }),
+          () => (1234.5).toLocaleString('de-DE'),
+          () => 'a'.localeCompare('b', 'sv'),
+          () => new Intl.NumberFormat('en-US', { style: 'unit', unit: 'byte' }),
+        ]) {
+          try { console.log('formatted', attempt()); } catch (error) { console.log(error.name, error.message); }
+        }
+        console.log(new Date(0).toLocaleString('en-US', { timeZone: '+05:30', timeZoneName: 'short' }));"#;
+    let tools = tools(Arc::new(ConcurrencyProbe::default()), 1);
+    let outcome = javascript().await.run("main.js", source, &policy(), tools, &RunControl::new()).await.unwrap();
+    assert_ok(&outcome);
+    let printed = stdout(&outcome);
+    let lines: Vec<&str> = printed.lines().collect();
+    assert_eq!(lines.len(), 6, "{printed}");
+    for zone in &lines[..2] {
+        assert!(zone.starts_with("RangeError Sluice has no time zone database"), "{zone}");
+        assert!(zone.contains("\"UTC\"") && zone.contains("convert_time"), "{zone}");
     }
+    assert!(lines[2].starts_with("RangeError") && lines[2].contains("\"de-DE\""), "{}", lines[2]);
+    assert!(lines[3].starts_with("RangeError") && lines[3].contains("\"sv\""), "{}", lines[3]);
+    assert!(lines[4].starts_with("RangeError") && lines[4].contains("\"unit\""), "{}", lines[4]);
+    assert_eq!(lines[5], "1/1/1970, 5:30:00 AM GMT+5:30");
+}
+
+#[tokio::test]
+async fn program_arguments_reach_sluice_args_and_process_argv_and_process_exit_sets_the_status() {
+    let policy = policy().with_args(["one", "two words"]);
+    let outcome = run_with("process_and_args.js", &policy, tools(Arc::new(ConcurrencyProbe::default()), 1)).await;
+    assert!(matches!(outcome.status, RunStatus::Failed { exit_code: Some(4), .. }), "{outcome:?}");
+    assert_eq!(
+        stdout(&outcome),
+        "[\"one\",\"two words\"] [\"sluice\",\"process_and_args.js\",\"one\",\"two words\"] one+two words\n\
+         true true\n\
+         TypeError true\n\
+         no newline, bytes too\n\
+         exit now\n"
+    );
+}
+
+#[test]
+fn the_cli_passes_the_arguments_after_two_dashes_to_the_program() {
+    let cache = tempfile::tempdir().unwrap();
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_sluice"))
+        .arg("run")
+        .arg(root().join("tests/programs/js/process_and_args.js"))
+        .args(["--json", "--", "one", "two words"])
+        .env("SLUICE_CACHE_DIR", cache.path())
+        .output()
+        .unwrap();
+    let report: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let printed = report["stdout"].as_str().unwrap();
+    assert!(
+        printed.starts_with("[\"one\",\"two words\"] [\"sluice\",\"process_and_args.js\",\"one\",\"two words\"]"),
+        "{report}"
+    );
+    assert_eq!(report["exit_code"], 4, "{report}");
+}
+
+#[tokio::test]
+async fn a_missing_node_or_browser_global_says_what_to_use_instead() {
+    for (global, advice) in [
+        ("require", "use `import { x } from \"./file.js\"`"),
+        ("Buffer", "TextEncoder/TextDecoder"),
+        ("window", "globalThis"),
+        ("document", "no DOM"),
+        ("__dirname", "/workspace"),
+        ("localStorage", "keep data in variables"),
+        ("module", "`export`"),
+    ] {
+        let policy = policy().with_args([global]);
+        let outcome = run_with("missing_globals.js", &policy, tools(Arc::new(ConcurrencyProbe::default()), 1)).await;
+        assert_failed(&outcome);
+        assert_eq!(stdout(&outcome), "undefined\n", "{global}: typeof still says it does not exist");
+        let printed = stderr(&outcome);
+        assert!(printed.starts_with(&format!("Uncaught ReferenceError: {global} is not defined (")), "{printed}");
+        assert!(printed.contains(advice), "{global}: {printed}");
+    }
+}
+
+/// The globals of standard JavaScript (ECMAScript 2025, as QuickJS has them), plus
+/// QuickJS's own `InternalError`. Every other global a program finds is Sluice's
+/// API (the prelude's, or a Web API the engine provides) and is declared in
+/// `guest-sdk/sluice.d.ts`.
+const ECMASCRIPT_GLOBALS: &[&str] = &[
+    "globalThis",
+    "Infinity",
+    "NaN",
+    "undefined",
+    "eval",
+    "isFinite",
+    "isNaN",
+    "parseFloat",
+    "parseInt",
+    "decodeURI",
+    "decodeURIComponent",
+    "encodeURI",
+    "encodeURIComponent",
+    "escape",
+    "unescape",
+    "Object",
+    "Function",
+    "Boolean",
+    "Symbol",
+    "Error",
+    "AggregateError",
+    "EvalError",
+    "RangeError",
+    "ReferenceError",
+    "SyntaxError",
+    "TypeError",
+    "URIError",
+    "SuppressedError",
+    "InternalError",
+    "Number",
+    "BigInt",
+    "Math",
+    "Date",
+    "String",
+    "RegExp",
+    "Array",
+    "Int8Array",
+    "Uint8Array",
+    "Uint8ClampedArray",
+    "Int16Array",
+    "Uint16Array",
+    "Int32Array",
+    "Uint32Array",
+    "BigInt64Array",
+    "BigUint64Array",
+    "Float16Array",
+    "Float32Array",
+    "Float64Array",
+    "Map",
+    "Set",
+    "WeakMap",
+    "WeakSet",
+    "ArrayBuffer",
+    "SharedArrayBuffer",
+    "DataView",
+    "JSON",
+    "Promise",
+    "Reflect",
+    "Proxy",
+    "WeakRef",
+    "FinalizationRegistry",
+    "Iterator",
+    "DisposableStack",
+    "AsyncDisposableStack",
+];
+
+/// The global names a program finds at run time.
+async fn globals_at_run_time() -> Vec<String> {
+    let source = "console.log(Object.getOwnPropertyNames(globalThis).join(' '))";
+    let tools = tools(Arc::new(ConcurrencyProbe::default()), 1);
+    let outcome = javascript().await.run("globals.js", source, &policy(), tools, &RunControl::new()).await.unwrap();
+    assert_ok(&outcome);
+    stdout(&outcome).split_whitespace().map(str::to_owned).collect()
+}
+
+/// The names `guest-sdk/sluice.d.ts` declares at its top level.
+fn declared_globals() -> Vec<String> {
+    let declarations = std::fs::read_to_string(root().join("guest-sdk/sluice.d.ts")).unwrap();
+    declarations
+        .lines()
+        .filter_map(|line| {
+            let rest = line.strip_prefix("declare ")?;
+            let (_, rest) = rest.split_once(' ')?;
+            let name: String =
+                rest.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '$').collect();
+            (!name.is_empty()).then_some(name)
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn the_declaration_file_documents_every_global_a_program_finds() {
+    let declared = declared_globals();
+    let found = globals_at_run_time().await;
+    assert!(found.len() > ECMASCRIPT_GLOBALS.len(), "{found:?}");
+    for name in found.iter().filter(|name| !ECMASCRIPT_GLOBALS.contains(&name.as_str())) {
+        assert!(declared.contains(name), "guest-sdk/sluice.d.ts does not declare `{name}`, which programs find");
+    }
+}
+
+#[tokio::test]
+async fn every_global_the_declaration_file_declares_exists_at_run_time() {
+    let declared = declared_globals();
+    assert!(declared.len() >= 20, "{declared:?}");
+    let found = globals_at_run_time().await;
+    for name in &declared {
+        assert!(found.contains(name), "guest-sdk/sluice.d.ts declares `{name}`, which programs do not find");
+    }
+}
+
+#[tokio::test]
+async fn timers_run_as_in_node_and_the_program_waits_for_them() {
+    let outcome = run("timers.js").await;
+    assert_ok(&outcome);
+    assert_eq!(
+        stdout(&outcome),
+        "microtask\n\
+         immediate I\n\
+         first\n\
+         clamped NaN\n\
+         clamped -5\n\
+         clamped undefined\n\
+         clamped 2147483648\n\
+         string delay 50\n\
+         timeout A B this-is-the-timer=true\n\
+         slept\n\
+         ticks 1,2,3\n"
+    );
+    assert_eq!(
+        stderr(&outcome),
+        "TimeoutOverflowWarning: 2147483648 does not fit into a 32-bit signed integer.\nTimeout duration was set to 1.\n"
+    );
+}
+
+#[tokio::test]
+async fn a_timer_races_a_slow_tool_call_and_the_call_still_completes() {
+    let slow: Arc<dyn ToolHost> = Arc::new(sluice::InProcessTools::new().with_server("demo", "Slow").with_tool(
+        "demo",
+        ToolDefinition::new("slow", "Answers after half a second.", json!({ "type": "object" })),
+        |_| async {
+            tokio::time::sleep(Duration::from_millis(500)).await;
+            Ok(ToolResult::structured(json!({ "done": true })))
+        },
+    ));
+    let outcome = run_with("timers_race_calls.js", &policy(), slow).await;
+    assert_ok(&outcome);
+    assert_eq!(stdout(&outcome), "winner timer\ncall done true\n");
+}
+
+#[tokio::test]
+async fn a_million_timers_are_refused_past_the_cap_and_clearing_makes_room() {
+    let outcome = run("timer_flood.js").await;
+    assert_ok(&outcome);
+    assert_eq!(
+        stdout(&outcome),
+        "10000 RangeError too many pending timers: a program may have at most 10000 timers and immediates pending \
+         at once (clear the ones it no longer needs)\nroom again\n"
+    );
+    assert_still_healthy().await;
+}
+
+#[tokio::test]
+async fn a_program_waiting_on_a_timer_past_its_deadline_ends_at_the_deadline() {
+    let mut policy = policy();
+    policy.limits.deadline = Duration::from_millis(300);
+    for (program, printed) in [("timer_past_deadline.js", "waiting\n"), ("interval_forever.js", "ticking\n")] {
+        let outcome = run_with(program, &policy, tools(Arc::new(ConcurrencyProbe::default()), 1)).await;
+        assert_eq!(outcome.limit(), Some(LimitKind::Timeout), "{program}: {outcome:?}");
+        assert_eq!(stdout(&outcome), printed, "{program}");
+    }
+    assert_still_healthy().await;
+}
+
+#[tokio::test]
+async fn an_error_in_a_timer_callback_fails_the_run_like_any_uncaught_error() {
+    let outcome = run("timer_throws.js").await;
+    assert_failed(&outcome);
+    let printed = stderr(&outcome);
+    assert!(printed.starts_with("Uncaught Error: boom in a timer\n"), "{printed}");
+    assert!(printed.contains("at explode (timer_throws.js:4:"), "{printed}");
+    assert!(!stdout(&outcome).contains("never printed"));
+
+    let outcome = run("timer_rejects.js").await;
+    assert_failed(&outcome);
+    assert!(stderr(&outcome).starts_with("Uncaught TypeError: async boom\n"), "{}", stderr(&outcome));
+    assert!(!stdout(&outcome).contains("never printed"));
 }
 
 #[tokio::test]

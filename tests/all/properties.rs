@@ -53,7 +53,12 @@ fn abi_call() -> impl Strategy<Value = AbiCall> {
     let functions = sluice::abi_functions().to_vec();
     (0..functions.len(), prop::collection::vec(abi_value(), 6)).prop_map(move |(index, values)| {
         let (function, params, _) = functions[index];
-        AbiCall { function, args: values[..params].to_vec() }
+        let mut args = values[..params].to_vec();
+        if function == "wait_any_timeout" {
+            // A long wait is allowed (it ends with the run); here it would only run out the deadline.
+            args[0] = args[0].min(50);
+        }
+        AbiCall { function, args }
     })
 }
 

@@ -1,11 +1,12 @@
-//! The native functions the prelude is given: starting host operations, collecting completions, output, randomness.
+//! The native functions the prelude is given: starting host operations, collecting completions, output, the clock, randomness, exit.
 
 use std::cell::RefCell;
 use std::collections::VecDeque;
 use std::io::Write;
+use std::time::Instant;
 
 use rquickjs::function::Opt;
-use rquickjs::{Ctx, Exception, Result};
+use rquickjs::{Ctx, Exception, Result, TypedArray};
 use sluice_guest::raw;
 
 /// A completed host operation: handle, status, payload.
@@ -19,6 +20,8 @@ struct RunState {
     outstanding: usize,
     /// xorshift128+ state behind `Math.random`, reseeded on every run.
     rng: [u64; 2],
+    /// When this run started: the origin of [`now`].
+    started: Option<Instant>,
 }
 
 thread_local! {
@@ -32,7 +35,26 @@ pub fn reseed() {
     for word in &mut seed {
         *word = getrandom::u64().unwrap_or(0x9e37_79b9_7f4a_7c15) | 1;
     }
-    STATE.with(|state| state.borrow_mut().rng = seed);
+    STATE.with(|state| {
+        let mut state = state.borrow_mut();
+        state.rng = seed;
+        state.started = Some(Instant::now());
+    });
+}
+
+/// `now()`: milliseconds since the run started, from the monotonic clock, for timers.
+pub fn now() -> f64 {
+    STATE.with(|state| {
+        let started = *state.borrow_mut().started.get_or_insert_with(Instant::now);
+        started.elapsed().as_secs_f64() * 1000.0
+    })
+}
+
+/// `exit(code)`: ends the program at once with `code` (`process.exit`), output flushed.
+pub fn exit(code: i32) {
+    let _ = std::io::stdout().flush();
+    let _ = std::io::stderr().flush();
+    std::process::exit(code)
 }
 
 /// `start(kind, a, b, c)`: starts a host operation and returns its handle,
@@ -63,13 +85,34 @@ pub fn start<'js>(ctx: Ctx<'js>, kind: String, a: Opt<String>, b: Opt<String>, c
 
 /// Waits for the host's next completion.
 fn collect() -> Option<Completion> {
-    let handle = raw::wait_any();
+    read(raw::wait_any())
+}
+
+/// Reads the result of `handle`, which a wait just reported (a negative one: nothing).
+fn read(handle: i32) -> Option<Completion> {
     if handle < 0 {
         return None;
     }
     STATE.with(|state| state.borrow_mut().outstanding -= 1);
     let (status, payload) = raw::take_result(handle)?;
     Some((handle, status, payload))
+}
+
+/// Whether any host operation is outstanding or collected and not yet handed out.
+pub fn operations_pending() -> bool {
+    STATE.with(|state| {
+        let state = state.borrow();
+        state.outstanding > 0 || !state.ready.is_empty()
+    })
+}
+
+/// The next completion if one arrives within `timeout_ms`, else `None`; with
+/// nothing outstanding it simply waits that long (a timer is due then).
+pub fn next_completion_within(timeout_ms: i32) -> Option<Completion> {
+    match STATE.with(|state| state.borrow_mut().ready.pop_front()) {
+        Some(completion) => Some(completion),
+        None => read(raw::wait_any_timeout(timeout_ms)),
+    }
 }
 
 /// The next completion for the event loop, or `None` when nothing is outstanding.
@@ -93,6 +136,20 @@ pub fn write(fd: i32, text: String) {
     } else {
         std::io::stderr().write_all(text.as_bytes())
     };
+}
+
+/// `encodeUtf8(text)`: the text's UTF-8 bytes, for `TextEncoder` (which makes it well-formed first).
+pub fn encode_utf8<'js>(ctx: Ctx<'js>, text: String) -> Result<TypedArray<'js, u8>> {
+    TypedArray::new(ctx, text.into_bytes())
+}
+
+/// `decodeUtf8(latin1, fatal)`: text from UTF-8 bytes, given one byte per character
+/// (rquickjs reads a typed array's memory only through `unsafe`; `String.fromCharCode`
+/// makes this string natively). Ill-formed parts become U+FFFD (the WHATWG decoder's
+/// rule), or nothing (`undefined`) when `fatal`.
+pub fn decode_utf8(latin1: String, fatal: bool) -> Option<String> {
+    let bytes: Vec<u8> = latin1.chars().map(|c| c as u32 as u8).collect();
+    if fatal { String::from_utf8(bytes).ok() } else { Some(String::from_utf8_lossy(&bytes).into_owned()) }
 }
 
 /// `random()`: `Math.random`, xorshift128+.

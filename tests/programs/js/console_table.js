@@ -1,0 +1,23 @@
+// console.table and the other console methods, drawn and counted as Node does.
+console.table([{ a: 1, b: 'x' }, { a: 22, c: true }]);
+console.table([[1, 2], [3, 4, 5]]);
+console.table({ r1: { a: 1 }, r2: { b: 2 } });
+console.table([1, 'two', { x: 1 }]);
+console.table([{ a: 1, b: 2 }], ['b']);
+console.table(new Map([['k', { v: 1 }]]));
+console.table([{ nested: { deep: { deeper: 1 } }, list: [1, 2, 3, 4, 5], wide: 'ｗｉｄｅ' }]);
+console.table('not tabular');
+console.log('%s has %d items costing %i', 'cart', 3, 9.99, 'extra');
+console.count();
+console.count('x');
+console.count();
+console.countReset();
+console.count();
+console.group('Group');
+console.log('inside\nand below');
+console.group();
+console.info('deeper');
+console.groupEnd();
+console.groupEnd();
+console.log('outside');
+console.dir({ a: { b: { c: { d: 1 } } } });
