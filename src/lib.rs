@@ -33,6 +33,7 @@ mod outcome;
 mod policy;
 mod sandbox;
 mod scratch;
+pub mod suggest;
 pub mod serve;
 pub mod terminal;
 pub mod tools;
