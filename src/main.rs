@@ -111,6 +111,22 @@ struct ServeArgs {
     /// On SIGTERM or Ctrl-C, how long running programs may finish before they are cancelled.
     #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = units::parse_duration)]
     grace: Duration,
+    /// Where task state lives: `memory` (this process only), or
+    /// `redis://[user:password@]HOST:PORT/DB` to share tasks between every
+    /// instance on that Redis (any instance answers for any task).
+    #[arg(long, value_name = "URL", default_value = "memory")]
+    state: String,
+    /// With a Redis --state: the prefix of every key and channel; instances that share tasks share it.
+    #[arg(long, value_name = "PREFIX", default_value = "sluice:")]
+    state_prefix: String,
+    /// With a Redis --state: how long a running task's claim lasts unless its
+    /// instance renews it. Tasks of an instance that died end failed within
+    /// about twice this.
+    #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = units::parse_duration)]
+    task_lease: Duration,
+    /// The largest task result kept; a larger one ends the task failed, saying so.
+    #[arg(long, value_name = "SIZE", default_value = "4MiB", value_parser = units::parse_size)]
+    max_task_result: u64,
 }
 
 #[derive(clap::Args)]
@@ -348,7 +364,8 @@ fn run_program(args: RunArgs) -> anyhow::Result<ExitCode> {
 }
 
 fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
-    use sluice::serve::{self, ServeConfig, Sluice, WorkspaceMode, http::HttpConfig, tasks::MemoryTaskStore};
+    use sluice::serve::tasks::{MemoryTaskStore, RedisConfig, RedisTaskStore, SharedTaskStore};
+    use sluice::serve::{self, ServeConfig, Sluice, WorkspaceMode, http::HttpConfig};
 
     let mut auth_tokens = Vec::new();
     for name in &args.auth_token_env {
@@ -385,6 +402,7 @@ fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
     serve_config.task_after = args.task_after;
     serve_config.max_runs_per_client = args.max_runs_per_client.max(1);
     serve_config.max_runs = args.max_runs.max(1);
+    serve_config.max_task_result = usize::try_from(args.max_task_result).unwrap_or(usize::MAX);
 
     let granted = granted_workspace(args.workspace.as_deref(), args.allow_workspace_code);
     let options = McpOptions::for_result_cap(serve_config.limits.result_bytes);
@@ -395,8 +413,28 @@ fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
         eprintln!("sluice: warning: {}", escape_controls(warning));
     }
     let servers = Arc::new(McpTools::new(&upstream, options));
-    let store = Arc::new(MemoryTaskStore::new(serve_config.max_tasks_per_client));
     let tokio = tokio::runtime::Builder::new_multi_thread().enable_all().build().context("cannot start tokio")?;
+    let store: SharedTaskStore = if args.state == "memory" {
+        Arc::new(MemoryTaskStore::new(serve_config.max_tasks_per_client))
+    } else if args.state.starts_with("redis://") || args.state.starts_with("redis+unix://") {
+        if args.http.is_none() {
+            anyhow::bail!(
+                "--state {}: shared task state is for --http; a stdio server has one client",
+                redacted_url(&args.state)
+            );
+        }
+        if args.task_lease < Duration::from_secs(1) {
+            anyhow::bail!("--task-lease must be at least 1s");
+        }
+        let mut redis = RedisConfig::new(&args.state);
+        redis.prefix = args.state_prefix.clone();
+        redis.max_per_owner = serve_config.max_tasks_per_client;
+        redis.lease = args.task_lease;
+        let _entered = tokio.enter();
+        Arc::new(RedisTaskStore::new(redis).with_context(|| format!("--state {}", redacted_url(&args.state)))?)
+    } else {
+        anyhow::bail!("--state {}: expected `memory` or a redis:// URL", redacted_url(&args.state));
+    };
     let result = tokio.block_on(async {
         let sluice = Arc::new(Sluice::new(launcher.clone(), servers.clone(), store.clone(), serve_config));
         // Prepare the interpreter now, so the first program does not wait (and /readyz turns green).
@@ -406,12 +444,17 @@ fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
                 tracing::error!("cannot prepare the JavaScript sandbox: {error}");
             }
         });
-        // Expired tasks are dropped even when nobody asks about them.
+        // Expired tasks are dropped even when nobody asks about them, and
+        // (with shared state) tasks of a lost instance are failed: a task is
+        // failed on the second sweep that finds its lease missing.
         let sweeper = store.clone();
+        let every = (args.task_lease / 2).clamp(Duration::from_secs(1), Duration::from_secs(5));
         tokio::spawn(async move {
             loop {
-                tokio::time::sleep(Duration::from_secs(5)).await;
-                sluice::serve::tasks::TaskStore::expire(&*sweeper).await;
+                tokio::time::sleep(every).await;
+                if let Err(error) = sweeper.expire().await {
+                    tracing::warn!("cannot sweep tasks: {error}");
+                }
             }
         });
         match args.http {
@@ -444,6 +487,18 @@ fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
     tokio.block_on(servers.shutdown());
     tokio.shutdown_timeout(Duration::from_secs(1));
     result.map(|()| ExitCode::SUCCESS)
+}
+
+/// `url` with any password replaced by `***`, for messages.
+fn redacted_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let userinfo = &url[scheme + 3..at];
+            let user = userinfo.split_once(':').map_or(userinfo, |(user, _)| user);
+            format!("{}{user}:***{}", &url[..scheme + 3], &url[at..])
+        }
+        _ => url.to_owned(),
+    }
 }
 
 /// The workspace a user named, with whether servers may run code from it

@@ -260,7 +260,10 @@ fn internal(error: impl std::fmt::Display) -> McpError {
 /// Task errors as JSON-RPC errors: unknown, expired, another client's, or
 /// already finished are all `-32602` (invalid params), as both task eras say.
 pub(crate) fn task_error(error: TaskError) -> McpError {
-    McpError::invalid_params(error.to_string(), None)
+    match error {
+        TaskError::Unavailable(_) => McpError::internal_error(error.to_string(), None),
+        _ => McpError::invalid_params(error.to_string(), None),
+    }
 }
 
 /// RFC 3339 with milliseconds, UTC.

@@ -144,6 +144,8 @@ pub async fn serve(
     };
     axum::serve(listener, app).with_graceful_shutdown(graceful).await.map_err(HttpError::Serve)?;
     sluice.cancel_all();
+    // Cancelled programs end at once; what is left is writing their ends to the task store.
+    sluice.drain(Duration::from_secs(5)).await;
     Ok(())
 }
 
@@ -361,10 +363,12 @@ async fn protected_resource(State(shared): State<Arc<Shared>>, headers: HeaderMa
 }
 
 async fn ready(State(shared): State<Arc<Shared>>) -> Response {
-    if shared.sluice.launcher().is_ready() {
-        plain(StatusCode::OK, "ready")
-    } else {
-        plain(StatusCode::SERVICE_UNAVAILABLE, "starting: the JavaScript interpreter is being prepared")
+    if !shared.sluice.launcher().is_ready() {
+        return plain(StatusCode::SERVICE_UNAVAILABLE, "starting: the JavaScript interpreter is being prepared");
+    }
+    match shared.sluice.store().check().await {
+        Ok(()) => plain(StatusCode::OK, "ready"),
+        Err(error) => plain(StatusCode::SERVICE_UNAVAILABLE, &error.to_string()),
     }
 }
 
@@ -441,7 +445,7 @@ fn json_response(status: StatusCode, body: &Value) -> Response {
     (status, [(header::CONTENT_TYPE, "application/json")], body.to_string()).into_response()
 }
 
-fn plain(status: StatusCode, text: &'static str) -> Response {
+fn plain(status: StatusCode, text: &str) -> Response {
     (status, [(header::CONTENT_TYPE, "text/plain; charset=utf-8")], format!("{text}\n")).into_response()
 }
 

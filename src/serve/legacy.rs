@@ -234,8 +234,15 @@ fn invalid_params(message: String) -> Value {
     json!({ "code": -32602, "message": message })
 }
 
+fn internal_error(message: String) -> Value {
+    json!({ "code": -32603, "message": message })
+}
+
 fn task_error(error: TaskError) -> Value {
-    invalid_params(error.to_string())
+    match error {
+        TaskError::Unavailable(_) => internal_error(error.to_string()),
+        _ => invalid_params(error.to_string()),
+    }
 }
 
 #[cfg(test)]

@@ -27,6 +27,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
 
 pub use self::handler::SluiceHandler;
 use self::tasks::{Owner, SharedTaskStore, TaskEra, TaskError, TaskRecord, TaskState};
@@ -73,6 +74,9 @@ pub struct ServeConfig {
     pub max_tasks_per_client: usize,
     /// The longest program source accepted. Default: 1 MiB.
     pub max_code_bytes: usize,
+    /// The largest task result stored, in bytes of JSON; a larger one is
+    /// replaced by an error saying so. Default: 4 MiB.
+    pub max_task_result: usize,
 }
 
 impl Default for ServeConfig {
@@ -87,6 +91,7 @@ impl Default for ServeConfig {
             max_runs: 256,
             max_tasks_per_client: 1024,
             max_code_bytes: 1 << 20,
+            max_task_result: 4 << 20,
         }
     }
 }
@@ -103,7 +108,12 @@ pub struct Sluice {
     runs_per_client: Mutex<HashMap<Owner, Arc<Semaphore>>>,
     /// Cancelled at shutdown: every run's control is a child of it.
     shutdown: CancellationToken,
+    /// The tasks that run programs and record their ends.
+    followers: TaskTracker,
 }
+
+/// How long the end of a task is retried while the task store is unreachable.
+const FINISH_RETRY: Duration = Duration::from_secs(120);
 
 /// `execute`'s arguments.
 #[derive(Debug, Deserialize)]
@@ -154,6 +164,7 @@ impl Sluice {
             runs_per_client: Mutex::default(),
             config,
             shutdown: CancellationToken::new(),
+            followers: TaskTracker::new(),
         }
     }
 
@@ -365,18 +376,73 @@ impl Sluice {
         control: RunControl,
     ) {
         let this = self.clone();
-        tokio::spawn(async move {
+        self.followers.spawn(async move {
             let cancel_when_asked = async {
                 this.store.cancel_requested(&id).await;
                 control.cancel();
                 std::future::pending::<()>().await;
             };
-            let result = tokio::select! {
-                result = run => result,
+            let (state, result) = tokio::select! {
+                result = run => this.storable(era, result),
                 () = cancel_when_asked => unreachable!("pending"),
+                () = this.store.hold(&id) => unreachable!("pending"),
             };
-            this.store.finish(&id, task_state(era, &result), result).await;
+            // The claim is kept while the result is written, so no other
+            // instance takes the task for lost while Redis is briefly away.
+            tokio::select! {
+                () = this.record(&id, state, result) => {}
+                () = this.store.hold(&id) => unreachable!("pending"),
+            }
         });
+    }
+
+    /// The state and result to store for a finished run: a result over
+    /// `max_task_result` is replaced by an error saying so.
+    fn storable(&self, era: TaskEra, result: Value) -> (TaskState, Value) {
+        let size = serde_json::to_vec(&result).map_or(usize::MAX, |bytes| bytes.len());
+        if size > self.config.max_task_result {
+            let message = format!(
+                "the program's result is {size} bytes, over this server's task result cap of {} bytes \
+                 (--max-task-result); print less, or write the full result to the workspace",
+                self.config.max_task_result
+            );
+            return (TaskState::Failed, tool_error(message));
+        }
+        (task_state(era, &result), result)
+    }
+
+    /// Writes a task's end, retrying (with a growing pause, for [`FINISH_RETRY`])
+    /// while the store is unreachable; after that the task is left to be
+    /// reported failed as lost.
+    async fn record(&self, id: &str, state: TaskState, result: Value) {
+        let give_up = tokio::time::Instant::now() + FINISH_RETRY;
+        let mut pause = Duration::from_millis(100);
+        loop {
+            match self.store.finish(id, state, result.clone()).await {
+                Ok(()) => return,
+                Err(error) if tokio::time::Instant::now() + pause < give_up => {
+                    tracing::warn!(task = %id, "cannot record the task's end yet: {error}; retrying");
+                    tokio::time::sleep(pause).await;
+                    pause = (pause * 2).min(Duration::from_secs(5));
+                }
+                Err(error) => {
+                    tracing::error!(
+                        task = %id,
+                        "cannot record the task's end: {error}; it will be reported failed once its lease lapses"
+                    );
+                    return;
+                }
+            }
+        }
+    }
+
+    /// Waits (at most `limit`) for every task's end to be written; for shutdown,
+    /// after [`Sluice::cancel_all`].
+    pub async fn drain(&self, limit: Duration) {
+        self.followers.close();
+        if tokio::time::timeout(limit, self.followers.wait()).await.is_err() {
+            tracing::warn!("{} tasks' ends were not recorded before shutdown", self.followers.len());
+        }
     }
 
     /// `search_tools`: a `CallToolResult` as JSON.

@@ -1142,3 +1142,5 @@ async fn over_stdio_a_task_reports_its_end_and_one_past_its_ttl_is_dropped_and_c
     raw.stdin = None;
     let _ = tokio::time::timeout(Duration::from_secs(30), raw.sluice.wait()).await;
 }
+
+mod scale_out;

@@ -1,146 +1,14 @@
-//! Task state: the [`TaskStore`] trait every task operation goes through, and
-//! [`MemoryTaskStore`], the in-process store.
-//!
-//! A task is one `execute` run that outlives its request: created working,
-//! finished once (completed, failed or cancelled) with the `CallToolResult` as
-//! JSON, kept until its TTL passes, then gone (unknown and expired ids look the
-//! same). Every task has an owner (an auth token's digest, or the one stdio
-//! client) and is invisible to any other. Cancelling is a request: the
-//! instance running the program watches [`TaskStore::cancel_requested`] and
-//! finishes the task as cancelled. Everything is async and by id, so a store
-//! shared between instances (Redis) can implement the same trait.
+//! [`MemoryTaskStore`]: one instance's tasks, in a map (`sluice serve --state memory`, the default).
 
 use std::collections::{BTreeMap, HashMap};
-use std::sync::{Arc, Mutex};
+use std::sync::Mutex;
 use std::time::{Duration, SystemTime};
 
 use serde_json::Value;
 use tokio::sync::watch;
 
+use super::{Owner, POLL_INTERVAL, TaskEra, TaskError, TaskPage, TaskRecord, TaskState, TaskStore, status_for};
 use crate::tools::BoxFuture;
-
-/// Who may see a task: tasks of one owner are invisible to every other.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct Owner(pub String);
-
-/// Which task protocol created a task; it decides how the task is shown.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TaskEra {
-    /// MCP 2025-11-25 tasks (SEP-1686): `params.task`, `tasks/result`, `tasks/list`.
-    Legacy,
-    /// The 2026-07-28 tasks extension (SEP-2663): the server decides, `tasks/get` carries the result.
-    Extension,
-}
-
-/// Where a task is in its life.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TaskState {
-    /// The program is running.
-    Working,
-    /// It finished; the result may still be a tool error.
-    Completed,
-    /// It failed (a program error or a limit).
-    Failed,
-    /// It was cancelled.
-    Cancelled,
-}
-
-impl TaskState {
-    /// Whether the task is over.
-    pub fn is_terminal(self) -> bool {
-        self != TaskState::Working
-    }
-
-    /// The wire name (`working`, `completed`, `failed`, `cancelled`).
-    pub fn name(self) -> &'static str {
-        match self {
-            TaskState::Working => "working",
-            TaskState::Completed => "completed",
-            TaskState::Failed => "failed",
-            TaskState::Cancelled => "cancelled",
-        }
-    }
-}
-
-/// One task as a store holds it.
-#[derive(Debug, Clone, PartialEq)]
-pub struct TaskRecord {
-    /// The id: a v4 UUID (122 random bits).
-    pub id: String,
-    /// Who created it.
-    pub owner: Owner,
-    /// How it is shown.
-    pub era: TaskEra,
-    /// Where it is.
-    pub state: TaskState,
-    /// A line for people about the state.
-    pub status_message: Option<String>,
-    /// When it was created.
-    pub created_at: SystemTime,
-    /// When its state last changed.
-    pub updated_at: SystemTime,
-    /// How long after creation it is kept.
-    pub ttl: Duration,
-    /// How often a client should poll.
-    pub poll_interval: Duration,
-    /// The `CallToolResult` (JSON) once terminal.
-    pub result: Option<Value>,
-    /// Whether a cancel was requested.
-    pub cancel_requested: bool,
-}
-
-/// Why a task operation was refused.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[non_exhaustive]
-pub enum TaskError {
-    /// No such task for this owner (never existed, another owner's, or expired).
-    #[error("no task {0:?}: it does not exist, has expired, or belongs to another client")]
-    NotFound(String),
-    /// The task already finished.
-    #[error("task {id:?} is already {state}")]
-    AlreadyTerminal {
-        /// The task.
-        id: String,
-        /// Its final state.
-        state: &'static str,
-    },
-    /// The owner has too many tasks kept.
-    #[error("too many tasks kept for this client ({0}); fetch or cancel some, or wait for their TTL to pass")]
-    TooMany(usize),
-    /// The cursor of `tasks/list` is not one this store gave out.
-    #[error("invalid cursor {0:?}")]
-    BadCursor(String),
-}
-
-/// One page of an owner's tasks, oldest first.
-#[derive(Debug, Clone, PartialEq)]
-pub struct TaskPage {
-    /// The tasks.
-    pub tasks: Vec<TaskRecord>,
-    /// Where the next page starts, if there is one.
-    pub next_cursor: Option<String>,
-}
-
-/// All task state goes through this trait.
-pub trait TaskStore: Send + Sync + 'static {
-    /// A new working task of `owner`, kept `ttl` after creation.
-    fn create(&self, owner: &Owner, era: TaskEra, ttl: Duration) -> BoxFuture<'_, Result<TaskRecord, TaskError>>;
-    /// Finishes a working task; a task already terminal (or gone) is left as it is.
-    fn finish(&self, id: &str, state: TaskState, result: Value) -> BoxFuture<'_, ()>;
-    /// The task, if `owner` has it and it has not expired.
-    fn get(&self, owner: &Owner, id: &str) -> BoxFuture<'_, Result<TaskRecord, TaskError>>;
-    /// One page of `owner`'s tasks.
-    fn list(&self, owner: &Owner, cursor: Option<&str>, limit: usize) -> BoxFuture<'_, Result<TaskPage, TaskError>>;
-    /// Asks a working task to stop; `AlreadyTerminal` if it has finished.
-    fn cancel(&self, owner: &Owner, id: &str) -> BoxFuture<'_, Result<TaskRecord, TaskError>>;
-    /// Resolves once a cancel is requested for `id` (or it is gone).
-    fn cancel_requested(&self, id: &str) -> BoxFuture<'_, ()>;
-    /// The task once it is terminal (or `NotFound` if it expires first).
-    fn wait(&self, owner: &Owner, id: &str) -> BoxFuture<'_, Result<TaskRecord, TaskError>>;
-    /// Drops tasks whose TTL has passed; working ones are asked to cancel first.
-    /// Returns how many were dropped.
-    fn expire(&self) -> BoxFuture<'_, usize>;
-}
 
 /// The in-process [`TaskStore`]: one instance's tasks, in a map.
 pub struct MemoryTaskStore {
@@ -233,7 +101,7 @@ impl TaskStore for MemoryTaskStore {
                 created_at: now,
                 updated_at: now,
                 ttl,
-                poll_interval: Duration::from_millis(500),
+                poll_interval: POLL_INTERVAL,
                 result: None,
                 cancel_requested: false,
             };
@@ -246,28 +114,21 @@ impl TaskStore for MemoryTaskStore {
         })
     }
 
-    fn finish(&self, id: &str, state: TaskState, result: Value) -> BoxFuture<'_, ()> {
+    fn finish(&self, id: &str, state: TaskState, result: Value) -> BoxFuture<'_, Result<(), TaskError>> {
         let id = id.to_owned();
         Box::pin(async move {
             let mut tasks = self.lock();
-            let Some(entry) = tasks.by_id.get_mut(&id) else { return };
+            let Some(entry) = tasks.by_id.get_mut(&id) else { return Ok(()) };
             if entry.record.state.is_terminal() {
-                return;
+                return Ok(());
             }
             let record = &mut entry.record;
             record.state = state;
-            record.status_message = Some(
-                match state {
-                    TaskState::Completed => "the program finished",
-                    TaskState::Failed => "the program failed or hit a limit; tasks/result has the error",
-                    TaskState::Cancelled => "the program was cancelled",
-                    TaskState::Working => "the program is running",
-                }
-                .to_owned(),
-            );
+            record.status_message = Some(status_for(state).to_owned());
             record.updated_at = SystemTime::now();
             record.result = Some(result);
             entry.changes.send_replace(record.clone());
+            Ok(())
         })
     }
 
@@ -323,8 +184,8 @@ impl TaskStore for MemoryTaskStore {
         let changes = self.watch(None, id);
         Box::pin(async move {
             if let Ok(mut changes) = changes {
-                // Ends when a cancel is requested, or when the entry is dropped.
-                let _ = changes.wait_for(|record| record.cancel_requested).await;
+                // Ends when a cancel is requested, the task is over, or the entry is dropped.
+                let _ = changes.wait_for(|record| record.cancel_requested || record.state.is_terminal()).await;
             }
         })
     }
@@ -341,14 +202,21 @@ impl TaskStore for MemoryTaskStore {
         })
     }
 
-    fn expire(&self) -> BoxFuture<'_, usize> {
-        Box::pin(async move { Self::sweep(&mut self.lock()) })
+    fn hold(&self, _id: &str) -> BoxFuture<'_, ()> {
+        // One process: the task dies with the instance that holds it.
+        Box::pin(std::future::pending())
+    }
+
+    fn expire(&self) -> BoxFuture<'_, Result<usize, TaskError>> {
+        Box::pin(async move { Ok(Self::sweep(&mut self.lock())) })
+    }
+
+    fn check(&self) -> BoxFuture<'_, Result<(), TaskError>> {
+        Box::pin(std::future::ready(Ok(())))
     }
 }
 
-/// A shared store.
-pub type SharedTaskStore = Arc<dyn TaskStore>;
-
+#[cfg(test)]
 #[cfg(test)]
 mod tests {
     use serde_json::json;
@@ -369,11 +237,11 @@ mod tests {
         assert!(matches!(store.cancel(&owner("b"), &task.id).await, Err(TaskError::NotFound(_))));
 
         let waiting = store.wait(&owner("a"), &task.id);
-        store.finish(&task.id, TaskState::Completed, json!({"content": []})).await;
+        store.finish(&task.id, TaskState::Completed, json!({"content": []})).await.unwrap();
         let done = waiting.await.unwrap();
         assert_eq!((done.state, done.result), (TaskState::Completed, Some(json!({"content": []}))));
         // Finishing twice changes nothing; cancelling a finished task is refused.
-        store.finish(&task.id, TaskState::Failed, json!(null)).await;
+        store.finish(&task.id, TaskState::Failed, json!(null)).await.unwrap();
         assert_eq!(store.get(&owner("a"), &task.id).await.unwrap().state, TaskState::Completed);
         assert!(matches!(store.cancel(&owner("a"), &task.id).await, Err(TaskError::AlreadyTerminal { .. })));
     }
@@ -387,7 +255,7 @@ mod tests {
         requested.await;
         let waiting = store.wait(&owner("a"), &task.id);
         tokio::time::sleep(Duration::from_millis(60)).await;
-        assert_eq!(store.expire().await, 1);
+        assert_eq!(store.expire().await.unwrap(), 1);
         assert!(matches!(waiting.await, Err(TaskError::NotFound(_))));
         assert!(matches!(store.get(&owner("a"), &task.id).await, Err(TaskError::NotFound(_))));
     }
