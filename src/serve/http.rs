@@ -191,6 +191,7 @@ pub fn router(sluice: Arc<Sluice>, config: HttpConfig, bound: SocketAddr, stop: 
         .route("/.well-known/oauth-protected-resource/mcp", get(protected_resource))
         .route("/healthz", get(|| async { "ok\n" }))
         .route("/readyz", get(ready))
+        .route("/metrics", get(metrics))
         .layer(middleware::from_fn_with_state(shared.clone(), guard))
         .with_state(shared)
 }
@@ -360,6 +361,11 @@ async fn protected_resource(State(shared): State<Arc<Shared>>, headers: HeaderMa
             "resource_name": "Sluice",
         }),
     )
+}
+
+async fn metrics(State(shared): State<Arc<Shared>>) -> Response {
+    let content_type = "application/openmetrics-text; version=1.0.0; charset=utf-8";
+    (StatusCode::OK, [(header::CONTENT_TYPE, content_type)], shared.sluice.metrics().render()).into_response()
 }
 
 async fn ready(State(shared): State<Arc<Shared>>) -> Response {

@@ -15,6 +15,7 @@ pub mod definitions;
 mod handler;
 pub mod http;
 mod legacy;
+pub mod metrics;
 pub mod stdio;
 pub mod tasks;
 
@@ -30,6 +31,7 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 pub use self::handler::SluiceHandler;
+use self::metrics::Metrics;
 use self::tasks::{Owner, SharedTaskStore, TaskEra, TaskError, TaskRecord, TaskState};
 use crate::tools::{SearchQuery, ServerInfo, ToolCatalog, ToolHost};
 use crate::{
@@ -110,6 +112,7 @@ pub struct Sluice {
     shutdown: CancellationToken,
     /// The tasks that run programs and record their ends.
     followers: TaskTracker,
+    metrics: Arc<Metrics>,
 }
 
 /// How long the end of a task is retried while the task store is unreachable.
@@ -154,6 +157,8 @@ impl Sluice {
     /// until a program, search or description needs it).
     pub fn new(launcher: Arc<Launcher>, tools: Arc<dyn ToolHost>, store: SharedTaskStore, config: ServeConfig) -> Self {
         let servers = tools.servers();
+        let metrics = Arc::new(Metrics::new());
+        let store = metrics.counting(store);
         Sluice {
             launcher,
             catalog: ToolCatalog::new(tools.clone()),
@@ -165,6 +170,7 @@ impl Sluice {
             config,
             shutdown: CancellationToken::new(),
             followers: TaskTracker::new(),
+            metrics,
         }
     }
 
@@ -176,6 +182,11 @@ impl Sluice {
     /// The launcher (readiness: whether the interpreter is prepared).
     pub fn launcher(&self) -> &Launcher {
         &self.launcher
+    }
+
+    /// This instance's metrics (`/metrics`).
+    pub fn metrics(&self) -> &Metrics {
+        &self.metrics
     }
 
     /// The task store.
@@ -285,14 +296,19 @@ impl Sluice {
     /// `CallToolResult` as JSON.
     pub(crate) async fn run(&self, admitted: Admitted, control: &RunControl) -> Value {
         let Admitted { source, policy, workspace, _permits } = admitted;
+        let _in_flight = self.metrics.running();
         match self.launcher.run(&source, policy, &workspace, self.tools.clone(), control).await {
             Ok(launched) => {
                 if let Some(error) = launched.cleanup {
                     tracing::warn!("{error}");
                 }
+                self.metrics.ran(&launched.outcome);
                 outcome_result(&launched.outcome)
             }
-            Err(error) => tool_error(format!("the program could not start: {error}")),
+            Err(error) => {
+                self.metrics.not_started();
+                tool_error(format!("the program could not start: {error}"))
+            }
         }
     }
 
@@ -419,7 +435,10 @@ impl Sluice {
         let mut pause = Duration::from_millis(100);
         loop {
             match self.store.finish(id, state, result.clone()).await {
-                Ok(()) => return,
+                Ok(()) => {
+                    self.metrics.task_ended(state);
+                    return;
+                }
                 Err(error) if tokio::time::Instant::now() + pause < give_up => {
                     tracing::warn!(task = %id, "cannot record the task's end yet: {error}; retrying");
                     tokio::time::sleep(pause).await;

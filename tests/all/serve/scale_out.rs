@@ -162,6 +162,17 @@ async fn a_task_created_through_one_instance_is_polled_fetched_listed_and_cancel
         on_a.disconnect().await;
         on_b.disconnect().await;
     }
+    // A ran every program: its /metrics count them, their tool calls and the tasks it created.
+    let metrics = metrics(&a).await;
+    for line in [
+        "sluice_tasks_total{state=\"created\"} 4",
+        "sluice_tasks_total{state=\"cancelled\"} 2",
+        "sluice_tool_calls_total{server=\"slow\"} 3",
+        "sluice_programs_in_flight 0",
+    ] {
+        assert!(metrics.contains(line), "{line} not in A's metrics:\n{metrics}");
+    }
+    assert!(metrics.contains("sluice_runs_total{status=\"ok\",limit=\"\"} 2"), "{metrics}");
     on_a.finish().await;
     on_b.finish().await;
     a.stop().await;
@@ -222,6 +233,8 @@ async fn while_redis_is_down_task_requests_fail_at_once_and_a_running_program_st
     assert!(error["message"].as_str().unwrap().contains("task state store is unavailable"), "{error}");
     assert!(asked.elapsed() < Duration::from_secs(30), "the error came only after {:?}", asked.elapsed());
     assert_eq!(ready(&b).await, 503, "/readyz says the state store is away");
+    let errors = metrics(&b).await;
+    assert!(!errors.contains("sluice_state_store_errors_total 0\n"), "B counted no state-store errors:\n{errors}");
 
     // The program ends while Redis is away (A says it cannot record the end yet); the result is written
     // once Redis is back.
@@ -239,6 +252,13 @@ async fn while_redis_is_down_task_requests_fail_at_once_and_a_running_program_st
     on_b.finish().await;
     a.stop().await;
     b.stop().await;
+}
+
+/// The server's `/metrics` text.
+async fn metrics(server: &HttpServer) -> String {
+    let answer = http().get(format!("{}/metrics", server.base)).send().await.unwrap();
+    assert_eq!(answer.status(), 200);
+    answer.text().await.unwrap()
 }
 
 async fn wait_until_ready(server: &HttpServer) {
