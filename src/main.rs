@@ -116,6 +116,10 @@ struct ServeArgs {
     /// instance on that Redis (any instance answers for any task).
     #[arg(long, value_name = "URL", default_value = "memory")]
     state: String,
+    /// Read the --state URL from this environment variable instead (keeps a
+    /// Redis password out of the process list).
+    #[arg(long, value_name = "NAME", conflicts_with = "state")]
+    state_env: Option<String>,
     /// With a Redis --state: the prefix of every key and channel; instances that share tasks share it.
     #[arg(long, value_name = "PREFIX", default_value = "sluice:")]
     state_prefix: String,
@@ -414,26 +418,36 @@ fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
     }
     let servers = Arc::new(McpTools::new(&upstream, options));
     let tokio = tokio::runtime::Builder::new_multi_thread().enable_all().build().context("cannot start tokio")?;
-    let store: SharedTaskStore = if args.state == "memory" {
+    let state = match &args.state_env {
+        Some(name) => match std::env::var(name) {
+            Ok(url) if !url.trim().is_empty() => url.trim().to_owned(),
+            _ => anyhow::bail!("--state-env {name}: the variable is not set, or empty"),
+        },
+        None => args.state.clone(),
+    };
+    let store: SharedTaskStore = if state == "memory" {
         Arc::new(MemoryTaskStore::new(serve_config.max_tasks_per_client))
-    } else if args.state.starts_with("redis://") || args.state.starts_with("redis+unix://") {
+    } else if state.starts_with("redis://") || state.starts_with("redis+unix://") {
         if args.http.is_none() {
             anyhow::bail!(
                 "--state {}: shared task state is for --http; a stdio server has one client",
-                redacted_url(&args.state)
+                redacted_url(&state)
             );
         }
         if args.task_lease < Duration::from_secs(1) {
             anyhow::bail!("--task-lease must be at least 1s");
         }
-        let mut redis = RedisConfig::new(&args.state);
+        let mut redis = RedisConfig::new(&state);
         redis.prefix = args.state_prefix.clone();
         redis.max_per_owner = serve_config.max_tasks_per_client;
         redis.lease = args.task_lease;
         let _entered = tokio.enter();
-        Arc::new(RedisTaskStore::new(redis).with_context(|| format!("--state {}", redacted_url(&args.state)))?)
+        Arc::new(RedisTaskStore::new(redis).with_context(|| format!("--state {}", redacted_url(&state)))?)
     } else {
-        anyhow::bail!("--state {}: expected `memory` or a redis:// URL", redacted_url(&args.state));
+        anyhow::bail!(
+            "--state {}: expected `memory`, `redis://HOST:PORT/DB` or `redis+unix:///PATH` (TLS, `rediss://`, is not built in)",
+            redacted_url(&state)
+        );
     };
     let result = tokio.block_on(async {
         let sluice = Arc::new(Sluice::new(launcher.clone(), servers.clone(), store.clone(), serve_config));

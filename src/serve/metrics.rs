@@ -174,8 +174,8 @@ impl TaskStore for Counting {
         })
     }
 
-    fn finish(&self, id: &str, state: TaskState, result: Value) -> BoxFuture<'_, Result<(), TaskError>> {
-        let finished = self.store.finish(id, state, result);
+    fn finish(&self, id: &str, state: TaskState, status: &str, result: Value) -> BoxFuture<'_, Result<(), TaskError>> {
+        let finished = self.store.finish(id, state, status, result);
         Box::pin(async move { self.metrics.failed(finished.await) })
     }
 

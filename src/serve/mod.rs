@@ -32,7 +32,7 @@ use tokio_util::task::TaskTracker;
 
 pub use self::handler::SluiceHandler;
 use self::metrics::Metrics;
-use self::tasks::{Owner, SharedTaskStore, TaskEra, TaskError, TaskRecord, TaskState};
+use self::tasks::{Owner, SharedTaskStore, TaskEra, TaskError, TaskRecord, TaskState, status_for};
 use crate::tools::{SearchQuery, ServerInfo, ToolCatalog, ToolHost};
 use crate::{
     ExecutionLimits, ExecutionPolicy, Language, Launcher, LimitRequest, RunControl, RunOutcome, RunStatus, Source,
@@ -398,7 +398,7 @@ impl Sluice {
                 control.cancel();
                 std::future::pending::<()>().await;
             };
-            let (state, result) = tokio::select! {
+            let (state, status, result) = tokio::select! {
                 result = run => this.storable(era, result),
                 () = cancel_when_asked => unreachable!("pending"),
                 () = this.store.hold(&id) => unreachable!("pending"),
@@ -406,15 +406,15 @@ impl Sluice {
             // The claim is kept while the result is written, so no other
             // instance takes the task for lost while Redis is briefly away.
             tokio::select! {
-                () = this.record(&id, state, result) => {}
+                () = this.record(&id, state, &status, result) => {}
                 () = this.store.hold(&id) => unreachable!("pending"),
             }
         });
     }
 
-    /// The state and result to store for a finished run: a result over
-    /// `max_task_result` is replaced by an error saying so.
-    fn storable(&self, era: TaskEra, result: Value) -> (TaskState, Value) {
+    /// The state, status message and result to store for a finished run: a
+    /// result over `max_task_result` is replaced by an error saying so.
+    fn storable(&self, era: TaskEra, result: Value) -> (TaskState, String, Value) {
         let size = serde_json::to_vec(&result).map_or(usize::MAX, |bytes| bytes.len());
         if size > self.config.max_task_result {
             let message = format!(
@@ -422,19 +422,25 @@ impl Sluice {
                  (--max-task-result); print less, or write the full result to the workspace",
                 self.config.max_task_result
             );
-            return (TaskState::Failed, tool_error(message));
+            return (TaskState::Failed, message.clone(), tool_error(message));
         }
-        (task_state(era, &result), result)
+        let state = task_state(era, &result);
+        let status = if state == TaskState::Cancelled && self.shutdown.is_cancelled() {
+            "the Sluice instance running this program shut down before it finished".to_owned()
+        } else {
+            status_for(state).to_owned()
+        };
+        (state, status, result)
     }
 
     /// Writes a task's end, retrying (with a growing pause, for [`FINISH_RETRY`])
     /// while the store is unreachable; after that the task is left to be
     /// reported failed as lost.
-    async fn record(&self, id: &str, state: TaskState, result: Value) {
+    async fn record(&self, id: &str, state: TaskState, status: &str, result: Value) {
         let give_up = tokio::time::Instant::now() + FINISH_RETRY;
         let mut pause = Duration::from_millis(100);
         loop {
-            match self.store.finish(id, state, result.clone()).await {
+            match self.store.finish(id, state, status, result.clone()).await {
                 Ok(()) => {
                     self.metrics.task_ended(state);
                     return;

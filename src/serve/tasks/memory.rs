@@ -7,7 +7,7 @@ use std::time::{Duration, SystemTime};
 use serde_json::Value;
 use tokio::sync::watch;
 
-use super::{Owner, POLL_INTERVAL, TaskEra, TaskError, TaskPage, TaskRecord, TaskState, TaskStore, status_for};
+use super::{Owner, POLL_INTERVAL, TaskEra, TaskError, TaskPage, TaskRecord, TaskState, TaskStore};
 use crate::tools::BoxFuture;
 
 /// The in-process [`TaskStore`]: one instance's tasks, in a map.
@@ -114,8 +114,9 @@ impl TaskStore for MemoryTaskStore {
         })
     }
 
-    fn finish(&self, id: &str, state: TaskState, result: Value) -> BoxFuture<'_, Result<(), TaskError>> {
+    fn finish(&self, id: &str, state: TaskState, status: &str, result: Value) -> BoxFuture<'_, Result<(), TaskError>> {
         let id = id.to_owned();
+        let status = status.to_owned();
         Box::pin(async move {
             let mut tasks = self.lock();
             let Some(entry) = tasks.by_id.get_mut(&id) else { return Ok(()) };
@@ -124,7 +125,7 @@ impl TaskStore for MemoryTaskStore {
             }
             let record = &mut entry.record;
             record.state = state;
-            record.status_message = Some(status_for(state).to_owned());
+            record.status_message = Some(status);
             record.updated_at = SystemTime::now();
             record.result = Some(result);
             entry.changes.send_replace(record.clone());
@@ -237,11 +238,11 @@ mod tests {
         assert!(matches!(store.cancel(&owner("b"), &task.id).await, Err(TaskError::NotFound(_))));
 
         let waiting = store.wait(&owner("a"), &task.id);
-        store.finish(&task.id, TaskState::Completed, json!({"content": []})).await.unwrap();
+        store.finish(&task.id, TaskState::Completed, "done", json!({"content": []})).await.unwrap();
         let done = waiting.await.unwrap();
         assert_eq!((done.state, done.result), (TaskState::Completed, Some(json!({"content": []}))));
         // Finishing twice changes nothing; cancelling a finished task is refused.
-        store.finish(&task.id, TaskState::Failed, json!(null)).await.unwrap();
+        store.finish(&task.id, TaskState::Failed, "again", json!(null)).await.unwrap();
         assert_eq!(store.get(&owner("a"), &task.id).await.unwrap().state, TaskState::Completed);
         assert!(matches!(store.cancel(&owner("a"), &task.id).await, Err(TaskError::AlreadyTerminal { .. })));
     }

@@ -138,10 +138,10 @@ pub struct TaskPage {
 pub trait TaskStore: Send + Sync + 'static {
     /// A new working task of `owner`, kept `ttl` after creation, held by this instance.
     fn create(&self, owner: &Owner, era: TaskEra, ttl: Duration) -> BoxFuture<'_, Result<TaskRecord, TaskError>>;
-    /// Finishes a working task; a task already terminal (or gone) is left as
+    /// Finishes a working task in `state`, `status` saying why for people; a task already terminal (or gone) is left as
     /// it is, and that is `Ok`. `Err` only when the store could not be reached:
     /// the caller may retry.
-    fn finish(&self, id: &str, state: TaskState, result: Value) -> BoxFuture<'_, Result<(), TaskError>>;
+    fn finish(&self, id: &str, state: TaskState, status: &str, result: Value) -> BoxFuture<'_, Result<(), TaskError>>;
     /// The task, if `owner` has it and it has not expired.
     fn get(&self, owner: &Owner, id: &str) -> BoxFuture<'_, Result<TaskRecord, TaskError>>;
     /// One page of `owner`'s tasks.

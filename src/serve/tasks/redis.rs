@@ -484,9 +484,10 @@ impl TaskStore for RedisTaskStore {
         })
     }
 
-    fn finish(&self, id: &str, state: TaskState, result: Value) -> BoxFuture<'_, Result<(), TaskError>> {
+    fn finish(&self, id: &str, state: TaskState, status: &str, result: Value) -> BoxFuture<'_, Result<(), TaskError>> {
         let id = id.to_owned();
-        Box::pin(async move { self.finish_with(&id, state, status_for(state), &result, false).await.map(drop) })
+        let status = status.to_owned();
+        Box::pin(async move { self.finish_with(&id, state, &status, &result, false).await.map(drop) })
     }
 
     fn get(&self, owner: &Owner, id: &str) -> BoxFuture<'_, Result<TaskRecord, TaskError>> {

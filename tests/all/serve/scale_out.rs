@@ -320,3 +320,32 @@ async fn unknown_expired_and_other_clients_task_ids_are_refused_and_a_huge_resul
     a.stop().await;
     b.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_instance_shut_down_lets_short_tasks_finish_and_ends_the_rest_cancelled_saying_why() {
+    let redis = Redis::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let config = config(dir.path(), json!({}));
+    // HttpServer gives every instance `--grace 1s`.
+    let a = instance(&config, &redis, &[]).await;
+    let b = instance(&config, &redis, &[]).await;
+    let mut on_a = Client::connected(Era::Legacy, &a.transport()).await;
+    let short = "await new Promise((done) => setTimeout(done, 300)); console.log('made it');";
+    let short = create_task(&mut on_a, short, 60_000).await["taskId"].as_str().unwrap().to_owned();
+    let long = "await new Promise((done) => setTimeout(done, 600000));";
+    let long = create_task(&mut on_a, long, 60_000).await["taskId"].as_str().unwrap().to_owned();
+    on_a.disconnect().await;
+    a.stop().await;
+
+    let mut on_b = Client::connected(Era::Legacy, &b.transport()).await;
+    let done = poll_until_over(&mut on_b, Era::Legacy, &short).await;
+    assert_eq!(done["status"], "completed", "{done}");
+    let result = on_b.request("tasks/result", json!({ "taskId": short })).await.unwrap();
+    assert_eq!(text(&result), "made it\n");
+    let cut = poll_until_over(&mut on_b, Era::Legacy, &long).await;
+    assert_eq!(cut["status"], "cancelled", "{cut}");
+    assert!(cut["statusMessage"].as_str().unwrap().contains("shut down before it finished"), "{cut}");
+    on_a.finish_disconnected().await;
+    on_b.finish().await;
+    b.stop().await;
+}
