@@ -23,6 +23,7 @@ test: setup
 bench: setup
 	cargo bench --bench run_latency
 	cargo bench --bench serve
+	cargo bench --bench scale_out
 
 ## Measures the tokens of direct tool calls against code mode on GitHub's real MCP server
 ## (benches/tokens; binds 127.0.0.2:80, so run as root) and writes the published report.

@@ -11,18 +11,20 @@
 #![forbid(unsafe_code)]
 
 mod common;
+#[path = "common/mcp_client.rs"]
+mod mcp_client;
 
 use std::fmt::Write as _;
 use std::net::SocketAddr;
 use std::path::Path;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use common::{Samples, measure_sequential};
 use futures::StreamExt as _;
+use mcp_client::Client;
 use serde_json::{Value, json};
-use sluice::serve::http::{ENDPOINT, HttpConfig};
+use sluice::serve::http::HttpConfig;
 use sluice::serve::tasks::MemoryTaskStore;
 use sluice::serve::{ServeConfig, Sluice};
 use sluice::{
@@ -35,53 +37,6 @@ const TRIVIAL_JS: &str = "console.log(1)";
 const SLOW_TOOL: Duration = Duration::from_secs(2);
 const PARKED: usize = 1_000;
 const CONCURRENT_CLIENTS: usize = 32;
-const PROTOCOL: &str = "2025-11-25";
-
-/// A keep-alive JSON-RPC client of the server's MCP endpoint.
-#[derive(Clone)]
-struct Client {
-    http: reqwest::Client,
-    url: String,
-    ids: Arc<AtomicU64>,
-}
-
-impl Client {
-    fn new(address: SocketAddr) -> Client {
-        let http = reqwest::Client::builder()
-            .pool_max_idle_per_host(PARKED + 64)
-            .timeout(Duration::from_secs(120))
-            .build()
-            .expect("an HTTP client");
-        Client { http, url: format!("http://{address}{ENDPOINT}"), ids: Arc::default() }
-    }
-
-    /// Sends one request and returns its `result` (panics on a JSON-RPC error: a benchmark of failures measures nothing).
-    async fn call(&self, method: &str, params: Value) -> Value {
-        let id = self.ids.fetch_add(1, Ordering::Relaxed);
-        let body = json!({ "jsonrpc": "2.0", "id": id, "method": method, "params": params });
-        let response = self
-            .http
-            .post(&self.url)
-            .header("content-type", "application/json")
-            .header("accept", "application/json, text/event-stream")
-            .header("mcp-protocol-version", PROTOCOL)
-            .body(body.to_string())
-            .send()
-            .await
-            .unwrap_or_else(|e| panic!("{method}: {e}"));
-        let status = response.status();
-        let bytes = response.bytes().await.unwrap_or_else(|e| panic!("{method}: {e}"));
-        assert!(status.is_success(), "{method}: HTTP {status}: {}", String::from_utf8_lossy(&bytes));
-        let mut answer: Value = serde_json::from_slice(&bytes)
-            .unwrap_or_else(|e| panic!("{method}: {e}: {}", String::from_utf8_lossy(&bytes)));
-        assert!(answer.get("error").is_none(), "{method}: {answer}");
-        answer["result"].take()
-    }
-
-    async fn execute(&self, code: &str) -> Value {
-        self.call("tools/call", json!({ "name": "execute", "arguments": { "code": code } })).await
-    }
-}
 
 /// Checks an `execute` result: the program ran and printed `expected`.
 fn assert_printed(result: &Value, expected: &str) {
@@ -137,12 +92,8 @@ fn main() {
     tokio.block_on(launcher.javascript()).expect("the interpreter is prepared");
     let prepare = started.elapsed();
 
-    let client = Client::new(address);
-    let initialized = tokio.block_on(client.call(
-        "initialize",
-        json!({ "protocolVersion": PROTOCOL, "capabilities": {}, "clientInfo": { "name": "serve-bench", "version": "1" } }),
-    ));
-    assert_eq!(initialized["protocolVersion"], PROTOCOL, "{initialized}");
+    let client = Client::new(address, PARKED + 64);
+    tokio.block_on(client.initialize("serve-bench"));
 
     let micros = |d: Duration| format!("{:.0} µs", d.as_secs_f64() * 1e6);
     let millis = |d: Duration| format!("{:.1} ms", d.as_secs_f64() * 1e3);

@@ -12,8 +12,11 @@
 //! - `P lease:{id}`: the instance running the task, expiring after the lease
 //!   unless that instance renews it;
 //! - channel `P events`: a task id, published when the task finishes or a
-//!   cancel is requested, so waiters anywhere wake at once (they also poll
-//!   every [`FALLBACK_POLL`], so a lost message costs a second, not a hang).
+//!   cancel is requested, so waiters anywhere wake at once. Behind it, each
+//!   instance reads the state of every task it is watching in one pipelined
+//!   round trip every [`FALLBACK_POLL`], so a lost message costs a second,
+//!   not a hang, and a thousand waiters cost one request a second, not a
+//!   thousand.
 //!
 //! Every change of state is one Lua script, so two instances can never both
 //! finish a task. A task whose lease is found missing on two sweeps in a row
@@ -28,13 +31,17 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
-use tokio::sync::broadcast;
+use tokio::sync::watch;
 
 use super::{Owner, POLL_INTERVAL, TaskEra, TaskError, TaskPage, TaskRecord, TaskState, TaskStore, status_for};
 use crate::tools::BoxFuture;
 
-/// How often waiters re-read a task even without a message on the events channel.
+/// How often an instance reads the tasks it watches even without a message on the events channel.
 pub const FALLBACK_POLL: Duration = Duration::from_secs(1);
+/// Most watched tasks read in one round trip of the fallback poll.
+const POLL_CHUNK: usize = 1_000;
+/// A waiter re-reads its task at least this often, whatever the events say.
+const REREAD: Duration = Duration::from_secs(10);
 /// Most working tasks one sweep looks at; the rest wait for the next sweep.
 const MAX_SWEPT: isize = 10_000;
 /// Longest id a client may name (ids are UUIDs; anything longer is unknown).
@@ -60,14 +67,14 @@ pub struct RedisConfig {
 }
 
 impl RedisConfig {
-    /// `url` with the defaults: prefix `sluice:`, 1,024 tasks per owner, a 10 s lease, 2 s requests.
+    /// `url` with the defaults: prefix `sluice:`, 1,024 tasks per owner, a 10 s lease, 5 s requests.
     pub fn new(url: impl Into<String>) -> RedisConfig {
         RedisConfig {
             url: url.into(),
             prefix: "sluice:".to_owned(),
             max_per_owner: 1024,
             lease: Duration::from_secs(10),
-            timeout: Duration::from_secs(2),
+            timeout: Duration::from_secs(5),
         }
     }
 }
@@ -88,16 +95,61 @@ pub struct RedisTaskStore {
     keys: Keys,
     /// This instance, as its leases name it.
     instance: String,
-    /// Task ids from the events channel.
-    events: broadcast::Sender<Arc<str>>,
+    /// The tasks someone here waits on, each with a counter bumped on news of it.
+    watched: Watched,
     /// Working tasks whose lease the last sweep found missing.
     suspects: Mutex<HashSet<String>>,
-    listener: tokio::task::JoinHandle<()>,
+    /// The events subscription and the fallback poll.
+    background: [tokio::task::JoinHandle<()>; 2],
 }
 
 impl Drop for RedisTaskStore {
     fn drop(&mut self) {
-        self.listener.abort();
+        for task in &self.background {
+            task.abort();
+        }
+    }
+}
+
+/// Task ids watched on this instance, each with a channel whose value is bumped on news of the task.
+type Watched = Arc<Mutex<HashMap<String, watch::Sender<u64>>>>;
+
+/// Tells whoever watches `id` here that something may have changed.
+fn bump(watched: &Watched, id: &str) {
+    if let Some(sender) = watched.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).get(id) {
+        sender.send_modify(|count| *count = count.wrapping_add(1));
+    }
+}
+
+/// One watcher of one task; the task is forgotten when its last watcher goes.
+struct Watch {
+    watched: Watched,
+    id: String,
+    changes: Option<watch::Receiver<u64>>,
+}
+
+impl Watch {
+    fn new(watched: &Watched, id: &str) -> Watch {
+        let mut map = watched.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let changes = map.entry(id.to_owned()).or_insert_with(|| watch::Sender::new(0)).subscribe();
+        Watch { watched: watched.clone(), id: id.to_owned(), changes: Some(changes) }
+    }
+
+    /// Resolves on news of the task since the last call (or since the watch began), or after [`REREAD`].
+    async fn news(&mut self) {
+        if let Some(changes) = &mut self.changes {
+            let _ = tokio::time::timeout(REREAD, changes.changed()).await;
+        }
+    }
+}
+
+impl Drop for Watch {
+    fn drop(&mut self) {
+        drop(self.changes.take());
+        let mut map = self.watched.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        if map.get(&self.id).is_some_and(|sender| sender.receiver_count() == 0) {
+            map.remove(&self.id);
+        }
     }
 }
 
@@ -254,16 +306,19 @@ impl RedisTaskStore {
         let redis = ConnectionManager::new_lazy_with_config(client.clone(), manager_config)
             .map_err(|error| RedisStoreError::Url(error.to_string()))?;
         let keys = Keys { prefix: config.prefix.clone() };
-        let (events, _) = broadcast::channel(1024);
-        let listener = tokio::spawn(listen(client, keys.events(), events.clone()));
+        let watched = Watched::default();
+        let background = [
+            tokio::spawn(listen(client, keys.events(), watched.clone())),
+            tokio::spawn(poll(redis.clone(), keys.clone(), watched.clone(), config.timeout)),
+        ];
         Ok(RedisTaskStore {
             redis,
             config,
             keys,
             instance: uuid::Uuid::new_v4().to_string(),
-            events,
+            watched,
             suspects: Mutex::default(),
-            listener,
+            background,
         })
     }
 
@@ -326,22 +381,6 @@ impl RedisTaskStore {
             Some(record) if owner.is_none_or(|owner| *owner == record.owner) => Ok(record),
             _ => Err(TaskError::NotFound(id.to_owned())),
         }
-    }
-
-    /// Waits for news of `id` on the events channel, or [`FALLBACK_POLL`].
-    async fn news_of(events: &mut broadcast::Receiver<Arc<str>>, id: &str) {
-        let heard = async {
-            loop {
-                match events.recv().await {
-                    Ok(about) if &*about == id => return,
-                    Ok(_) => {}
-                    // Missed messages may have been about this task: look again.
-                    Err(broadcast::error::RecvError::Lagged(_)) => return,
-                    Err(broadcast::error::RecvError::Closed) => std::future::pending::<()>().await,
-                }
-            }
-        };
-        let _ = tokio::time::timeout(FALLBACK_POLL, heard).await;
     }
 
     async fn finish_with(
@@ -410,9 +449,37 @@ impl RedisTaskStore {
     }
 }
 
-/// Forwards every task id published on `channel` to `events`, reconnecting
+/// Every [`FALLBACK_POLL`], reads the state of every watched task (in
+/// pipelined chunks) and bumps those that are over, gone or asked to cancel.
+async fn poll(redis: ConnectionManager, keys: Keys, watched: Watched, timeout: Duration) {
+    loop {
+        tokio::time::sleep(FALLBACK_POLL).await;
+        let ids: Vec<String> =
+            watched.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).keys().cloned().collect();
+        for chunk in ids.chunks(POLL_CHUNK) {
+            let mut pipe = redis::pipe();
+            for id in chunk {
+                pipe.cmd("HMGET").arg(keys.task(id)).arg("state").arg("cancel");
+            }
+            let mut connection = redis.clone();
+            let rows: Vec<(Option<String>, Option<String>)> =
+                match tokio::time::timeout(timeout, pipe.query_async(&mut connection)).await {
+                    Ok(Ok(rows)) => rows,
+                    // Redis is away: the waiters find out when they read.
+                    _ => break,
+                };
+            for (id, (state, cancel)) in chunk.iter().zip(rows) {
+                if state.as_deref() != Some("working") || cancel.as_deref() == Some("1") {
+                    bump(&watched, id);
+                }
+            }
+        }
+    }
+}
+
+/// Bumps every watched task whose id is published on `channel`, reconnecting
 /// (with a growing pause) whenever the subscription ends.
-async fn listen(client: redis::Client, channel: String, events: broadcast::Sender<Arc<str>>) {
+async fn listen(client: redis::Client, channel: String, watched: Watched) {
     use futures::StreamExt;
     let mut pause = Duration::from_millis(100);
     loop {
@@ -423,7 +490,7 @@ async fn listen(client: redis::Client, channel: String, events: broadcast::Sende
                     let mut messages = pubsub.on_message();
                     while let Some(message) = messages.next().await {
                         if let Ok(id) = message.get_payload::<String>() {
-                            let _ = events.send(id.into());
+                            bump(&watched, &id);
                         }
                     }
                     tracing::debug!("the Redis events subscription ended; resubscribing");
@@ -569,7 +636,7 @@ impl TaskStore for RedisTaskStore {
     fn cancel_requested(&self, id: &str) -> BoxFuture<'_, ()> {
         let id = id.to_owned();
         Box::pin(async move {
-            let mut events = self.events.subscribe();
+            let mut watch = Watch::new(&self.watched, &id);
             loop {
                 let fields: Result<Vec<Option<String>>, TaskError> =
                     self.query(redis::cmd("HMGET").arg(self.keys.task(&id)).arg("cancel").arg("state")).await;
@@ -582,7 +649,7 @@ impl TaskStore for RedisTaskStore {
                     // Unreachable Redis is no reason to stop a program: ask again.
                     _ => {}
                 }
-                Self::news_of(&mut events, &id).await;
+                watch.news().await;
             }
         })
     }
@@ -609,14 +676,14 @@ impl TaskStore for RedisTaskStore {
         let owner = owner.clone();
         let id = id.to_owned();
         Box::pin(async move {
-            // Subscribed before the first read, so a finish between the two is heard.
-            let mut events = self.events.subscribe();
+            // Watching before the first read, so a finish between the two is heard.
+            let mut watch = Watch::new(&self.watched, &id);
             loop {
                 let record = self.read(Some(&owner), &id).await?;
                 if record.state.is_terminal() {
                     return Ok(record);
                 }
-                Self::news_of(&mut events, &id).await;
+                watch.news().await;
             }
         })
     }

@@ -3,81 +3,8 @@
 //! SIGKILL has its tasks failed, not stuck or rerun; Redis going away gives errors, not hangs, and a
 //! program running through the outage still gets its result recorded.
 
-use std::io::{Read, Write};
-use std::os::unix::net::UnixStream;
-use std::path::{Path, PathBuf};
-
 use super::*;
-
-/// A `redis-server` of the test's own on a Unix socket in a temporary directory, with its data kept on
-/// disk (append-only file) so a restart finds the tasks it had.
-struct Redis {
-    child: std::process::Child,
-    dir: tempfile::TempDir,
-}
-
-impl Redis {
-    async fn start() -> Redis {
-        let dir = tempfile::tempdir().unwrap();
-        let child = Redis::spawn(dir.path());
-        let redis = Redis { child, dir };
-        redis.wait_ready().await;
-        redis
-    }
-
-    fn spawn(dir: &Path) -> std::process::Child {
-        std::process::Command::new("redis-server")
-            .args(["--port", "0", "--unixsocketperm", "700", "--appendonly", "yes", "--appendfsync", "always"])
-            .args(["--save", "", "--daemonize", "no", "--loglevel", "warning"])
-            .arg("--unixsocket")
-            .arg(dir.join("redis.sock"))
-            .arg("--dir")
-            .arg(dir)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("redis-server runs (.ci/setup installs it)")
-    }
-
-    fn socket(&self) -> PathBuf {
-        self.dir.path().join("redis.sock")
-    }
-
-    fn url(&self) -> String {
-        format!("redis+unix://{}", self.socket().display())
-    }
-
-    /// Whether Redis answers PING now.
-    fn answers(&self) -> bool {
-        let Ok(mut stream) = UnixStream::connect(self.socket()) else { return false };
-        let _ = stream.set_read_timeout(Some(Duration::from_secs(1)));
-        let mut reply = [0u8; 7];
-        stream.write_all(b"PING\r\n").is_ok() && stream.read_exact(&mut reply).is_ok() && &reply == b"+PONG\r\n"
-    }
-
-    async fn wait_ready(&self) {
-        wait_until("redis-server to answer PING", STEP, || self.answers()).await;
-    }
-
-    /// Stops Redis (SIGTERM: it syncs its append-only file) and waits for it to exit.
-    fn stop(&mut self) {
-        signal(self.child.id(), "TERM");
-        self.child.wait().unwrap();
-    }
-
-    /// Starts it again on the same socket and data.
-    async fn restart(&mut self) {
-        self.child = Redis::spawn(self.dir.path());
-        self.wait_ready().await;
-    }
-}
-
-impl Drop for Redis {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
+use crate::redis_server::RedisServer as Redis;
 
 fn signal(pid: u32, name: &str) {
     let sent = std::process::Command::new("kill").args([&format!("-{name}"), &pid.to_string()]).status().unwrap();
@@ -107,7 +34,7 @@ async fn poll_until(client: &mut Client, era: Era, id: &str, what: &str, check: 
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_task_created_through_one_instance_is_polled_fetched_listed_and_cancelled_through_another_in_both_eras() {
-    let redis = Redis::start().await;
+    let redis = Redis::start();
     let dir = tempfile::tempdir().unwrap();
     let record = dir.path().join("record");
     let config = config(dir.path(), json!({ "slow": slow_server(&record) }));
@@ -181,7 +108,7 @@ async fn a_task_created_through_one_instance_is_polled_fetched_listed_and_cancel
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_task_of_an_instance_killed_with_sigkill_ends_failed_as_lost_and_is_not_run_again() {
-    let redis = Redis::start().await;
+    let redis = Redis::start();
     let dir = tempfile::tempdir().unwrap();
     let record = dir.path().join("record");
     let config = config(dir.path(), json!({ "slow": slow_server(&record) }));
@@ -210,7 +137,7 @@ async fn the_task_of_an_instance_killed_with_sigkill_ends_failed_as_lost_and_is_
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn while_redis_is_down_task_requests_fail_at_once_and_a_running_program_still_gets_its_result_recorded() {
-    let mut redis = Redis::start().await;
+    let mut redis = Redis::start();
     let dir = tempfile::tempdir().unwrap();
     let config = config(dir.path(), json!({}));
     let a = instance(&config, &redis, &[]).await;
@@ -242,7 +169,7 @@ async fn while_redis_is_down_task_requests_fail_at_once_and_a_running_program_st
         a.stderr.lock().unwrap().contains("cannot record the task's end yet")
     })
     .await;
-    redis.restart().await;
+    redis.restart();
     let over = poll_until(&mut on_b, Era::Legacy, &id, "over", |task| task["status"] != "working").await;
     assert_eq!(over["status"], "completed", "{over}");
     let result = on_b.request_as("tasks/result", json!({ "taskId": id }), "CallToolResult").await.unwrap();
@@ -272,7 +199,7 @@ async fn wait_until_ready(server: &HttpServer) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn unknown_expired_and_other_clients_task_ids_are_refused_and_a_huge_result_fails_its_task_saying_why() {
-    let redis = Redis::start().await;
+    let redis = Redis::start();
     let dir = tempfile::tempdir().unwrap();
     let config = config(dir.path(), json!({}));
     let flags = ["--auth-token-env", TOKEN_VARIABLE, "--auth-token-env", "SLUICE_TEST_SERVE_TOKEN_2"];
@@ -323,7 +250,7 @@ async fn unknown_expired_and_other_clients_task_ids_are_refused_and_a_huge_resul
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_instance_shut_down_lets_short_tasks_finish_and_ends_the_rest_cancelled_saying_why() {
-    let redis = Redis::start().await;
+    let redis = Redis::start();
     let dir = tempfile::tempdir().unwrap();
     let config = config(dir.path(), json!({}));
     // HttpServer gives every instance `--grace 1s`.
