@@ -72,6 +72,27 @@ impl RedisServer {
         }
     }
 
+    /// Every key that would live forever (no TTL).
+    pub fn keys_without_ttl(&self) -> Vec<String> {
+        let mut stream = UnixStream::connect(self.socket()).expect("Redis answers");
+        stream.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+        stream.write_all(b"KEYS *\r\n").unwrap();
+        let mut reader = BufReader::new(stream);
+        let line = |reader: &mut BufReader<UnixStream>| {
+            let mut line = String::new();
+            reader.read_line(&mut line).unwrap();
+            line.trim_end().to_owned()
+        };
+        let count: usize = line(&mut reader).strip_prefix('*').and_then(|n| n.parse().ok()).expect("an array");
+        let keys: Vec<String> = (0..count)
+            .map(|_| {
+                let _length = line(&mut reader);
+                line(&mut reader)
+            })
+            .collect();
+        keys.into_iter().filter(|key| self.command(&format!("PTTL {key}")).is_ok_and(|ttl| ttl == ":-1")).collect()
+    }
+
     /// Whether Redis answers PING now.
     pub fn answers(&self) -> bool {
         self.command("PING").is_ok_and(|reply| reply == "+PONG")

@@ -232,6 +232,10 @@ async fn unknown_expired_and_other_clients_task_ids_are_refused_and_a_huge_resul
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     assert_invalid_params(alice_on_b.request("tasks/result", json!({ "taskId": brief })).await, "an expired task");
+    // Redis never grows without bound: every key but the creation counter and the set of working tasks
+    // (emptied as they end) expires.
+    let forever = redis.keys_without_ttl();
+    assert!(forever.iter().all(|key| key == "sluice:seq" || key == "sluice:working"), "{forever:?}");
 
     // A result over --max-task-result is not stored; the task fails and says why.
     let huge = create_task(&mut alice, "console.log('x'.repeat(100000))", 60_000).await;
