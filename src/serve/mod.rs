@@ -32,8 +32,8 @@ pub use self::handler::SluiceHandler;
 use self::tasks::{Owner, SharedTaskStore, TaskEra, TaskError, TaskRecord, TaskState};
 use crate::tools::{SearchQuery, ServerInfo, ToolCatalog, ToolHost};
 use crate::{
-    ExecutionLimits, ExecutionPolicy, Language, Launcher, LimitRequest, RunControl, RunOutcome, RunStatus, Source,
-    WorkspaceChoice,
+    ExecutionLimits, ExecutionPolicy, Language, Launcher, LimitRequest, RunControl, RunOutcome, RunStatus, SkillsGrant,
+    Source, WorkspaceChoice,
 };
 
 /// Where programs get their `/workspace`.
@@ -73,6 +73,8 @@ pub struct ServeConfig {
     pub max_tasks_per_client: usize,
     /// The longest program source accepted. Default: 1 MiB.
     pub max_code_bytes: usize,
+    /// A directory of saved helpers every program sees as `/skills`. Default: none.
+    pub skills: Option<SkillsGrant>,
 }
 
 impl Default for ServeConfig {
@@ -87,6 +89,7 @@ impl Default for ServeConfig {
             max_runs: 256,
             max_tasks_per_client: 1024,
             max_code_bytes: 1 << 20,
+            skills: None,
         }
     }
 }
@@ -238,7 +241,9 @@ impl Sluice {
             language,
             args.code,
         );
-        Ok((source, ExecutionPolicy::default().with_limits(limits), workspace))
+        let mut policy = ExecutionPolicy::default().with_limits(limits);
+        policy.skills = self.config.skills.clone();
+        Ok((source, policy, workspace))
     }
 
     fn take_slots(
