@@ -426,7 +426,7 @@ fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
     refuse_in_cache("--skills", args.skills.skills.as_deref(), &config)?;
     if args.skills.skills_writable && args.workspace_per_token {
         anyhow::bail!(
-            "--skills-writable with --workspace-per-token would let one client change the helpers another imports; \
+            "--skills-writable with --workspace-per-token: one client could change the helpers another imports; \
              drop one of them"
         );
     }

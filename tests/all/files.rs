@@ -412,3 +412,20 @@ fn a_file_of_unknown_extension_is_refused_saying_which_extensions_mean_what() {
     assert_eq!(forced.status.code(), Some(0), "{}", text(&forced.stderr));
     assert_eq!(text(&forced.stdout), "1\n");
 }
+
+#[tokio::test]
+async fn writes_to_writable_skills_are_metered_by_the_workspace_caps() {
+    let skills = tempfile::tempdir().unwrap();
+    let mut capped = policy().with_skills(skills.path(), true);
+    capped.limits.workspace_bytes = 100;
+    let source = "
+        await sluice.fs.writeFile('/skills/small.js', 'export const x = 1;');
+        await sluice.fs.writeFile('/skills/big.js', 'x'.repeat(200)).catch((e) => console.log(e.code));
+        console.log((await import('/skills/small.js')).x);
+    ";
+    let outcome = run_source("save.js", source, &capped).await;
+    assert_ok(&outcome);
+    assert_eq!(stdout(&outcome), "ENOSPC\n1\n");
+    assert_eq!(outcome.stats.workspace_refusals, 1, "{:?}", outcome.stats);
+    assert_eq!(std::fs::read_to_string(skills.path().join("small.js")).unwrap(), "export const x = 1;");
+}
