@@ -2,14 +2,15 @@
 //
 // A program is an ES module: top-level `await` works, and it may `import` files
 // from /workspace (relative paths, e.g. `./helpers.js`; `.ts` files have their
-// types stripped; `./x` finds `./x.ts`, `./x.js`, `./x.mjs`, `./x.mts`, `./x.json`,
-// `./x/index.ts` or `./x/index.js`; `.json` files import as their value, with or
-// without `with { type: 'json' }`), saved helpers from /skills (`/skills/x.js`, or
+// types stripped; `./x` finds `./x.ts`, `./x.js`, `./x.mjs`, `./x.mts`,
+// `./x.json`, `./x/index.ts` or `./x/index.js`, and a missing `./x.js` may be
+// `./x.ts`; `.json` files import as their value, with or without
+// `with { type: 'json' }`), saved helpers from /skills (`/skills/x.js`, or
 // `skills/x`), and Node's `fs`, `fs/promises` and `path` (declared at the end of
 // this file), and nothing else. There is no network, no environment and no Node
 // or browser API beyond what is below and standard JavaScript (ES2025, as QuickJS
-// implements it). This file declares
-// every global Sluice adds to standard JavaScript, and only those (a test checks
+// implements it). This file declares every global Sluice adds to standard
+// JavaScript, and only those (a test checks
 // both ways); use it with TypeScript's `lib: ["es2023"]` or later, without "dom".
 //
 // Using a Node or browser global that does not exist (`require`, `Buffer`,
@@ -370,6 +371,8 @@ declare const process: {
   readonly argv: string[];
   /** Ends the program at once with `code` (default: `process.exitCode`, else 0); 0 is success. */
   exit(code?: number): never;
+  /** `/workspace`: where relative file paths and `path.resolve` start. */
+  cwd(): string;
   /** The status the program ends with when it finishes normally (default 0). */
   exitCode: number | undefined;
   /** Calls `callback(...args)` as a microtask. */

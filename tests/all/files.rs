@@ -100,6 +100,8 @@ async fn a_run_without_a_workspace_is_told_it_has_none_and_how_to_get_one() {
     assert!(message.contains("ENOENT: no such file or directory, open 'notes.txt'"), "{message}");
     assert!(message.contains("this run has no workspace"), "{message}");
     assert!(message.contains("ExecutionPolicy::with_workspace"), "{message}");
+    assert!(message.contains("at <anonymous> (nows.js:3:"), "the stack names the program's own line: {message}");
+    assert!(!message.contains("eval_script"), "and none of the API's frames: {message}");
 }
 
 #[tokio::test]

@@ -4,7 +4,8 @@
 //! `sluice_v1`'s `strip_types_start`, with the main program's caps) or JSON
 //! (the default export; `with { type: 'json' }` is accepted, not required).
 //! A specifier without an extension tries `.ts`, `.js`, `.mjs`, `.mts`, `.json`, then
-//! `/index.ts` and `/index.js`, as TypeScript's and bundlers' resolution does.
+//! `/index.ts` and `/index.js`, as TypeScript's and bundlers' resolution does; a
+//! missing `./x.js` may be `./x.ts` (TypeScript's convention for its own files).
 
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -167,6 +168,14 @@ impl Resolver for WorkspaceResolver {
         }
         if let Some(found) = CANDIDATES.iter().map(|ext| format!("{path}{ext}")).find(|candidate| is_file(candidate)) {
             return Ok(found);
+        }
+        // TypeScript's own convention: `./x.js` names `./x.ts` (and `.mjs`, `.mts`).
+        for (written, source) in [(".js", ".ts"), (".mjs", ".mts")] {
+            if let Some(stem) = path.strip_suffix(written)
+                && is_file(&format!("{stem}{source}"))
+            {
+                return Ok(format!("{stem}{source}"));
+            }
         }
         // Let the loader report the missing file with the OS's reason.
         Ok(path)

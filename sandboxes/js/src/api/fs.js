@@ -12,6 +12,7 @@
   const isView = ArrayBuffer.isView;
   const fromCharCode = String.fromCharCode;
   const ROOTS = ['/workspace', '/skills'];
+  const defineProperty = Object.defineProperty;
 
   // Node's texts and (Linux) errno numbers for the codes WASI can give.
   const ERRORS = {
@@ -43,6 +44,15 @@
       'this run has no /skills directory: start it with `sluice run --skills DIR` (or `sluice serve --skills DIR`) to mount a directory of saved helpers there',
   };
 
+  /** Drops the API's own frames (and the promise machinery's) from `error.stack`: the program's are what matter. */
+  function programFrames(error) {
+    if (typeof error.stack === 'string') {
+      const frames = error.stack.split('\n').filter((line) => !line.includes('(eval_script:') && !line.includes('Promise (native)'));
+      defineProperty(error, 'stack', { value: frames.join('\n'), writable: true, configurable: true });
+    }
+    return error;
+  }
+
   /** An error shaped as Node's for a failed system call. */
   function systemError(code, syscall, path, dest, hint) {
     const [errno, text] = ERRORS[code] || [-5, code.toLowerCase()];
@@ -56,13 +66,13 @@
     error.syscall = syscall;
     if (path !== undefined) error.path = path;
     if (dest !== undefined) error.dest = dest;
-    return error;
+    return programFrames(error);
   }
 
   function typeError(code, message) {
     const error = new TypeError(message);
     error.code = code;
-    return error;
+    return programFrames(error);
   }
 
   function received(value) {
@@ -387,7 +397,7 @@
       error.errno = 21;
       error.syscall = 'rm';
       error.path = shown;
-      throw error;
+      throw programFrames(error);
     }
     try {
       fsRemove(absolute, stat.kind === 'directory' ? 'tree' : 'file');
