@@ -24,7 +24,7 @@ Each MCP server below is an object of async functions: `const r = await tools.<s
 Results come parsed (structured content, else JSON text, else text); a failed call throws a ToolError.
 Only console.log output comes back to you, so filter, join and summarise inside the program and print just the answer.
 Find tools with `await sluice.search(\"words\")` (or search_tools); `await sluice.describe(server, tool)` gives its TypeScript signature.
-No network or environment; /workspace is a scratch directory (node:fs/promises or sluice.fs reads and writes it).
+No network or environment; /workspace is a scratch directory.
 Servers:";
 
 /// The longest server summary shown in `execute`'s description.
