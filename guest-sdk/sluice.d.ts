@@ -1,10 +1,16 @@
 // The JavaScript and TypeScript API of Sluice programs: what a program finds in its global scope.
 //
 // A program is an ES module: top-level `await` works, and it may `import` files
-// from /workspace (relative paths, e.g. `./helpers.js`), and nothing else. There
-// is no network, no environment and no Node or browser API beyond what is below
-// and standard JavaScript (ES2025, as QuickJS implements it). This file declares
-// every global Sluice adds to standard JavaScript, and only those (a test checks
+// from /workspace (relative paths, e.g. `./helpers.js`; `.ts` files have their
+// types stripped; `./x` finds `./x.ts`, `./x.js`, `./x.mjs`, `./x.mts`,
+// `./x.json`, `./x/index.ts` or `./x/index.js`, and a missing `./x.js` may be
+// `./x.ts`; `.json` files import as their value, with or without
+// `with { type: 'json' }`), saved helpers from /skills (`/skills/x.js`, or
+// `skills/x`), and Node's `fs`, `fs/promises` and `path` (declared at the end of
+// this file), and nothing else. There is no network, no environment and no Node
+// or browser API beyond what is below and standard JavaScript (ES2025, as QuickJS
+// implements it). This file declares every global Sluice adds to standard
+// JavaScript, and only those (a test checks
 // both ways); use it with TypeScript's `lib: ["es2023"]` or later, without "dom".
 //
 // Using a Node or browser global that does not exist (`require`, `Buffer`,
@@ -90,6 +96,27 @@ declare const sluice: {
    * Names may be aliases.
    */
   describe(server: string, tool: string): Promise<string>;
+
+  /**
+   * Files under /workspace (and /skills): the functions of `node:fs/promises`, plus
+   * `exists`, `readJSON` and `writeJSON`. Relative paths resolve against /workspace.
+   */
+  readonly fs: SluiceFilePromises & {
+    /** Whether `path` exists (never rejects). */
+    exists(path: SluicePath): Promise<boolean>;
+    /** The file parsed as JSON (a SyntaxError naming the file if it is not JSON). */
+    readJSON(path: SluicePath): Promise<unknown>;
+    /** Writes `value` as JSON, indented by `spaces` (default 2), with a final newline. */
+    writeJSON(path: SluicePath, value: unknown, options?: { spaces?: number | string }): Promise<void>;
+  };
+
+  /**
+   * The helpers saved in /skills (`sluice run --skills DIR`): every `.js`, `.mjs`, `.ts`
+   * and `.mts` file below it, `name` its path without the extension, `description` its
+   * first doc comment (a leading `/* *\/` or `//` block, else the first `/** *\/`).
+   * Empty when the run has no /skills. Import one with `import { x } from '/skills/<name>.js'`.
+   */
+  skills(): Promise<Array<{ name: string; path: string; description: string }>>;
 };
 
 /** Why a tool call (or a discovery call) gave no usable result. */
@@ -344,6 +371,8 @@ declare const process: {
   readonly argv: string[];
   /** Ends the program at once with `code` (default: `process.exitCode`, else 0); 0 is success. */
   exit(code?: number): never;
+  /** `/workspace`: where relative file paths and `path.resolve` start. */
+  cwd(): string;
   /** The status the program ends with when it finishes normally (default 0). */
   exitCode: number | undefined;
   /** Calls `callback(...args)` as a microtask. */
@@ -363,3 +392,199 @@ declare function XMLHttpRequest(...args: unknown[]): never;
 declare function WebSocket(...args: unknown[]): never;
 /** Not available: programs have no network. Throws a TypeError that points at `tools`. */
 declare function EventSource(...args: unknown[]): never;
+
+// ----- Files: Node's `fs`, `fs/promises` and `path` (POSIX) -----
+//
+// Paths are strings (or `file:` URLs, or bytes); relative ones resolve against
+// /workspace, and only /workspace and /skills are reachable (elsewhere is EACCES).
+// Every call is metered by the run's workspace caps (`--max-workspace`,
+// `--max-workspace-files`; past them ENOSPC or EDQUOT). Failures are Errors with
+// Node's `code` (ENOENT, EEXIST, EACCES, EISDIR, ENOTDIR, ENOTEMPTY, EROFS...),
+// `errno`, `syscall`, `path` and message (`ENOENT: no such file or directory, open
+// 'x'`); a run without /workspace gets ENOENT saying so. There is no Buffer:
+// bytes are Uint8Array. readdir lists names sorted.
+
+type SluicePath = string | URL | Uint8Array;
+type SluiceEncoding = "utf8" | "utf-8" | "latin1" | "binary" | "base64" | "hex" | "ascii";
+type SluiceWriteOptions = SluiceEncoding | { encoding?: SluiceEncoding; flag?: "w" | "wx" | "a" | "ax" };
+
+interface SluiceStats {
+  size: number;
+  mode: number;
+  mtimeMs: number;
+  atimeMs: number;
+  ctimeMs: number;
+  birthtimeMs: number;
+  mtime: Date;
+  atime: Date;
+  ctime: Date;
+  birthtime: Date;
+  isFile(): boolean;
+  isDirectory(): boolean;
+  isSymbolicLink(): boolean;
+}
+
+interface SluiceDirent {
+  name: string;
+  /** The directory listed, as the program named it. */
+  parentPath: string;
+  isFile(): boolean;
+  isDirectory(): boolean;
+  isSymbolicLink(): boolean;
+}
+
+interface SluiceFilePromises {
+  /** Bytes, or text with an encoding (`'utf8'`). */
+  readFile(path: SluicePath, options?: { encoding?: null; flag?: string } | null): Promise<Uint8Array>;
+  readFile(path: SluicePath, options: SluiceEncoding | { encoding: SluiceEncoding; flag?: string }): Promise<string>;
+  /** Replaces the file (flag `wx`: only if it does not exist). */
+  writeFile(path: SluicePath, data: string | ArrayBufferView, options?: SluiceWriteOptions): Promise<void>;
+  appendFile(path: SluicePath, data: string | ArrayBufferView, options?: SluiceWriteOptions): Promise<void>;
+  readdir(path: SluicePath, options?: { withFileTypes?: false; recursive?: boolean }): Promise<string[]>;
+  readdir(path: SluicePath, options: { withFileTypes: true; recursive?: boolean }): Promise<SluiceDirent[]>;
+  stat(path: SluicePath, options?: { throwIfNoEntry?: boolean }): Promise<SluiceStats>;
+  /** As `stat`, not following a final symbolic link. */
+  lstat(path: SluicePath, options?: { throwIfNoEntry?: boolean }): Promise<SluiceStats>;
+  /** Resolves if `path` exists, rejects with ENOENT if not. */
+  access(path: SluicePath, mode?: number): Promise<void>;
+  /** With `recursive`, makes missing parents and resolves to the first directory made. */
+  mkdir(path: SluicePath, options?: { recursive?: boolean }): Promise<string | undefined>;
+  /** A directory needs `recursive`; `force` ignores a missing path. */
+  rm(path: SluicePath, options?: { recursive?: boolean; force?: boolean }): Promise<void>;
+  rmdir(path: SluicePath): Promise<void>;
+  unlink(path: SluicePath): Promise<void>;
+  rename(oldPath: SluicePath, newPath: SluicePath): Promise<void>;
+  /** `mode` `constants.COPYFILE_EXCL` fails if `dest` exists. */
+  copyFile(src: SluicePath, dest: SluicePath, mode?: number): Promise<void>;
+  readonly constants: { F_OK: 0; R_OK: 4; W_OK: 2; X_OK: 1; COPYFILE_EXCL: 1 };
+}
+
+/** `node:fs/promises` (also `fs/promises`). */
+declare module "node:fs/promises" {
+  const promises: SluiceFilePromises;
+  export default promises;
+  export const readFile: SluiceFilePromises["readFile"];
+  export const writeFile: SluiceFilePromises["writeFile"];
+  export const appendFile: SluiceFilePromises["appendFile"];
+  export const readdir: SluiceFilePromises["readdir"];
+  export const stat: SluiceFilePromises["stat"];
+  export const lstat: SluiceFilePromises["lstat"];
+  export const access: SluiceFilePromises["access"];
+  export const mkdir: SluiceFilePromises["mkdir"];
+  export const rm: SluiceFilePromises["rm"];
+  export const rmdir: SluiceFilePromises["rmdir"];
+  export const unlink: SluiceFilePromises["unlink"];
+  export const rename: SluiceFilePromises["rename"];
+  export const copyFile: SluiceFilePromises["copyFile"];
+  export const constants: SluiceFilePromises["constants"];
+}
+declare module "fs/promises" {
+  export * from "node:fs/promises";
+  export { default } from "node:fs/promises";
+}
+
+/** Synchronous forms: each `xSync` takes what `fs/promises`'s `x` takes and returns what it resolves to. */
+type SluiceSync<F> = F extends (...args: infer A) => Promise<infer R> ? (...args: A) => R : never;
+/** Callback forms: `x(...args, (error, result) => ...)`. */
+type SluiceCallback = (...args: unknown[]) => void;
+
+/** `node:fs` (also `fs`): synchronous and callback forms, and `promises`. */
+declare module "node:fs" {
+  const fs: {
+    promises: SluiceFilePromises;
+    existsSync(path: SluicePath): boolean;
+    [name: string]: unknown;
+  };
+  export default fs;
+  export const promises: SluiceFilePromises;
+  export const constants: SluiceFilePromises["constants"];
+  export function existsSync(path: SluicePath): boolean;
+  export const readFileSync: {
+    (path: SluicePath, options?: { encoding?: null; flag?: string } | null): Uint8Array;
+    (path: SluicePath, options: SluiceEncoding | { encoding: SluiceEncoding; flag?: string }): string;
+  };
+  export const writeFileSync: SluiceSync<SluiceFilePromises["writeFile"]>;
+  export const appendFileSync: SluiceSync<SluiceFilePromises["appendFile"]>;
+  export const readdirSync: {
+    (path: SluicePath, options?: { withFileTypes?: false; recursive?: boolean }): string[];
+    (path: SluicePath, options: { withFileTypes: true; recursive?: boolean }): SluiceDirent[];
+  };
+  export const statSync: SluiceSync<SluiceFilePromises["stat"]>;
+  export const lstatSync: SluiceSync<SluiceFilePromises["lstat"]>;
+  export const accessSync: SluiceSync<SluiceFilePromises["access"]>;
+  export const mkdirSync: SluiceSync<SluiceFilePromises["mkdir"]>;
+  export const rmSync: SluiceSync<SluiceFilePromises["rm"]>;
+  export const rmdirSync: SluiceSync<SluiceFilePromises["rmdir"]>;
+  export const unlinkSync: SluiceSync<SluiceFilePromises["unlink"]>;
+  export const renameSync: SluiceSync<SluiceFilePromises["rename"]>;
+  export const copyFileSync: SluiceSync<SluiceFilePromises["copyFile"]>;
+  export const readFile: SluiceCallback;
+  export const writeFile: SluiceCallback;
+  export const appendFile: SluiceCallback;
+  export const readdir: SluiceCallback;
+  export const stat: SluiceCallback;
+  export const lstat: SluiceCallback;
+  export const access: SluiceCallback;
+  export const mkdir: SluiceCallback;
+  export const rm: SluiceCallback;
+  export const rmdir: SluiceCallback;
+  export const unlink: SluiceCallback;
+  export const rename: SluiceCallback;
+  export const copyFile: SluiceCallback;
+  export const Stats: new (...args: never[]) => SluiceStats;
+  export const Dirent: new (...args: never[]) => SluiceDirent;
+}
+declare module "fs" {
+  export * from "node:fs";
+  export { default } from "node:fs";
+}
+
+interface SluicePathModule {
+  sep: "/";
+  delimiter: ":";
+  normalize(path: string): string;
+  /** Against /workspace, the working directory. */
+  resolve(...paths: string[]): string;
+  join(...paths: string[]): string;
+  isAbsolute(path: string): boolean;
+  dirname(path: string): string;
+  basename(path: string, suffix?: string): string;
+  extname(path: string): string;
+  relative(from: string, to: string): string;
+  parse(path: string): { root: string; dir: string; base: string; ext: string; name: string };
+  format(parts: { root?: string; dir?: string; base?: string; name?: string; ext?: string }): string;
+  toNamespacedPath(path: string): string;
+  posix: SluicePathModule;
+}
+
+/** `node:path` (also `path`, `node:path/posix`, `path/posix`): POSIX paths, cwd /workspace. */
+declare module "node:path" {
+  const path: SluicePathModule;
+  export default path;
+  export const sep: SluicePathModule["sep"];
+  export const delimiter: SluicePathModule["delimiter"];
+  export const normalize: SluicePathModule["normalize"];
+  export const resolve: SluicePathModule["resolve"];
+  export const join: SluicePathModule["join"];
+  export const isAbsolute: SluicePathModule["isAbsolute"];
+  export const dirname: SluicePathModule["dirname"];
+  export const basename: SluicePathModule["basename"];
+  export const extname: SluicePathModule["extname"];
+  export const relative: SluicePathModule["relative"];
+  export const parse: SluicePathModule["parse"];
+  export const format: SluicePathModule["format"];
+  export const toNamespacedPath: SluicePathModule["toNamespacedPath"];
+  export const posix: SluicePathModule;
+}
+declare module "path" {
+  export * from "node:path";
+  export { default } from "node:path";
+}
+declare module "node:path/posix" {
+  export * from "node:path";
+  export { default } from "node:path";
+}
+declare module "path/posix" {
+  export * from "node:path";
+  export { default } from "node:path";
+}

@@ -26,6 +26,16 @@ pub enum LoadError {
         #[source]
         source: std::io::Error,
     },
+    /// The file's extension names no language Sluice runs.
+    #[error(
+        "cannot tell what language {} is in from its extension: .js and .mjs are JavaScript, .ts and .mts \
+         TypeScript, .wasm and .wat WebAssembly; rename it, or pass --lang js|ts|wasm",
+        path.display()
+    )]
+    UnknownLanguage {
+        /// The file.
+        path: PathBuf,
+    },
     /// The bytes are not a WebAssembly module at all.
     #[error("not a WebAssembly module: {0}; pass a module built for wasm32-wasip1 (or its .wat text)")]
     NotWasm(String),
@@ -60,6 +70,15 @@ pub enum RunError {
     /// The workspace directory is missing or unusable.
     #[error("cannot use {} as the workspace: {source}", path.display())]
     Workspace {
+        /// The directory.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The skills directory is missing or unusable.
+    #[error("cannot use {} as the skills directory: {source}", path.display())]
+    Skills {
         /// The directory.
         path: PathBuf,
         /// Why.

@@ -27,13 +27,14 @@ pub enum Language {
 }
 
 impl Language {
-    /// The language of a file, by its extension: `.js`/`.mjs`, `.ts`/`.mts`,
-    /// anything else WebAssembly.
-    pub fn of_path(path: &Path) -> Language {
+    /// The language of a file, by its extension: `.js`/`.mjs` JavaScript,
+    /// `.ts`/`.mts` TypeScript, `.wasm`/`.wat` WebAssembly; `None` for any other.
+    pub fn of_path(path: &Path) -> Option<Language> {
         match path.extension().and_then(|e| e.to_str()) {
-            Some("js" | "mjs") => Language::JavaScript,
-            Some("ts" | "mts") => Language::TypeScript,
-            _ => Language::WebAssembly,
+            Some("js" | "mjs") => Some(Language::JavaScript),
+            Some("ts" | "mts") => Some(Language::TypeScript),
+            Some("wasm" | "wat") => Some(Language::WebAssembly),
+            _ => None,
         }
     }
 
@@ -67,11 +68,32 @@ impl Source {
         Source { name: name.into(), language, bytes: code.into().into_bytes() }
     }
 
-    /// The program in `path`, its language by extension.
+    /// The program in `path`, its language by extension ([`Language::of_path`]);
+    /// an unknown extension is [`LoadError::UnknownLanguage`].
     pub fn read(path: &Path) -> Result<Source, LoadError> {
+        let language = Language::of_path(path).ok_or_else(|| LoadError::UnknownLanguage { path: path.to_owned() })?;
+        Source::read_as(path, language)
+    }
+
+    /// The program in `path`, in `language` whatever its extension.
+    pub fn read_as(path: &Path, language: Language) -> Result<Source, LoadError> {
         let bytes = std::fs::read(path).map_err(|source| LoadError::Read { path: path.to_owned(), source })?;
         let name = path.file_name().map_or_else(|| "program".to_owned(), |n| n.to_string_lossy().into_owned());
-        Ok(Source { name, language: Language::of_path(path), bytes })
+        Ok(Source { name, language, bytes })
+    }
+
+    /// A program in `language` read to its end from `input` (`sluice run -`),
+    /// named `stdin.js`, `stdin.ts` or `stdin.wasm`.
+    pub fn read_from(mut input: impl std::io::Read, language: Language) -> Result<Source, LoadError> {
+        let mut bytes = Vec::new();
+        let path = PathBuf::from("-");
+        input.read_to_end(&mut bytes).map_err(|source| LoadError::Read { path, source })?;
+        let name = match language {
+            Language::JavaScript => "stdin.js",
+            Language::TypeScript => "stdin.ts",
+            Language::WebAssembly => "stdin.wasm",
+        };
+        Ok(Source { name: name.to_owned(), language, bytes })
     }
 }
 
@@ -191,10 +213,27 @@ mod tests {
 
     #[test]
     fn languages_by_extension_and_by_name() {
-        assert_eq!(Language::of_path(Path::new("a.mjs")), Language::JavaScript);
-        assert_eq!(Language::of_path(Path::new("a.mts")), Language::TypeScript);
-        assert_eq!(Language::of_path(Path::new("a.wat")), Language::WebAssembly);
+        assert_eq!(Language::of_path(Path::new("a.mjs")), Some(Language::JavaScript));
+        assert_eq!(Language::of_path(Path::new("a.mts")), Some(Language::TypeScript));
+        assert_eq!(Language::of_path(Path::new("a.wat")), Some(Language::WebAssembly));
+        assert_eq!(Language::of_path(Path::new("a.wasm")), Some(Language::WebAssembly));
+        assert_eq!(Language::of_path(Path::new("a.py")), None);
+        assert_eq!(Language::of_path(Path::new("Makefile")), None);
         assert_eq!(Language::from_name("TypeScript"), Some(Language::TypeScript));
         assert_eq!(Language::from_name("python"), None);
+    }
+
+    #[test]
+    fn an_unknown_extension_is_refused_saying_which_extensions_mean_what() {
+        let error = Source::read(Path::new("prog.py")).unwrap_err().to_string();
+        for part in [".js and .mjs are JavaScript", ".ts and .mts", ".wasm and .wat WebAssembly", "--lang"] {
+            assert!(error.contains(part), "{error}");
+        }
+    }
+
+    #[test]
+    fn a_program_read_from_stdin_is_named_after_its_language() {
+        let source = Source::read_from(&b"console.log(1)"[..], Language::TypeScript).unwrap();
+        assert_eq!((source.name.as_str(), source.bytes.as_slice()), ("stdin.ts", &b"console.log(1)"[..]));
     }
 }

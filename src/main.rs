@@ -17,9 +17,36 @@ use sluice::terminal::{escape_controls, escape_controls_keep_lines, escape_outpu
 use sluice::tools::tree;
 use sluice::trust::{self, WorkspaceTrust};
 use sluice::{
-    ExecutionPolicy, Launcher, LimitRequest, RunControl, RunOutcome, RunStatus, Runtime, RuntimeConfig, Source,
-    ToolHost, WorkspaceChoice, units,
+    ExecutionPolicy, Language, Launcher, LimitRequest, RunControl, RunOutcome, RunStatus, Runtime, RuntimeConfig,
+    SkillsGrant, Source, ToolHost, WorkspaceChoice, units,
 };
+
+fn parse_language(name: &str) -> Result<Language, String> {
+    Language::from_name(name).ok_or_else(|| format!("{name:?} is not a language Sluice runs: use js, ts or wasm"))
+}
+
+/// The program `args` names: a file, or stdin for `-`.
+fn read_program(args: &RunArgs) -> anyhow::Result<Source> {
+    if args.program.as_os_str() == "-" {
+        let mut bytes = Vec::new();
+        std::io::Read::read_to_end(&mut std::io::stdin().lock(), &mut bytes)
+            .context("cannot read the program from stdin")?;
+        let language = args.lang.unwrap_or_else(|| {
+            let text = String::from_utf8_lossy(&bytes[..bytes.len().min(64)]);
+            let text = text.trim_start();
+            if bytes.starts_with(b"\0asm") || ["(module", ";;", "(;"].iter().any(|start| text.starts_with(start)) {
+                Language::WebAssembly
+            } else {
+                Language::JavaScript
+            }
+        });
+        return Ok(Source::read_from(&bytes[..], language)?);
+    }
+    Ok(match args.lang {
+        Some(language) => Source::read_as(&args.program, language)?,
+        None => Source::read(&args.program)?,
+    })
+}
 
 /// Exit codes of `sluice run` (documented in the README).
 mod exit {
@@ -43,7 +70,8 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Run a program: JavaScript (`.js`, `.mjs`), TypeScript (`.ts`, `.mts`), or a
-    /// wasm32-wasip1 command module (or its text form).
+    /// wasm32-wasip1 command module (`.wasm`, or its text form `.wat`). `-` reads
+    /// the program from stdin.
     ///
     /// The program's stdout and stderr are printed, then a summary line on stderr.
     /// Exit status: 0 success; 1 the program failed (trap, non-zero exit);
@@ -99,6 +127,9 @@ struct ServeArgs {
     /// Let servers run code from inside --workspace, and read a configuration there.
     #[arg(long, requires = "workspace")]
     allow_workspace_code: bool,
+    /// Saved helpers for every program, as for `sluice run`.
+    #[command(flatten)]
+    skills: SkillsArgs,
     /// With the 2026-07-28 tasks extension, an execute still running after this becomes a task.
     #[arg(long, value_name = "DURATION", default_value = "1s", value_parser = units::parse_duration)]
     task_after: Duration,
@@ -159,6 +190,24 @@ struct ToolsArgs {
     config: Option<PathBuf>,
 }
 
+/// The `/skills` grant, for `sluice run` and `sluice serve`.
+#[derive(clap::Args)]
+struct SkillsArgs {
+    /// A directory of saved helpers, mounted read-only at /skills: programs import
+    /// them (`import { x } from '/skills/x.js'`) and list them with sluice.skills().
+    #[arg(long, value_name = "DIR")]
+    skills: Option<PathBuf>,
+    /// Let programs write to --skills (save new helpers for later runs).
+    #[arg(long, requires = "skills")]
+    skills_writable: bool,
+}
+
+impl SkillsArgs {
+    fn grant(&self) -> Option<SkillsGrant> {
+        self.skills.as_ref().map(|dir| SkillsGrant::new(dir, self.skills_writable))
+    }
+}
+
 /// Limits of a run; for `sluice serve`, every request's defaults and ceilings.
 #[derive(clap::Args)]
 struct LimitArgs {
@@ -202,8 +251,13 @@ impl LimitArgs {
 
 #[derive(clap::Args)]
 struct RunArgs {
-    /// The program to run.
+    /// The program to run, or `-` to read it from stdin.
     program: PathBuf,
+    /// The program's language: js, ts or wasm. Default: by the file's extension;
+    /// for `-`, wasm if the input starts like a module (`\0asm`, or text starting
+    /// `(module` or a `;;` comment), else js.
+    #[arg(long, value_name = "LANG", value_parser = parse_language)]
+    lang: Option<Language>,
     /// MCP servers (`{"mcpServers": {...}}`, as Claude Desktop, Cursor and VS Code
     /// write it). Default: the first that exists of ./sluice.json, ./.mcp.json,
     /// ~/.config/sluice/config.json; none means no servers.
@@ -219,6 +273,8 @@ struct RunArgs {
     /// there. Refused by default: the program could have written it.
     #[arg(long, requires = "workspace")]
     allow_workspace_code: bool,
+    #[command(flatten)]
+    skills: SkillsArgs,
     /// Seed for the program's random numbers (default: fresh each run).
     #[arg(long, value_name = "N")]
     seed: Option<u64>,
@@ -321,6 +377,7 @@ fn run_program(args: RunArgs) -> anyhow::Result<ExitCode> {
         );
         config.cache_dir = None;
     }
+    refuse_in_cache("--skills", args.skills.skills.as_deref(), &config)?;
     config.fuel_metering = args.limits.fuel.is_some();
     let launcher = Launcher::new(Runtime::new(config).context("cannot start the sandbox")?);
     let tokio = tokio::runtime::Builder::new_multi_thread().enable_all().build().context("cannot start tokio")?;
@@ -329,19 +386,22 @@ fn run_program(args: RunArgs) -> anyhow::Result<ExitCode> {
         Some(dir) => WorkspaceChoice::Directory(dir.clone()),
         None => WorkspaceChoice::Scratch,
     };
-    let mut policy = ExecutionPolicy::default().with_args(args.args);
+    let mut policy = ExecutionPolicy::default().with_args(args.args.clone());
+    policy.skills = args.skills.grant();
     if let Some(seed) = args.seed {
         policy = policy.with_random_seed(seed);
     }
     policy.limits = args.limits.request().applied_to(policy.limits);
 
     let cannot_run = || format!("cannot run {}", args.program.display());
-    let source = Source::read(&args.program).with_context(cannot_run)?;
+    let source = read_program(&args).with_context(cannot_run)?;
     let options = McpOptions::for_result_cap(policy.limits.result_bytes);
     // A workspace the user named may hold files the program writes: neither the
     // configuration nor a server may come from there (src/trust.rs).
     let granted = granted_workspace(args.workspace.as_deref(), args.allow_workspace_code);
-    let servers = Arc::new(McpTools::new(&load_config(args.config.as_deref(), granted)?, options));
+    let config = load_config(args.config.as_deref(), granted)?;
+    check_writable_skills(args.config.as_deref(), &config, &args.skills, args.allow_workspace_code)?;
+    let servers = Arc::new(McpTools::new(&config, options));
     let control = RunControl::new();
     let launched = tokio.block_on(async {
         let run = launcher.run(&source, policy, &workspace, servers.clone(), &control);
@@ -383,13 +443,12 @@ fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
     }
     let mut config = RuntimeConfig::default();
     config.cache_dir = RuntimeConfig::default_cache_dir();
-    if let (Some(workspace), Some(cache)) = (&args.workspace, &config.cache_dir)
-        && trust::overlaps(workspace, cache)
-    {
+    refuse_in_cache("--workspace", args.workspace.as_deref(), &config)?;
+    refuse_in_cache("--skills", args.skills.skills.as_deref(), &config)?;
+    if args.skills.skills_writable && args.workspace_per_token {
         anyhow::bail!(
-            "--workspace {} overlaps the compiled-code cache {}; a program could plant code there",
-            workspace.display(),
-            cache.display()
+            "--skills-writable with --workspace-per-token: one client could change the helpers another imports; \
+             drop one of them"
         );
     }
     config.fuel_metering = args.limits.fuel.is_some();
@@ -403,6 +462,7 @@ fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
         (Some(dir), false) => WorkspaceMode::Shared(dir.clone()),
         (Some(dir), true) => WorkspaceMode::PerClient(dir.clone()),
     };
+    serve_config.skills = args.skills.grant();
     serve_config.task_after = args.task_after;
     serve_config.max_runs_per_client = args.max_runs_per_client.max(1);
     serve_config.max_runs = args.max_runs.max(1);
@@ -411,6 +471,7 @@ fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
     let granted = granted_workspace(args.workspace.as_deref(), args.allow_workspace_code);
     let options = McpOptions::for_result_cap(serve_config.limits.result_bytes);
     let mut upstream = load_config(args.config.as_deref(), granted)?;
+    check_writable_skills(args.config.as_deref(), &upstream, &args.skills, args.allow_workspace_code)?;
     let already_said = upstream.warnings.len();
     upstream.drop_sluice_servers();
     for warning in &upstream.warnings[already_said..] {
@@ -513,6 +574,36 @@ fn redacted_url(url: &str) -> String {
         }
         _ => url.to_owned(),
     }
+}
+
+/// A directory granted to programs (`flag`'s) that overlaps the compiled-code
+/// cache is refused: a program could read its sealing key there, or plant code.
+fn refuse_in_cache(flag: &str, dir: Option<&std::path::Path>, config: &RuntimeConfig) -> anyhow::Result<()> {
+    if let (Some(dir), Some(cache)) = (dir, &config.cache_dir)
+        && trust::overlaps(dir, cache)
+    {
+        anyhow::bail!(
+            "{flag} {} overlaps the compiled-code cache {}; a program could plant code there",
+            dir.display(),
+            cache.display()
+        );
+    }
+    Ok(())
+}
+
+/// A writable skills directory is one more place a program writes: neither the
+/// configuration nor a server may come from there (src/trust.rs), unless allowed.
+fn check_writable_skills(
+    path: Option<&std::path::Path>,
+    config: &SluiceConfig,
+    skills: &SkillsArgs,
+    allow_code: bool,
+) -> anyhow::Result<()> {
+    if let Some(dir) = skills.skills.as_deref().filter(|_| skills.skills_writable) {
+        let trust = if allow_code { WorkspaceTrust::Allowed } else { WorkspaceTrust::Refused };
+        trust::check(path, config, dir, trust)?;
+    }
+    Ok(())
 }
 
 /// The workspace a user named, with whether servers may run code from it

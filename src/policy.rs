@@ -11,9 +11,13 @@ use std::time::Duration;
 #[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct ExecutionPolicy {
-    /// The host directory preopened read-write as `/workspace`, the only host path
-    /// a guest can reach. Default: none, so the guest sees no filesystem at all.
+    /// The host directory preopened read-write as `/workspace`; with `skills`, the
+    /// only host paths a guest can reach. Default: none, so (without `skills`)
+    /// the guest sees no filesystem at all.
     pub workspace: Option<PathBuf>,
+    /// A host directory of saved helpers, preopened as `/skills` (read-only
+    /// unless the grant says writable); programs import from it. Default: none.
+    pub skills: Option<SkillsGrant>,
     /// Arguments passed after the program name (`argv[1..]`). Default: none.
     pub args: Vec<String>,
     /// The seed of the guest's random number generators. Default: `None`, a fresh
@@ -21,6 +25,26 @@ pub struct ExecutionPolicy {
     pub random_seed: Option<u64>,
     /// Limits that end or constrain the run.
     pub limits: ExecutionLimits,
+}
+
+/// The `/skills` grant: a persistent directory of helpers programs import, and
+/// whether programs may write there (save new helpers).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct SkillsGrant {
+    /// The host directory.
+    pub dir: PathBuf,
+    /// Whether programs may create, change and delete files in it. Writes are
+    /// metered by the same caps as the workspace's (`workspace_bytes`,
+    /// `workspace_files`, `workspace_depth`, counted together).
+    pub writable: bool,
+}
+
+impl SkillsGrant {
+    /// `dir` as `/skills`, read-only unless `writable`.
+    pub fn new(dir: impl Into<PathBuf>, writable: bool) -> Self {
+        SkillsGrant { dir: dir.into(), writable }
+    }
 }
 
 /// The hard limits of one run. A limit that is reached either stops the program
@@ -125,6 +149,12 @@ impl ExecutionPolicy {
     /// Grants `dir` as the program's read-write `/workspace`.
     pub fn with_workspace(mut self, dir: impl Into<PathBuf>) -> Self {
         self.workspace = Some(dir.into());
+        self
+    }
+
+    /// Grants `dir` as `/skills`, read-only unless `writable`.
+    pub fn with_skills(mut self, dir: impl Into<PathBuf>, writable: bool) -> Self {
+        self.skills = Some(SkillsGrant::new(dir, writable));
         self
     }
 

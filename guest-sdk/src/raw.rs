@@ -55,6 +55,14 @@ pub fn describe_start(server: &str, tool: &str) -> i32 {
     unsafe { sys::describe_start(server.as_ptr() as i32, server.len() as i32, tool.as_ptr() as i32, tool.len() as i32) }
 }
 
+/// Starts stripping the types from `source`, a TypeScript module named `name`
+/// (the JavaScript sandbox's loader uses it for imported `.ts` files). Returns a
+/// handle or [`BUSY`]; the result's payload is the JavaScript as UTF-8 text.
+pub fn strip_types_start(name: &str, source: &[u8]) -> i32 {
+    // SAFETY: the host only reads the two ranges, live borrows for the call.
+    unsafe { sys::strip_types_start(name.as_ptr() as i32, name.len() as i32, source.as_ptr() as i32, source.len() as i32) }
+}
+
 /// Parks until an operation completes; returns its handle, or [`NOTHING_PENDING`].
 pub fn wait_any() -> i32 {
     #[allow(unused_unsafe)] // `safe` on wasm32, `unsafe` stub elsewhere.

@@ -57,6 +57,8 @@ mod imports {
         pub(crate) fn search_start(request_ptr: i32, request_len: i32) -> i32;
         /// Starts reading one tool's full definition; returns a handle or `BUSY`.
         pub(crate) fn describe_start(server_ptr: i32, server_len: i32, tool_ptr: i32, tool_len: i32) -> i32;
+        /// Starts stripping the types from a TypeScript module; returns a handle or `BUSY`.
+        pub(crate) fn strip_types_start(name_ptr: i32, name_len: i32, source_ptr: i32, source_len: i32) -> i32;
         /// Parks until an unreported operation completes; returns its handle or `NOTHING_PENDING`.
         pub(crate) safe fn wait_any() -> i32;
         /// Parks for at most `timeout_ms` until an unreported operation completes; returns its handle or `TIMED_OUT`.
@@ -109,6 +111,16 @@ mod host_stubs {
         server_len: i32,
         tool_ptr: i32,
         tool_len: i32,
+    ) -> i32 {
+        BUSY
+    }
+
+    /// Stub: there is no host, so it is always busy.
+    pub(crate) unsafe extern "C" fn strip_types_start(
+        name_ptr: i32,
+        name_len: i32,
+        source_ptr: i32,
+        source_len: i32,
     ) -> i32 {
         BUSY
     }

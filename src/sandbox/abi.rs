@@ -28,11 +28,12 @@ pub(crate) const MODULE: &str = "sluice_v1";
 
 /// Every function of the ABI and its `(params, results)` count of `i32`s, as
 /// `guest-sdk/ABI.md` lists them; a test checks the two agree.
-pub(crate) const FUNCTIONS: [(&str, usize, usize); 9] = [
+pub(crate) const FUNCTIONS: [(&str, usize, usize); 10] = [
     ("call_start", 6, 1),
     ("servers_start", 0, 1),
     ("search_start", 2, 1),
     ("describe_start", 4, 1),
+    ("strip_types_start", 4, 1),
     ("wait_any", 0, 1),
     ("wait_any_timeout", 1, 1),
     ("result_len", 1, 1),
@@ -52,6 +53,15 @@ const TIMED_OUT: i32 = -6;
 const MAX_NAME_BYTES: u32 = 128;
 /// Longest search request.
 const MAX_SEARCH_REQUEST_BYTES: u32 = 4096;
+/// Longest module name `strip_types_start` takes (a path inside the sandbox).
+const MAX_MODULE_NAME_BYTES: u32 = 1024;
+/// Largest TypeScript module `strip_types_start` strips: `sluice serve`'s cap on
+/// a program's code (`ServeConfig::max_code_bytes`' default).
+pub(crate) const MAX_MODULE_SOURCE_BYTES: u32 = 1 << 20;
+/// TypeScript modules one run may have stripped, and their bytes in total: a
+/// program cannot make the host parse without end.
+pub(crate) const MAX_MODULES_STRIPPED: u64 = 256;
+pub(crate) const MAX_STRIPPED_BYTES: u64 = 16 << 20;
 /// Longest log line; the rest is cut.
 const MAX_LOG_LINE_BYTES: u32 = 4096;
 /// Bytes every completion held for the guest counts beyond its payload, so
@@ -240,6 +250,9 @@ pub(crate) struct OperationStats {
     pub bytes_to_program: u64,
     pub logs_dropped: u64,
     pub discovery_operations: u64,
+    /// TypeScript modules stripped for the program, and their bytes.
+    pub modules_stripped: u64,
+    pub stripped_bytes: u64,
 }
 
 /// The operations of one run: handles, tasks in flight, completed results, logs.
@@ -660,6 +673,60 @@ fn describe_start(
     })
 }
 
+/// `strip_types_start(name_ptr, name_len, source_ptr, source_len) -> handle | BUSY`:
+/// the types of a TypeScript module blanked out, as `sluice run` does for the
+/// main program (the same nesting cap; a size cap; a per-run budget).
+fn strip_types_start(
+    mut caller: Caller<'_, RunState>,
+    (name_ptr, name_len, source_ptr, source_len): (i32, i32, i32, i32),
+) -> wasmtime::Result<i32> {
+    const NAME: &str = "strip_types_start";
+    let memory = memory(&mut caller, NAME)?;
+    let (bytes, state) = memory.data_and_store_mut(&mut caller);
+    let ops = &mut state.operations;
+    if ops.is_busy() {
+        return Ok(BUSY);
+    }
+    let size = source_len as u32;
+    let refusal = if name_len as u32 > MAX_MODULE_NAME_BYTES {
+        Some(format!("the module name is over {MAX_MODULE_NAME_BYTES} bytes"))
+    } else if size > MAX_MODULE_SOURCE_BYTES {
+        Some(format!("the module is {size} bytes; TypeScript modules are stripped up to {MAX_MODULE_SOURCE_BYTES}"))
+    } else if ops.stats.modules_stripped >= MAX_MODULES_STRIPPED
+        || ops.stats.stripped_bytes + u64::from(size) > MAX_STRIPPED_BYTES
+    {
+        Some(format!(
+            "the run has had {} TypeScript modules ({} bytes) stripped; one run may have at most \
+             {MAX_MODULES_STRIPPED} ({MAX_STRIPPED_BYTES} bytes)",
+            ops.stats.modules_stripped, ops.stats.stripped_bytes
+        ))
+    } else {
+        None
+    };
+    if let Some(message) = refusal {
+        return ops.complete_now(Completion::failed(&ToolCallError::InvalidRequest { message }));
+    }
+    let name = String::from_utf8_lossy(&read_bytes(bytes, NAME, name_ptr, name_len)?).into_owned();
+    let source = read_bytes(bytes, NAME, source_ptr, source_len)?;
+    ops.stats.modules_stripped += 1;
+    ops.stats.stripped_bytes += u64::from(size);
+    let Ok(source) = String::from_utf8(source) else {
+        let message = format!("{name} is not UTF-8 text");
+        return ops.complete_now(Completion::failed(&ToolCallError::InvalidRequest { message }));
+    };
+    ops.spawn(async move {
+        // swc is CPU work (bounded by the size cap); it runs off the async workers.
+        let stripped = tokio::task::spawn_blocking(move || crate::strip_types(&name, &source)).await;
+        match stripped {
+            Ok(Ok(javascript)) => Completion { status: Status::Ok, payload: javascript.into_bytes(), tool_bytes: 0 },
+            Ok(Err(error)) => Completion::failed(&ToolCallError::InvalidRequest { message: error.to_string() }),
+            Err(error) => Completion::failed(&ToolCallError::InvalidRequest {
+                message: format!("the TypeScript stripper failed: {error}"),
+            }),
+        }
+    })
+}
+
 /// `result_len(handle) -> length | BAD_HANDLE | NOT_READY`
 fn result_len(caller: Caller<'_, RunState>, handle: i32) -> i32 {
     let ops = &caller.data().operations;
@@ -716,6 +783,9 @@ pub(crate) fn add_to_linker(linker: &mut Linker<RunState>) -> wasmtime::Result<(
         .func_wrap(MODULE, "search_start", |caller: Caller<'_, RunState>, ptr, len| search_start(caller, (ptr, len)))?;
     linker.func_wrap(MODULE, "describe_start", |caller: Caller<'_, RunState>, a, b, c, d| {
         describe_start(caller, (a, b, c, d))
+    })?;
+    linker.func_wrap(MODULE, "strip_types_start", |caller: Caller<'_, RunState>, a, b, c, d| {
+        strip_types_start(caller, (a, b, c, d))
     })?;
     linker.func_wrap_async(MODULE, "wait_any", |mut caller: Caller<'_, RunState>, (): ()| {
         Box::new(async move { Ok::<i32, wasmtime::Error>(caller.data_mut().operations.wait_any().await) })

@@ -85,8 +85,10 @@ impl Program {
         let stdout = CappedOutput::new("stdout", limits.output_bytes, control.counters());
         let stderr = CappedOutput::new("stderr", limits.output_bytes, control.counters());
         let plan = wasi::wasi_plan(policy, &self.name, input, || wasmtime_wasi::thread_rng().next_u64());
-        let wasi = wasi::build_wasi(&plan, stdout.clone(), stderr.clone())
-            .map_err(|e| RunError::Workspace { path: e.path, source: e.source })?;
+        let wasi = wasi::build_wasi(&plan, stdout.clone(), stderr.clone()).map_err(|e| match e.guest {
+            wasi::SKILLS_GUEST_PATH => RunError::Skills { path: e.path, source: e.source },
+            _ => RunError::Workspace { path: e.path, source: e.source },
+        })?;
         let state = RunState::new(wasi, plan.workspace, policy, tools.clone(), control.counters());
 
         let deadline = started + limits.deadline;
@@ -201,14 +203,12 @@ fn check_policy(policy: &ExecutionPolicy, config: &RuntimeConfig) -> Result<(), 
         Some("the result limit must be below 2 GiB".to_owned())
     } else if limits.calls_in_flight == 0 {
         Some("calls_in_flight must be at least 1".to_owned())
-    } else if let (Some(workspace), Some(cache)) = (&policy.workspace, &config.cache_dir)
-        && crate::trust::overlaps(workspace, cache)
-    {
+    } else if let Some((what, dir, cache)) = overlapping_cache(policy, config) {
         // The cache holds its sealing key: a program that could read or write it
         // could plant native code for the next run.
         Some(format!(
-            "the workspace {} overlaps the compiled-code cache {}; a program could plant code there",
-            workspace.display(),
+            "the {what} {} overlaps the compiled-code cache {}; a program could plant code there",
+            dir.display(),
             cache.display()
         ))
     } else {
@@ -218,6 +218,21 @@ fn check_policy(policy: &ExecutionPolicy, config: &RuntimeConfig) -> Result<(), 
         Some(message) => Err(RunError::Policy(message)),
         None => Ok(()),
     }
+}
+
+/// A granted directory (the workspace, or skills) that overlaps the cache, named.
+fn overlapping_cache<'a>(
+    policy: &'a ExecutionPolicy,
+    config: &'a RuntimeConfig,
+) -> Option<(&'static str, &'a std::path::Path, &'a std::path::Path)> {
+    let cache = config.cache_dir.as_deref()?;
+    let granted = [
+        ("workspace", policy.workspace.as_deref()),
+        ("skills directory", policy.skills.as_ref().map(|s| s.dir.as_path())),
+    ];
+    granted
+        .into_iter()
+        .find_map(|(what, dir)| dir.filter(|dir| crate::trust::overlaps(dir, cache)).map(|dir| (what, dir, cache)))
 }
 
 #[cfg(test)]
@@ -252,6 +267,22 @@ mod tests {
             );
         }
         let elsewhere = ExecutionPolicy::default().with_workspace(home.path().join("project"));
+        assert!(check_policy(&elsewhere, &config).is_ok());
+    }
+
+    #[test]
+    fn a_skills_directory_overlapping_the_module_cache_is_refused_even_read_only() {
+        let home = tempfile::tempdir().unwrap();
+        let config = RuntimeConfig::default().with_cache_dir(home.path().join(".cache/sluice"));
+        for writable in [false, true] {
+            let policy = ExecutionPolicy::default().with_skills(home.path().join(".cache"), writable);
+            let refused = check_policy(&policy, &config);
+            assert!(
+                matches!(&refused, Err(RunError::Policy(m)) if m.contains("skills directory") && m.contains("plant code")),
+                "{refused:?}"
+            );
+        }
+        let elsewhere = ExecutionPolicy::default().with_skills(home.path().join("skills"), true);
         assert!(check_policy(&elsewhere, &config).is_ok());
     }
 }

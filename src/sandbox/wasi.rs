@@ -14,6 +14,19 @@ use crate::{ExecutionPolicy, ProgramInput};
 
 /// Where the workspace appears inside the guest.
 pub(crate) const WORKSPACE_GUEST_PATH: &str = "/workspace";
+/// Where the skills directory appears inside the guest.
+pub(crate) const SKILLS_GUEST_PATH: &str = "/skills";
+
+/// One host directory the guest may reach.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Preopen {
+    /// The directory on the host.
+    pub host: PathBuf,
+    /// Where the guest sees it.
+    pub guest: &'static str,
+    /// Whether the guest may change what is in it.
+    pub writable: bool,
+}
 
 /// Everything a run's WASI context grants, decided from the policy alone.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -23,11 +36,12 @@ pub(crate) struct WasiPlan {
     /// Environment variables. Always empty: nothing of the host's environment,
     /// credentials included, reaches a guest.
     pub env: Vec<(String, String)>,
-    /// The one host directory the guest may reach, and where it appears.
-    pub preopen: Option<(PathBuf, &'static str)>,
-    /// What the guest may do in that directory (caps on bytes, entries and depth;
-    /// no special files; no links leading out). `None` exactly when there is no
-    /// directory.
+    /// The host directories the guest may reach: the workspace (read-write,
+    /// first, so it is descriptor 3), then the skills directory.
+    pub preopens: Vec<Preopen>,
+    /// What the guest may do in those directories (caps on bytes, entries and
+    /// depth, counted over all of them; no special files; no links leading out).
+    /// `None` exactly when there is no directory.
     pub workspace: Option<WorkspaceRules>,
     /// The seed of every random source of the guest.
     pub random_seed: u64,
@@ -49,15 +63,23 @@ pub(crate) fn wasi_plan(
     let mut args = Vec::with_capacity(policy.args.len() + 1);
     args.push(input.name.clone().unwrap_or_else(|| program_name.to_owned()));
     args.extend(policy.args.iter().cloned());
+    let workspace =
+        policy.workspace.iter().map(|dir| Preopen { host: dir.clone(), guest: WORKSPACE_GUEST_PATH, writable: true });
+    let skills = policy.skills.iter().map(|grant| Preopen {
+        host: grant.dir.clone(),
+        guest: SKILLS_GUEST_PATH,
+        writable: grant.writable,
+    });
+    let preopens: Vec<Preopen> = workspace.chain(skills).collect();
     WasiPlan {
         args,
         env: Vec::new(),
-        preopen: policy.workspace.clone().map(|dir| (dir, WORKSPACE_GUEST_PATH)),
-        workspace: policy.workspace.as_ref().map(|_| WorkspaceRules {
+        workspace: (!preopens.is_empty()).then_some(WorkspaceRules {
             bytes: policy.limits.workspace_bytes,
             entries: policy.limits.workspace_files,
             depth: policy.limits.workspace_depth,
         }),
+        preopens,
         random_seed: policy.random_seed.unwrap_or_else(fresh_seed),
         network: false,
         stdin: input.stdin.clone(),
@@ -66,9 +88,11 @@ pub(crate) fn wasi_plan(
 
 /// Why a WASI context could not be built.
 #[derive(Debug, thiserror::Error)]
-#[error("cannot open the workspace directory {}: {source}", path.display())]
+#[error("cannot open the directory {} granted as {guest}: {source}", path.display())]
 pub(crate) struct WorkspaceError {
     pub path: PathBuf,
+    /// Where the guest would have seen it (`/workspace`, `/skills`).
+    pub guest: &'static str,
     #[source]
     pub source: std::io::Error,
 }
@@ -90,17 +114,20 @@ pub(crate) fn build_wasi(
         .secure_random(StdRng::seed_from_u64(plan.random_seed))
         .insecure_random(StdRng::seed_from_u64(plan.random_seed.rotate_left(32) ^ 0x5eed))
         .insecure_random_seed(u128::from(plan.random_seed));
-    if let Some((host, guest)) = &plan.preopen {
-        check_directory(host)?;
-        builder
-            .preopened_dir(host, guest, FsPerms::ReadWrite)
-            .map_err(|error| WorkspaceError { path: host.clone(), source: std::io::Error::other(error.to_string()) })?;
+    for preopen in &plan.preopens {
+        check_directory(&preopen.host, preopen.guest)?;
+        let perms = if preopen.writable { FsPerms::ReadWrite } else { FsPerms::ReadOnly };
+        builder.preopened_dir(&preopen.host, preopen.guest, perms).map_err(|error| WorkspaceError {
+            path: preopen.host.clone(),
+            guest: preopen.guest,
+            source: std::io::Error::other(error.to_string()),
+        })?;
     }
     Ok(builder.build_p1())
 }
 
-fn check_directory(path: &Path) -> Result<(), WorkspaceError> {
-    let error = |source| WorkspaceError { path: path.to_owned(), source };
+fn check_directory(path: &Path, guest: &'static str) -> Result<(), WorkspaceError> {
+    let error = |source| WorkspaceError { path: path.to_owned(), guest, source };
     let metadata = std::fs::metadata(path).map_err(error)?;
     if !metadata.is_dir() {
         return Err(error(std::io::Error::new(std::io::ErrorKind::NotADirectory, "it is not a directory")));
@@ -118,8 +145,34 @@ mod tests {
 
     #[test]
     fn the_default_policy_grants_no_directory() {
-        assert_eq!(plan(&ExecutionPolicy::default()).preopen, None);
+        assert_eq!(plan(&ExecutionPolicy::default()).preopens, []);
         assert_eq!(plan(&ExecutionPolicy::default()).workspace, None);
+    }
+
+    #[test]
+    fn a_skills_grant_preopens_that_directory_as_skills_read_only_unless_writable() {
+        let read_only = plan(&ExecutionPolicy::default().with_skills("/srv/skills", false));
+        assert_eq!(
+            read_only.preopens,
+            [Preopen { host: PathBuf::from("/srv/skills"), guest: "/skills", writable: false }]
+        );
+        let writable = plan(&ExecutionPolicy::default().with_skills("/srv/skills", true));
+        assert!(writable.preopens[0].writable);
+    }
+
+    #[test]
+    fn skills_beside_a_workspace_come_second_and_share_its_caps() {
+        let policy = ExecutionPolicy::default().with_workspace("/srv/ws").with_skills("/srv/skills", true);
+        let plan = plan(&policy);
+        let guests: Vec<&str> = plan.preopens.iter().map(|p| p.guest).collect();
+        assert_eq!(guests, ["/workspace", "/skills"], "the workspace keeps descriptor 3");
+        assert_eq!(plan.workspace, Some(WorkspaceRules { bytes: 256 << 20, entries: 10_000, depth: 128 }));
+    }
+
+    #[test]
+    fn read_only_skills_alone_are_still_guarded_against_special_files() {
+        let plan = plan(&ExecutionPolicy::default().with_skills("/srv/skills", false));
+        assert!(plan.workspace.is_some(), "the guards (no FIFOs, no links out) apply to every preopen");
     }
 
     #[test]
@@ -135,7 +188,10 @@ mod tests {
     #[test]
     fn a_workspace_grant_preopens_exactly_that_directory_as_workspace() {
         let policy = ExecutionPolicy::default().with_workspace("/srv/ws");
-        assert_eq!(plan(&policy).preopen, Some((PathBuf::from("/srv/ws"), "/workspace")));
+        assert_eq!(
+            plan(&policy).preopens,
+            [Preopen { host: PathBuf::from("/srv/ws"), guest: "/workspace", writable: true }]
+        );
     }
 
     #[test]

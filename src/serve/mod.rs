@@ -35,8 +35,8 @@ use self::metrics::Metrics;
 use self::tasks::{Owner, SharedTaskStore, TaskEra, TaskError, TaskRecord, TaskState, status_for};
 use crate::tools::{SearchQuery, ServerInfo, ToolCatalog, ToolHost};
 use crate::{
-    ExecutionLimits, ExecutionPolicy, Language, Launcher, LimitRequest, RunControl, RunOutcome, RunStatus, Source,
-    WorkspaceChoice,
+    ExecutionLimits, ExecutionPolicy, Language, Launcher, LimitRequest, RunControl, RunOutcome, RunStatus, SkillsGrant,
+    Source, WorkspaceChoice,
 };
 
 /// Where programs get their `/workspace`.
@@ -79,6 +79,8 @@ pub struct ServeConfig {
     /// The largest task result stored, in bytes of JSON; a larger one is
     /// replaced by an error saying so. Default: 4 MiB.
     pub max_task_result: usize,
+    /// A directory of saved helpers every program sees as `/skills`. Default: none.
+    pub skills: Option<SkillsGrant>,
 }
 
 impl Default for ServeConfig {
@@ -94,6 +96,7 @@ impl Default for ServeConfig {
             max_tasks_per_client: 1024,
             max_code_bytes: 1 << 20,
             max_task_result: 4 << 20,
+            skills: None,
         }
     }
 }
@@ -260,7 +263,9 @@ impl Sluice {
             language,
             args.code,
         );
-        Ok((source, ExecutionPolicy::default().with_limits(limits), workspace))
+        let mut policy = ExecutionPolicy::default().with_limits(limits);
+        policy.skills = self.config.skills.clone();
+        Ok((source, policy, workspace))
     }
 
     fn take_slots(

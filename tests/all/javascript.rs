@@ -12,7 +12,7 @@ use tokio::sync::OnceCell;
 use crate::support::{ConcurrencyProbe, demo_tools, root, runtime, stdout};
 
 /// One interpreter per test process, as a server would keep one.
-async fn javascript() -> &'static JavaScript {
+pub(crate) async fn javascript() -> &'static JavaScript {
     static JAVASCRIPT: OnceCell<JavaScript> = OnceCell::const_new();
     JAVASCRIPT.get_or_init(|| async { JavaScript::load(runtime()).await.expect("the interpreter loads") }).await
 }

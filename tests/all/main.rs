@@ -4,6 +4,7 @@
 
 mod abi_contract;
 mod cli;
+mod files;
 mod guest_build;
 mod guests;
 mod hardening;

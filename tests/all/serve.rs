@@ -1143,4 +1143,37 @@ async fn over_stdio_a_task_reports_its_end_and_one_past_its_ttl_is_dropped_and_c
     let _ = tokio::time::timeout(Duration::from_secs(30), raw.sluice.wait()).await;
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn serve_gives_every_program_the_skills_directory_read_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let skills = dir.path().join("skills");
+    std::fs::create_dir(&skills).unwrap();
+    std::fs::write(skills.join("greet.js"), "// Greets.\nexport const greet = (name) => `hi ${name}`;\n").unwrap();
+    let config = config(dir.path(), json!({}));
+    let mut client = Client::start().await;
+    client.connect(Era::Legacy, &Transport::Stdio(serve_args(&config, &["--skills", skills.to_str().unwrap()]))).await;
+    let code = "import { greet } from '/skills/greet.js';\n\
+                const [skill] = await sluice.skills();\n\
+                const saved = await sluice.fs.writeFile('/skills/mine.js', '').then(() => 'saved', (e) => e.code);\n\
+                console.log(greet('ada'), skill.description, saved);";
+    let result = client.call("execute", json!({ "code": code })).await;
+    assert_eq!(text(&result), "hi ada Greets. EPERM\n", "{result}");
+    client.finish().await;
+}
+
+#[test]
+fn writable_skills_shared_by_clients_with_their_own_workspaces_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let dir = dir.path().to_str().unwrap();
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_sluice"))
+        .args(["serve", "--http", "127.0.0.1:0", "--workspace", dir, "--workspace-per-token"])
+        .args(["--skills", dir, "--skills-writable"])
+        .env("SLUICE_CACHE_DIR", cache_dir())
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let message = String::from_utf8_lossy(&output.stderr);
+    assert!(message.contains("one client could change the helpers another imports"), "{message}");
+}
+
 mod scale_out;

@@ -83,6 +83,47 @@ pub fn start<'js>(ctx: Ctx<'js>, kind: String, a: Opt<String>, b: Opt<String>, c
     }
 }
 
+/// Strips the types from `source`, a TypeScript module named `name`, on the
+/// host (`strip_types_start`), and waits for the JavaScript. Completions of
+/// other operations that arrive meanwhile are kept for the event loop. A
+/// refusal (syntax the stripper cannot blank out, a module too large or too
+/// deep, the run's budget of stripped modules spent) throws a `SyntaxError`.
+pub fn strip_types(ctx: &Ctx<'_>, name: &str, source: &str) -> Result<String> {
+    let handle = loop {
+        let handle = raw::strip_types_start(name, source.as_bytes());
+        if handle >= 0 {
+            STATE.with(|state| state.borrow_mut().outstanding += 1);
+            break handle;
+        }
+        if handle != raw::BUSY {
+            return Err(Exception::throw_message(ctx, &format!("the host refused to strip {name} (code {handle})")));
+        }
+        match collect() {
+            Some(completion) => STATE.with(|state| state.borrow_mut().ready.push_back(completion)),
+            None => return Err(Exception::throw_message(ctx, "the host is busy but has nothing to wait for")),
+        }
+    };
+    loop {
+        let Some((done, status, payload)) = collect() else {
+            return Err(Exception::throw_message(ctx, &format!("the host lost the stripping of {name}")));
+        };
+        if done != handle {
+            STATE.with(|state| state.borrow_mut().ready.push_back((done, status, payload)));
+            continue;
+        }
+        if status == raw::STATUS_OK {
+            return String::from_utf8(payload)
+                .map_err(|_| Exception::throw_message(ctx, "the host's JavaScript is not UTF-8"));
+        }
+        let message = ctx
+            .json_parse(payload)
+            .ok()
+            .and_then(|failure| failure.as_object().and_then(|failure| failure.get::<_, String>("message").ok()))
+            .unwrap_or_else(|| format!("cannot strip the types of {name}"));
+        return Err(Exception::throw_syntax(ctx, &message));
+    }
+}
+
 /// Waits for the host's next completion.
 fn collect() -> Option<Completion> {
     read(raw::wait_any())

@@ -10,6 +10,7 @@
 //! may choose its own with `process.exit` or `process.exitCode`.
 
 mod bindings;
+mod fs;
 mod heap;
 mod modules;
 
@@ -21,7 +22,7 @@ use rquickjs::{Context, Ctx, Function, Module, Object, Persistent, Promise, Runt
 
 /// The agent-facing API, one file per concern, evaluated in this order (each is
 /// a function of the native bindings and an object the files share).
-const API: [(&str, &str); 8] = [
+const API: [(&str, &str); 10] = [
     ("core.js", include_str!("api/core.js")),
     ("console.js", include_str!("api/console.js")),
     ("timers.js", include_str!("api/timers.js")),
@@ -30,6 +31,8 @@ const API: [(&str, &str); 8] = [
     ("clone.js", include_str!("api/clone.js")),
     ("url.js", include_str!("api/url.js")),
     ("intl.js", include_str!("api/intl.js")),
+    ("path.js", include_str!("api/path.js")),
+    ("fs.js", include_str!("api/fs.js")),
 ];
 /// QuickJS's own stack budget; it throws a catchable RangeError past it, well
 /// before the 1 MiB wasm32 stack is exhausted.
@@ -119,6 +122,20 @@ impl Engine {
             native.set("decodeUtf8", Function::new(ctx.clone(), bindings::decode_utf8)).expect("decodeUtf8");
             native.set("random", Function::new(ctx.clone(), bindings::random)).expect("random");
             native.set("secureRandom32", Function::new(ctx.clone(), bindings::secure_random_32)).expect("random");
+            for (name, function) in [
+                ("fsRoot", Function::new(ctx.clone(), fs::root)),
+                ("fsReadBytes", Function::new(ctx.clone(), fs::read_bytes)),
+                ("fsReadText", Function::new(ctx.clone(), fs::read_text)),
+                ("fsWrite", Function::new(ctx.clone(), fs::write)),
+                ("fsReaddir", Function::new(ctx.clone(), fs::readdir)),
+                ("fsStat", Function::new(ctx.clone(), fs::stat)),
+                ("fsMkdir", Function::new(ctx.clone(), fs::mkdir)),
+                ("fsRemove", Function::new(ctx.clone(), fs::remove)),
+                ("fsRename", Function::new(ctx.clone(), fs::rename)),
+                ("fsCopy", Function::new(ctx.clone(), fs::copy)),
+            ] {
+                native.set(name, function.expect(name)).expect(name);
+            }
             let lib = Object::new(ctx.clone()).expect("an object");
             for (file, source) in API {
                 let api: Function =
@@ -126,6 +143,8 @@ impl Engine {
                 api.call::<_, ()>((native.clone(), lib.clone()))
                     .unwrap_or_else(|_| panic!("api/{file} runs: {:?}", ctx.catch()));
             }
+            let builtins: Object = lib.get("builtins").expect("the API defines lib.builtins");
+            modules::set_builtins(&ctx, builtins);
             let hook = |name: &str| -> Persistent<Function<'static>> {
                 let function: Function = lib.get(name).unwrap_or_else(|_| panic!("the API defines lib.{name}"));
                 Persistent::save(&ctx, function)

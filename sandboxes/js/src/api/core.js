@@ -217,7 +217,7 @@
   // Names programs written for Node or a browser reach for, and what to use in Sluice.
   // An uncaught `ReferenceError: X is not defined` for one of them says so.
   const hints = {
-    require: 'Sluice programs are ES modules: use `import { x } from "./file.js"` for your own files in /workspace; there are no npm or Node built-in modules (tools do the I/O)',
+    require: 'Sluice programs are ES modules: use `import { x } from "./file.js"` for your own files in /workspace, and `import { readFile } from "node:fs/promises"` (or node:fs, node:path) for files; there are no npm packages and no other Node built-in modules (tools do the I/O)',
     module: 'Sluice programs are ES modules: use `export` instead of module.exports',
     exports: 'Sluice programs are ES modules: use `export` instead of exports.x = ...',
     __dirname: 'ES modules have no __dirname: a run\'s workspace (when it has one) is /workspace, so use paths such as "/workspace/data.json"',

@@ -1,4 +1,4 @@
-// A minimal Node `process`: `argv`, `exit`, `exitCode`, `stdout.write`, `stderr.write`, `nextTick`; `env` refuses, since a program has no environment.
+// A minimal Node `process`: `argv`, `cwd` (/workspace), `exit`, `exitCode`, `stdout.write`, `stderr.write`, `nextTick`; `env` refuses, since a program has no environment.
 (function (native, lib) {
   'use strict';
   const { exit } = native;
@@ -46,6 +46,10 @@
     /** Ends the program at once with `code` (default `process.exitCode`, else 0). */
     exit(code) {
       exit(checkCode(code) ?? exitCode ?? 0);
+    },
+    /** `/workspace`: where relative file paths resolve (`fs.js`, `path.js`). */
+    cwd() {
+      return '/workspace';
     },
     nextTick(callback, ...args) {
       if (typeof callback !== 'function') throw new TypeError('process.nextTick takes a function');
