@@ -33,8 +33,8 @@ mod outcome;
 mod policy;
 mod sandbox;
 mod scratch;
-pub mod suggest;
 pub mod serve;
+pub mod suggest;
 pub mod terminal;
 pub mod tools;
 pub mod trust;
@@ -42,7 +42,7 @@ mod typescript;
 pub mod units;
 
 pub use control::{Progress, RunControl};
-pub use error::{LaunchError, LoadError, RunError, RuntimeError};
+pub use error::{LaunchError, LoadError, RunError, RuntimeError, chain};
 pub use js::JavaScript;
 pub use launch::{Language, Launched, Launcher, Source, WorkspaceChoice};
 pub use module_cache::CompileSource;

@@ -66,7 +66,7 @@ pub(crate) fn wasi_plan(
 
 /// Why a WASI context could not be built.
 #[derive(Debug, thiserror::Error)]
-#[error("cannot open the workspace directory {}: {source}", path.display())]
+#[error("cannot open the workspace directory {}", path.display())]
 pub(crate) struct WorkspaceError {
     pub path: PathBuf,
     #[source]

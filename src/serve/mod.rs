@@ -277,11 +277,11 @@ impl Sluice {
         match self.launcher.run(&source, policy, &workspace, self.tools.clone(), control).await {
             Ok(launched) => {
                 if let Some(error) = launched.cleanup {
-                    tracing::warn!("{error}");
+                    tracing::warn!("{}", crate::chain(&error));
                 }
                 outcome_result(&launched.outcome)
             }
-            Err(error) => tool_error(format!("the program could not start: {error}")),
+            Err(error) => tool_error(format!("the program could not start: {}", crate::chain(&error))),
         }
     }
 
