@@ -119,7 +119,11 @@ declare const sluice: {
   skills(): Promise<Array<{ name: string; path: string; description: string }>>;
 };
 
-/** Why a tool call (or a discovery call) gave no usable result. */
+/**
+ * Why a tool call (or a discovery call) gave no usable result. Its `message` is
+ * `server.tool: what went wrong`, and its `stack` is where the program made the call
+ * (its own files and lines), so an uncaught one says which call failed and why.
+ */
 declare class ToolError extends Error {
   readonly name: "ToolError";
   /** The server the call went to (`sluice` for discovery calls). */

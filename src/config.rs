@@ -4,10 +4,11 @@
 //! and VS Code's `{"servers": {name: {...}}}`. A server is stdio (`command`,
 //! `args`, `env`, `cwd`) or Streamable HTTP (`url`, `headers`); `type` may say
 //! which (`stdio`, `http`, `streamable-http`). Sluice's own per-server keys:
-//! `timeout` (one call; `"30s"` or milliseconds), `allow` and `deny` (tool-name
+//! `timeout` (the server's start-up, and each call; `"30s"` or milliseconds), `allow` and `deny` (tool-name
 //! globs with `*` and `?`), `readOnly` (only tools annotated `readOnlyHint`), and
 //! `description` (the one-line summary programs see). `"disabled": true` leaves a
-//! server out. Unknown keys are ignored with a warning.
+//! server out. Unknown keys are ignored with a warning naming the closest known
+//! key (`readonly` → `readOnly`).
 //!
 //! **Secrets stay on the host:** `${env:NAME}` in `env` values and `headers` is
 //! kept as a template and expanded from Sluice's own environment only when the
@@ -23,6 +24,7 @@ use std::time::Duration;
 
 use serde_json::{Map, Value};
 
+use crate::suggest::did_you_mean;
 use crate::units::parse_duration;
 
 /// Why a configuration could not be used. Each message names the file, the
@@ -31,7 +33,7 @@ use crate::units::parse_duration;
 #[non_exhaustive]
 pub enum ConfigError {
     /// The file could not be read.
-    #[error("cannot read the configuration {}: {source}", path.display())]
+    #[error("cannot read the configuration {}", path.display())]
     Read {
         /// The file.
         path: PathBuf,
@@ -40,7 +42,7 @@ pub enum ConfigError {
         source: std::io::Error,
     },
     /// The file is not JSON.
-    #[error("{origin} is not valid JSON: {source}")]
+    #[error("{origin} is not valid JSON")]
     Json {
         /// Where it came from.
         origin: String,
@@ -74,7 +76,9 @@ pub struct SluiceConfig {
 pub struct ServerConfig {
     /// How to reach it.
     pub transport: Transport,
-    /// Longest one call may take. Default: none beyond the run's deadline.
+    /// Longest the server may take to start (through the MCP handshake), and
+    /// one call may take. Default: [`crate::mcp::McpOptions::startup_timeout`]
+    /// to start, and calls none beyond the run's deadline.
     pub timeout: Option<Duration>,
     /// Which of its tools programs may see and call.
     pub tools: ToolFilter,
@@ -271,7 +275,10 @@ impl SluiceConfig {
                         config.servers.insert(name.clone(), parsed);
                     }
                 }
-                other => config.warnings.push(format!("{origin}: ignoring the unknown key {other:?}")),
+                other => {
+                    let hint = did_you_mean(other, ["mcpServers", "servers"]);
+                    config.warnings.push(format!("{origin}: ignoring the unknown key {other:?}{hint}"));
+                }
             }
         }
         if !found {
@@ -279,9 +286,7 @@ impl SluiceConfig {
                 "there is no \"mcpServers\" object (the format Claude Desktop, Cursor and VS Code use)".to_owned(),
             ));
         }
-        for warning in &config.warnings {
-            tracing::warn!("{warning}");
-        }
+        // The caller says the warnings (`warnings`), once: they are not logged here too.
         Ok(config)
     }
 }
@@ -392,7 +397,8 @@ fn parse_server(name: &str, value: &Value, warnings: &mut Vec<String>) -> Result
 
 fn warn_unknown(name: &str, fields: &Map<String, Value>, known: &[&str], warnings: &mut Vec<String>) {
     for key in fields.keys().filter(|key| !known.contains(&key.as_str())) {
-        warnings.push(format!("server {name:?}: ignoring the unknown key {key:?}"));
+        let hint = did_you_mean(key, known.iter().copied());
+        warnings.push(format!("server {name:?}: ignoring the unknown key {key:?}{hint}"));
     }
 }
 
@@ -447,6 +453,17 @@ mod tests {
             parse(r#"{"mcpServers": {"a": {"command": "x", "autoApprove": []}}, "globalShortcut": "x"}"#).unwrap();
         assert_eq!(config.warnings.len(), 2, "{:?}", config.warnings);
         assert!(config.warnings.iter().any(|w| w.contains("autoApprove")));
+    }
+
+    #[test]
+    fn a_misspelt_key_is_warned_about_with_the_key_it_resembles() {
+        let config = parse(r#"{"mcpservers": {}, "servers": {"a": {"command": "x", "readonly": true}}}"#).unwrap();
+        assert!(
+            config.warnings.iter().any(|w| w.ends_with("\"readonly\" (did you mean `readOnly`?)")),
+            "{:?}",
+            config.warnings
+        );
+        assert!(config.warnings.iter().any(|w| w.contains("(did you mean `mcpServers`")), "{:?}", config.warnings);
     }
 
     #[test]

@@ -18,7 +18,7 @@ pub enum RuntimeError {
 #[non_exhaustive]
 pub enum LoadError {
     /// The file could not be read.
-    #[error("cannot read the program {}: {source}", path.display())]
+    #[error("cannot read the program {}", path.display())]
     Read {
         /// The file.
         path: PathBuf,
@@ -68,7 +68,7 @@ pub enum RunError {
     #[error("invalid policy: {0}")]
     Policy(String),
     /// The workspace directory is missing or unusable.
-    #[error("cannot use {} as the workspace: {source}", path.display())]
+    #[error("cannot use {} as the workspace", path.display())]
     Workspace {
         /// The directory.
         path: PathBuf,
@@ -99,7 +99,7 @@ pub enum LaunchError {
     #[error(transparent)]
     Load(#[from] LoadError),
     /// The JavaScript interpreter could not be prepared.
-    #[error("cannot start the JavaScript sandbox: {0}")]
+    #[error("cannot start the JavaScript sandbox")]
     Interpreter(#[source] LoadError),
     /// JavaScript or TypeScript source that is not UTF-8.
     #[error("{name} is not UTF-8 text; JavaScript and TypeScript programs must be")]
@@ -108,9 +108,25 @@ pub enum LaunchError {
         name: String,
     },
     /// The scratch workspace could not be created.
-    #[error("cannot create a workspace: {0}")]
+    #[error("cannot create a workspace")]
     Scratch(#[source] std::io::Error),
     /// The run could not start.
     #[error(transparent)]
     Run(#[from] RunError),
+}
+
+/// An error and each of its sources, as one line: `outer: inner: root`.
+///
+/// Sluice's errors say what failed in their own message and keep why as their
+/// `source`, so the reason is said once; print them with this (or anyhow's
+/// `{:#}`), not with `Display` alone, which would drop the reason.
+pub fn chain(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = error.to_string();
+    let mut cause = error.source();
+    while let Some(next) = cause {
+        text.push_str(": ");
+        text.push_str(&next.to_string());
+        cause = next.source();
+    }
+    text
 }

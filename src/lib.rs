@@ -42,7 +42,7 @@ mod typescript;
 pub mod units;
 
 pub use control::{Progress, RunControl};
-pub use error::{LaunchError, LoadError, RunError, RuntimeError};
+pub use error::{LaunchError, LoadError, RunError, RuntimeError, chain};
 pub use js::JavaScript;
 pub use launch::{Language, Launched, Launcher, Source, WorkspaceChoice};
 pub use module_cache::CompileSource;

@@ -79,7 +79,8 @@ enum Command {
     Run(RunArgs),
     /// Browse the configured servers' tools as TypeScript declaration files:
     /// `servers/` lists the servers (starting none), `servers/NAME/` a server's
-    /// files, `servers/NAME/index.d.ts` its whole API, `servers/NAME/TOOL.d.ts` one tool.
+    /// files, `servers/NAME/index.d.ts` its whole API, `servers/NAME/TOOL.d.ts` one
+    /// tool. Short forms work too: `NAME`, `NAME/TOOL`, with names or aliases.
     Tools(ToolsArgs),
     /// Write typed guest bindings for one server's tools: a TypeScript module of
     /// wrappers, or a Rust module for the guest SDK (`sluice-guest`).
@@ -182,7 +183,9 @@ struct BindingsArgs {
 
 #[derive(clap::Args)]
 struct ToolsArgs {
-    /// A directory to list or a file to print.
+    /// What to show: `servers/` (the servers), `<server>` (its tools),
+    /// `<server>/<tool>` (one tool's declaration), `<server>/index.d.ts` (all of
+    /// them). Names may be aliases; `servers/` and `.d.ts` may be left out.
     #[arg(default_value = "servers/")]
     path: String,
     /// MCP servers, as for `sluice run`.
@@ -290,6 +293,8 @@ fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("SLUICE_LOG").unwrap_or_else(|_| "warn".into()))
         .with_writer(std::io::stderr)
+        // Colour only for a person at a terminal: no escape codes in a log file or a pipe.
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();
     // Processes a server leaves behind become Sluice's to end, not init's (Linux).
     if let Err(error) = sluice::mcp::become_subreaper() {
@@ -334,7 +339,7 @@ fn write_bindings(args: BindingsArgs) -> anyhow::Result<ExitCode> {
 }
 
 fn browse_tools(args: ToolsArgs) -> anyhow::Result<ExitCode> {
-    let is_file = args.path.trim_end_matches('/').ends_with(".d.ts");
+    let is_file = tree::is_file(&args.path);
     let text = with_servers(args.config.as_deref(), async |servers| {
         let text = if is_file {
             tree::read(servers, &args.path).await
@@ -344,7 +349,7 @@ fn browse_tools(args: ToolsArgs) -> anyhow::Result<ExitCode> {
                 entries.iter().map(|entry| format!("{:width$}  {}\n", entry.name, entry.about)).collect()
             })
         };
-        text.with_context(|| format!("cannot show {}", args.path))
+        Ok(text?)
     })?;
     // Names and descriptions come from servers: nothing of theirs drives the terminal.
     std::io::stdout().lock().write_all(escape_controls_keep_lines(&text).as_bytes())?;
@@ -421,7 +426,7 @@ fn run_program(args: RunArgs) -> anyhow::Result<ExitCode> {
     let launched = launched.with_context(cannot_run)?;
     // A program shapes what it leaves; a scratch workspace that cannot be removed is said, not left silently.
     if let Some(error) = launched.cleanup {
-        eprintln!("sluice: warning: {}", escape_controls(&error.to_string()));
+        eprintln!("sluice: warning: {}", escape_controls(&sluice::chain(&error)));
     }
     report(&launched.outcome, args.json)?;
     Ok(exit_code(&launched.outcome))

@@ -76,9 +76,11 @@ pub struct RunStats {
     pub compile: CompileSource,
     /// Tool calls started.
     pub tool_calls: u64,
-    /// Tool calls that failed before reaching a tool (unknown tool, bad arguments).
+    /// Tool calls that got no result from a tool: unknown server or tool,
+    /// invalid or too large arguments, a server that failed or timed out, a
+    /// result over the cap. (A tool that ran and said `isError` is a tool error.)
     pub failed_tool_calls: u64,
-    /// Tool calls whose tool reported an error (`isError`).
+    /// Tool calls whose tool ran and reported an error (`isError`).
     pub tool_errors: u64,
     /// Discovery operations started: `servers`, `search`, `describe`.
     pub discovery_operations: u64,
@@ -90,7 +92,7 @@ pub struct RunStats {
     pub stdout_bytes: u64,
     /// Bytes the program wrote to stderr, kept or not.
     pub stderr_bytes: u64,
-    /// Bytes of output dropped at the caps.
+    /// Bytes of output cut between the head and the tail kept at the caps.
     pub output_bytes_dropped: u64,
     /// Log lines dropped at the cap.
     pub logs_dropped: u64,
@@ -119,7 +121,7 @@ pub struct RunStats {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 #[non_exhaustive]
 pub struct ServerStats {
-    /// Whether the server was started (or restarted) while the run went on.
+    /// Whether the run started (or restarted) the server, and it came up.
     pub started: bool,
     /// Tool definitions loaded from it, if its list is loaded.
     pub definitions: Option<usize>,
@@ -137,20 +139,23 @@ pub struct ServerStats {
 /// `execute`'s `structuredContent` and of task results: `status` (`ok`,
 /// `error`, `limit`, `cancelled`), `limit`, `exit_code`, `error`, `stdout`,
 /// `stderr` (output that is not UTF-8 is shown lossily), `truncated`, `logs`
-/// and `stats`.
+/// and `stats`. Its JSON Schema is `docs/run-output.schema.json`: a field
+/// added here must be added there (a test validates real outcomes against it).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct RunOutcome {
     /// How it ended.
     #[serde(flatten)]
     pub status: RunStatus,
-    /// What the program wrote to stdout, up to the cap.
+    /// What the program wrote to stdout: all of it up to the output cap; past
+    /// it, the first half of the cap, a line saying how many bytes and lines
+    /// were cut, and the last half.
     #[serde(serialize_with = "lossy_text")]
     pub stdout: Vec<u8>,
-    /// What the program wrote to stderr, up to the cap.
+    /// What the program wrote to stderr, kept as stdout is.
     #[serde(serialize_with = "lossy_text")]
     pub stderr: Vec<u8>,
-    /// Whether output was dropped at a cap.
+    /// Whether output was cut at a cap (the run went on; its status is unchanged).
     pub truncated: bool,
     /// The program's log lines, up to the cap.
     pub logs: Vec<LogRecord>,
@@ -265,7 +270,8 @@ pub enum LimitKind {
     Memory,
     /// A table would have grown past its cap.
     Table,
-    /// The program kept writing far past its output cap.
+    /// The program kept logging far past its log caps. (Output past its cap
+    /// does not stop a program: its head and tail are kept.)
     Output,
     /// The program started more tool calls than allowed.
     ToolCalls,

@@ -26,7 +26,7 @@ pub struct ScratchWorkspace {
 
 /// A scratch workspace could not be removed completely; what is left is at `path`.
 #[derive(Debug, thiserror::Error)]
-#[error("cannot remove the scratch workspace {}: {source}", path.display())]
+#[error("cannot remove the scratch workspace {}", path.display())]
 #[non_exhaustive]
 pub struct CleanupError {
     /// The directory that was to be removed.

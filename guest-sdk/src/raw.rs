@@ -94,3 +94,12 @@ pub fn take_result(handle: i32) -> Option<(i32, Vec<u8>)> {
     let status = unsafe { sys::result_read(handle, payload.as_mut_ptr() as i32, payload.len() as i32) };
     (status >= 0).then_some((status, payload))
 }
+
+/// Tells the host what the program fails with (an uncaught exception and its
+/// stack, say): when the program then exits with a non-zero status, the run's
+/// error is this message rather than "the program exited with status N". At
+/// most 4 KiB is kept; a later report replaces an earlier one.
+pub fn report_error(message: &str) {
+    // SAFETY: the host only reads the range, a live borrow for the call.
+    unsafe { sys::report_error(message.as_ptr() as i32, message.len() as i32) }
+}

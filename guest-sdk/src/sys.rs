@@ -69,6 +69,8 @@ mod imports {
         pub(crate) fn result_read(handle: i32, buf_ptr: i32, buf_len: i32) -> i32;
         /// Sends one log line at `level` (0 trace … 4 error).
         pub(crate) fn log(level: i32, msg_ptr: i32, msg_len: i32);
+        /// Says what the program fails with, for the run's error when it exits non-zero.
+        pub(crate) fn report_error(msg_ptr: i32, msg_len: i32);
     }
 }
 
@@ -147,4 +149,7 @@ mod host_stubs {
 
     /// Stub: the line goes nowhere.
     pub(crate) unsafe extern "C" fn log(level: i32, msg_ptr: i32, msg_len: i32) {}
+
+    /// Stub: there is no host to tell.
+    pub(crate) unsafe extern "C" fn report_error(msg_ptr: i32, msg_len: i32) {}
 }

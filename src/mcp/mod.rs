@@ -51,7 +51,8 @@ pub struct McpOptions {
     /// a larger one fails its call with `result_too_large`. Default: 16 MiB, the
     /// default [`crate::ExecutionLimits::result_bytes`].
     pub max_message_bytes: usize,
-    /// How long a server may take to start and finish the handshake. Default: 30 s.
+    /// How long a server may take to start and finish the handshake, unless its
+    /// configuration sets a `timeout`. Default: 30 s.
     pub startup_timeout: Duration,
     /// How long one call (or tool listing) may take when the server's
     /// configuration sets no `timeout`. Default: 60 s.

@@ -31,9 +31,10 @@ use super::McpOptions;
 use super::convert;
 use super::redact::Redactor;
 use super::transport::{self, Child, Opened};
-use super::validate::ArgumentSchema;
+use super::validate::{ArgumentSchema, MAX_SIGNATURE_CHARS};
 use crate::config::ServerConfig;
 use crate::terminal::escape_controls;
+use crate::tools::declarations::signature_line;
 use crate::tools::{RunRecorder, ServerActivity, ToolCallError, ToolDefinition, ToolResult};
 
 /// The first backoff after a failed start; it doubles per consecutive failure.
@@ -206,18 +207,21 @@ impl Upstream {
             s.definitions = None;
         });
 
-        self.starts.fetch_add(1, Ordering::Relaxed);
-        RunRecorder::note_started(&self.name);
         let started = Instant::now();
-        let outcome = match tokio::time::timeout(self.options.startup_timeout, self.connect()).await {
+        // The server's own `timeout` bounds its start as it bounds its calls.
+        let startup_timeout = self.config.timeout.unwrap_or(self.options.startup_timeout);
+        let outcome = match tokio::time::timeout(startup_timeout, self.connect()).await {
             Ok(outcome) => outcome,
             Err(_) => Err(format!(
                 "it did not finish starting (the MCP handshake) within {}",
-                humantime::format_duration(self.options.startup_timeout)
+                humantime::format_duration(startup_timeout)
             )),
         };
         match outcome {
             Ok(connection) => {
+                // Only a server that came up counts as started.
+                self.starts.fetch_add(1, Ordering::Relaxed);
+                RunRecorder::note_started(&self.name);
                 tracing::info!(server = %self.name, elapsed = ?started.elapsed(), "started");
                 let connection = Arc::new(connection);
                 *state = State::Up(connection.clone());
@@ -236,7 +240,8 @@ impl Upstream {
             Err(error) => {
                 let failures = failures + 1;
                 let backoff = FIRST_BACKOFF.saturating_mul(1 << (failures - 1).min(6)).min(MAX_BACKOFF);
-                tracing::warn!(server = %self.name, failures, "failed to start: {error}");
+                // Whoever needed the server gets this error; a warning too would say it twice.
+                tracing::info!(server = %self.name, failures, "failed to start: {error}");
                 *state = State::Down { failures, retry_at: Instant::now() + backoff, error: error.clone() };
                 Err(self.server_error(error))
             }
@@ -418,7 +423,10 @@ impl Upstream {
         });
         let arguments = Value::Object(arguments);
         if let Some(schema) = schema {
-            schema.check(&arguments).map_err(|message| ToolCallError::InvalidArguments { message })?;
+            schema.check(&arguments).map_err(|problems| {
+                let signature = signature_line(&self.name, definition, MAX_SIGNATURE_CHARS);
+                ToolCallError::InvalidArguments { message: format!("{problems}. Expected: {signature}") }
+            })?;
         }
         let Value::Object(arguments) = arguments else { unreachable!("built as an object above") };
 

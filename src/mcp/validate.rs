@@ -13,6 +13,8 @@ use std::collections::HashMap;
 
 use serde_json::Value;
 
+use crate::tools::text::truncate_chars;
+
 /// At most this many problems are listed in one message.
 const MAX_PROBLEMS: usize = 5;
 /// Largest schema compiled, in JSON values.
@@ -51,9 +53,25 @@ const DESCENDING: &[&str] = &[
 /// Keywords that refer other than by a local JSON pointer, or move the base a pointer resolves against.
 const UNSUPPORTED: &[&str] = &["$dynamicRef", "$recursiveRef", "$anchor", "$dynamicAnchor", "$recursiveAnchor"];
 
-/// A compiled `inputSchema`, and how deeply nested arguments it can check
-/// without recursing past [`MAX_CHECK_RECURSION`].
-pub(crate) struct ArgumentSchema(jsonschema::Validator, usize);
+/// Longest part of a message that quotes the program's arguments (a value, a
+/// property name), in characters.
+const MAX_QUOTED_CHARS: usize = 60;
+/// Longest description of one problem, in characters (a schema's `enum` of
+/// thousands of values would otherwise be quoted whole).
+const MAX_PROBLEM_CHARS: usize = 300;
+/// Longest signature appended to a message about invalid arguments, in characters.
+pub(crate) const MAX_SIGNATURE_CHARS: usize = 400;
+/// Most unknown properties named in one problem.
+const MAX_UNKNOWN_NAMED: usize = 3;
+
+/// A compiled `inputSchema`, the schema itself (to name the properties it
+/// knows), and how deeply nested arguments it can check without recursing past
+/// [`MAX_CHECK_RECURSION`].
+pub(crate) struct ArgumentSchema {
+    validator: jsonschema::Validator,
+    schema: Value,
+    deepest: usize,
+}
 
 impl ArgumentSchema {
     /// Compiles `schema` (JSON Schema 2020-12 unless its `$schema` says
@@ -62,29 +80,33 @@ impl ArgumentSchema {
     pub(crate) fn compile(schema: &Value) -> Result<ArgumentSchema, String> {
         let chain = measure(schema)?;
         let deepest = MAX_CHECK_RECURSION / chain.max(1);
-        jsonschema::validator_for(schema).map(|v| ArgumentSchema(v, deepest)).map_err(|e| e.to_string())
+        let validator = jsonschema::validator_for(schema).map_err(|e| e.to_string())?;
+        Ok(ArgumentSchema { validator, schema: schema.clone(), deepest })
     }
 
     /// `Err` lists each field that does not match and why, as
-    /// `` `/path`: reason ``.
+    /// `` `/path`: reason ``: an unknown property with the closest known names,
+    /// a wrong value quoted (cut) with what was expected. At most
+    /// [`MAX_PROBLEMS`] problems of at most [`MAX_PROBLEM_CHARS`] each.
     pub(crate) fn check(&self, arguments: &Value) -> Result<(), String> {
         let depth = depth(arguments);
-        if depth > self.1 {
+        if depth > self.deepest {
             return Err(format!(
                 "the arguments nest {depth} levels deep; Sluice checks them against this tool's schema to {} levels",
-                self.1
+                self.deepest
             ));
         }
         let mut problems = Vec::new();
         let mut more = 0;
-        for error in self.0.iter_errors(arguments) {
+        for error in self.validator.iter_errors(arguments) {
             if problems.len() == MAX_PROBLEMS {
                 more += 1;
                 continue;
             }
             let path = error.instance_path().to_string();
             let path = if path.is_empty() { "the arguments".to_owned() } else { format!("`{path}`") };
-            problems.push(format!("{path}: {}", error.masked()));
+            let reason = self.reason(&error);
+            problems.push(truncate_chars(&format!("{path}: {reason}"), MAX_PROBLEM_CHARS).into_owned());
         }
         if problems.is_empty() {
             return Ok(());
@@ -93,7 +115,84 @@ impl ArgumentSchema {
         if more > 0 {
             message.push_str(&format!("; and {more} more"));
         }
+        if let Some(unnamed) = self.unnamed_properties(arguments) {
+            message.push_str("; ");
+            message.push_str(&unnamed);
+        }
         Err(message)
+    }
+
+    /// Why one value does not match, in words a program can act on.
+    fn reason(&self, error: &jsonschema::ValidationError<'_>) -> String {
+        use jsonschema::error::ValidationErrorKind as Kind;
+        match error.kind() {
+            Kind::AdditionalProperties { unexpected } | Kind::UnevaluatedProperties { unexpected } => {
+                // The schema object that holds the keyword lists the properties it knows.
+                let location = error.schema_path().to_string();
+                let parent = location.rsplit_once('/').map_or("", |(parent, _)| parent);
+                let known: Vec<&str> = self
+                    .schema
+                    .pointer(parent)
+                    .and_then(|schema| schema.get("properties"))
+                    .and_then(Value::as_object)
+                    .map(|properties| properties.keys().map(String::as_str).collect())
+                    .unwrap_or_default();
+                let mut named: Vec<String> = unexpected
+                    .iter()
+                    .take(MAX_UNKNOWN_NAMED)
+                    .map(|name| {
+                        let shown = truncate_chars(name, MAX_QUOTED_CHARS);
+                        format!("`{shown}`{}", crate::suggest::did_you_mean(name, known.iter().copied()))
+                    })
+                    .collect();
+                if unexpected.len() > MAX_UNKNOWN_NAMED {
+                    named.push(format!("{} more", unexpected.len() - MAX_UNKNOWN_NAMED));
+                }
+                let noun = if unexpected.len() == 1 { "property" } else { "properties" };
+                format!("unknown {noun} {}", named.join(", "))
+            }
+            Kind::Required { .. } => error.masked().to_string(),
+            _ => {
+                let value = truncate_chars(&error.instance().to_string(), MAX_QUOTED_CHARS).into_owned();
+                error.masked_with(value).to_string()
+            }
+        }
+    }
+
+    /// Top-level arguments the schema's `properties` do not name, when the
+    /// schema lets them through anyway: with the closest known names, since a
+    /// misspelt property is the usual reason a required one is missing.
+    fn unnamed_properties(&self, arguments: &Value) -> Option<String> {
+        let known = self.schema.get("properties")?.as_object()?;
+        if self.schema.get("additionalProperties") == Some(&Value::Bool(false)) {
+            return None; // Reported by the validator already.
+        }
+        let unknown: Vec<&String> = arguments.as_object()?.keys().filter(|key| !known.contains_key(*key)).collect();
+        let mut named: Vec<String> = unknown
+            .iter()
+            .take(MAX_UNKNOWN_NAMED)
+            .map(|name| {
+                let shown = truncate_chars(name, MAX_QUOTED_CHARS);
+                format!("`{shown}`{}", crate::suggest::did_you_mean(name, known.keys().map(String::as_str)))
+            })
+            .collect();
+        match unknown.len() {
+            0 => return None,
+            n if n > MAX_UNKNOWN_NAMED => named.push(format!("{} more", n - MAX_UNKNOWN_NAMED)),
+            _ => {}
+        }
+        let noun = if unknown.len() == 1 { "a property" } else { "properties" };
+        Some(
+            truncate_chars(
+                &format!(
+                    "{} {} not {noun} of this tool",
+                    named.join(", "),
+                    if unknown.len() == 1 { "is" } else { "are" }
+                ),
+                MAX_PROBLEM_CHARS,
+            )
+            .into_owned(),
+        )
     }
 }
 
@@ -357,6 +456,53 @@ mod tests {
         assert!(error.contains("`/per_page`") && error.contains("100"), "{error}");
         let error = schema.check(&json!({})).unwrap_err();
         assert!(error.starts_with("the arguments:") && error.contains("owner"), "{error}");
+    }
+
+    #[test]
+    fn an_unknown_property_gets_the_closest_known_names_and_a_wrong_value_is_quoted() {
+        let schema = ArgumentSchema::compile(&json!({
+            "type": "object",
+            "properties": { "owner": { "type": "string" }, "per_page": { "type": "integer" } },
+            "additionalProperties": false,
+        }))
+        .unwrap();
+        let error = schema.check(&json!({ "owner": 5, "perpage": 10 })).unwrap_err();
+        assert!(error.contains("unknown property `perpage` (did you mean `per_page`?)"), "{error}");
+        assert!(error.contains("`/owner`: 5 is not of type \"string\""), "{error}");
+    }
+
+    #[test]
+    fn a_misspelt_property_a_lenient_schema_lets_through_is_named_when_the_call_fails() {
+        let schema = ArgumentSchema::compile(&json!({
+            "type": "object",
+            "properties": { "a": { "type": "number" }, "b": { "type": "number" } },
+            "required": ["a", "b"],
+        }))
+        .unwrap();
+        let error = schema.check(&json!({ "a": 1, "bb": 2 })).unwrap_err();
+        assert!(
+            error.contains("\"b\" is a required property; `bb` (did you mean `b`?) is not a property of this tool"),
+            "{error}"
+        );
+        assert!(schema.check(&json!({ "a": 1, "b": 2, "extra": 3 })).is_ok(), "an allowed extra alone is no problem");
+    }
+
+    #[test]
+    fn messages_stay_bounded_however_hostile_the_schema_or_the_arguments() {
+        let options: Vec<Value> = (0..5_000).map(|i| json!(format!("option-{i}-{}", "x".repeat(50)))).collect();
+        let schema = ArgumentSchema::compile(&json!({
+            "type": "object",
+            "properties": { "choice": { "enum": options }, "name": { "type": "string" } },
+            "additionalProperties": false,
+        }))
+        .unwrap();
+        let mut arguments: serde_json::Map<String, Value> =
+            (0..1_000).map(|i| (format!("{i}{}", "n".repeat(10_000)), json!(i))).collect();
+        arguments.insert("choice".to_owned(), json!("y".repeat(100_000)));
+        arguments.insert("name".to_owned(), Value::Array(vec![json!(1); 10_000]));
+        let error = schema.check(&Value::Object(arguments)).unwrap_err();
+        assert!(error.len() < (MAX_PROBLEMS + 1) * MAX_PROBLEM_CHARS * 4, "{} bytes", error.len());
+        assert!(error.contains("unknown properties") && error.contains("997 more"), "{error}");
     }
 
     #[test]

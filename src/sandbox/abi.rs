@@ -28,7 +28,7 @@ pub(crate) const MODULE: &str = "sluice_v1";
 
 /// Every function of the ABI and its `(params, results)` count of `i32`s, as
 /// `guest-sdk/ABI.md` lists them; a test checks the two agree.
-pub(crate) const FUNCTIONS: [(&str, usize, usize); 10] = [
+pub(crate) const FUNCTIONS: [(&str, usize, usize); 11] = [
     ("call_start", 6, 1),
     ("servers_start", 0, 1),
     ("search_start", 2, 1),
@@ -39,6 +39,7 @@ pub(crate) const FUNCTIONS: [(&str, usize, usize); 10] = [
     ("result_len", 1, 1),
     ("result_read", 3, 1),
     ("log", 3, 0),
+    ("report_error", 2, 0),
 ];
 
 /// Error codes (negative results).
@@ -264,8 +265,8 @@ pub(crate) struct Operations {
     running: JoinSet<(i32, Completion)>,
     running_handles: HashSet<i32>,
     task_handles: HashMap<tokio::task::Id, i32>,
-    /// The server each running call is for.
-    call_servers: HashMap<i32, String>,
+    /// Each running call, with the configured server it is for (if it names one).
+    call_servers: HashMap<i32, Option<String>>,
     completed: HashMap<i32, Completion>,
     unreported: VecDeque<i32>,
     outstanding: u32,
@@ -278,6 +279,8 @@ pub(crate) struct Operations {
     log_records_offered: u64,
     log_bytes: u64,
     pub logs: Vec<LogRecord>,
+    /// What the program said it fails with (`report_error`), cut at 4 KiB.
+    pub reported_error: Option<String>,
     pub stats: OperationStats,
     /// Servers started for this run's operations (each runs in its scope).
     pub recorder: RunRecorder,
@@ -311,6 +314,7 @@ impl Operations {
             log_records_offered: 0,
             log_bytes: 0,
             logs: Vec::new(),
+            reported_error: None,
             stats: OperationStats::default(),
             recorder: RunRecorder::new(),
             progress,
@@ -399,7 +403,12 @@ impl Operations {
         self.running_handles.remove(&handle);
         self.stats.bytes_from_tools += completion.tool_bytes;
         if let Some(server) = self.call_servers.remove(&handle) {
-            self.stats.per_server.entry(server).or_default().1 += completion.tool_bytes;
+            // A call that got no result (unknown tool, invalid arguments, a server
+            // error or timeout) failed; one whose tool said `isError` is a tool error.
+            self.stats.failed_calls += u64::from(completion.status == Status::Failed);
+            if let Some(server) = server {
+                self.stats.per_server.entry(server).or_default().1 += completion.tool_bytes;
+            }
         }
         self.stats.tool_errors += u64::from(completion.status == Status::ToolError);
         self.completed.insert(handle, completion);
@@ -593,9 +602,7 @@ fn call_start(
         ops.stats.per_server.entry(server.clone()).or_default().0 += 1;
     }
     let handle = ops.spawn(async move { Completion::tool_result(catalog.call(call).await, result_cap) })?;
-    if let Some(server) = server {
-        ops.call_servers.insert(handle, server);
-    }
+    ops.call_servers.insert(handle, server);
     Ok(handle)
 }
 
@@ -773,6 +780,20 @@ fn log(mut caller: Caller<'_, RunState>, (level, ptr, len): (i32, i32, i32)) -> 
     state.operations.record_log(level, message)
 }
 
+/// `report_error(msg_ptr, msg_len)`: what the program fails with, for the outcome.
+fn report_error(mut caller: Caller<'_, RunState>, (ptr, len): (i32, i32)) -> wasmtime::Result<()> {
+    const NAME: &str = "report_error";
+    let memory = memory(&mut caller, NAME)?;
+    let (bytes, state) = memory.data_and_store_mut(&mut caller);
+    let kept = (len as u32).min(MAX_LOG_LINE_BYTES) as i32;
+    let mut message = String::from_utf8_lossy(&read_bytes(bytes, NAME, ptr, kept)?).into_owned();
+    if len as u32 > MAX_LOG_LINE_BYTES {
+        message.push('…');
+    }
+    state.operations.reported_error = Some(message);
+    Ok(())
+}
+
 /// Adds the `sluice_v1` functions to `linker`.
 pub(crate) fn add_to_linker(linker: &mut Linker<RunState>) -> wasmtime::Result<()> {
     linker.func_wrap(MODULE, "call_start", |caller: Caller<'_, RunState>, a, b, c, d, e, f| {
@@ -802,6 +823,8 @@ pub(crate) fn add_to_linker(linker: &mut Linker<RunState>) -> wasmtime::Result<(
         result_read(caller, (handle, ptr, len))
     })?;
     linker.func_wrap(MODULE, "log", |caller: Caller<'_, RunState>, level, ptr, len| log(caller, (level, ptr, len)))?;
+    linker
+        .func_wrap(MODULE, "report_error", |caller: Caller<'_, RunState>, ptr, len| report_error(caller, (ptr, len)))?;
     Ok(())
 }
 

@@ -124,7 +124,15 @@ impl Program {
             (true, Ok(left)) => Some(limits.fuel.unwrap_or(u64::MAX) - left),
             _ => None,
         };
-        let state = store.into_data();
+        let mut state = store.into_data();
+        // A program that said why it fails (the JavaScript sandbox's uncaught
+        // exception) and then exited non-zero fails with that message.
+        let status = match (status, state.operations.reported_error.take()) {
+            (RunStatus::Failed { exit_code: Some(code), .. }, Some(message)) if code != 0 => {
+                RunStatus::Failed { exit_code: Some(code), message }
+            }
+            (status, _) => status,
+        };
         let stdout = stdout.take();
         let stderr = stderr.take();
         let ops = state.operations.stats;
@@ -139,8 +147,8 @@ impl Program {
             discovery_operations: ops.discovery_operations,
             bytes_from_tools: ops.bytes_from_tools,
             bytes_to_program: ops.bytes_to_program,
-            stdout_bytes: stdout.bytes.len() as u64 + stdout.dropped,
-            stderr_bytes: stderr.bytes.len() as u64 + stderr.dropped,
+            stdout_bytes: stdout.written,
+            stderr_bytes: stderr.written,
             output_bytes_dropped: stdout.dropped + stderr.dropped,
             logs_dropped: ops.logs_dropped,
             peak_memory_bytes: state.limiter.peak_memory_bytes,

@@ -88,7 +88,7 @@ pub(crate) fn wasi_plan(
 
 /// Why a WASI context could not be built.
 #[derive(Debug, thiserror::Error)]
-#[error("cannot open the directory {} granted as {guest}: {source}", path.display())]
+#[error("cannot open the directory {} granted as {guest}", path.display())]
 pub(crate) struct WorkspaceError {
     pub path: PathBuf,
     /// Where the guest would have seen it (`/workspace`, `/skills`).

@@ -87,7 +87,7 @@ impl Default for HttpConfig {
 #[non_exhaustive]
 pub enum HttpError {
     /// The address could not be bound.
-    #[error("cannot listen on {addr}: {source}")]
+    #[error("cannot listen on {addr}")]
     Bind {
         /// The address.
         addr: SocketAddr,
@@ -96,7 +96,7 @@ pub enum HttpError {
         source: std::io::Error,
     },
     /// Serving failed.
-    #[error("the HTTP server failed: {0}")]
+    #[error("the HTTP server failed")]
     Serve(#[source] std::io::Error),
 }
 

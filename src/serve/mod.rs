@@ -305,14 +305,14 @@ impl Sluice {
         match self.launcher.run(&source, policy, &workspace, self.tools.clone(), control).await {
             Ok(launched) => {
                 if let Some(error) = launched.cleanup {
-                    tracing::warn!("{error}");
+                    tracing::warn!("{}", crate::chain(&error));
                 }
                 self.metrics.ran(&launched.outcome);
                 outcome_result(&launched.outcome)
             }
             Err(error) => {
                 self.metrics.not_started();
-                tool_error(format!("the program could not start: {error}"))
+                tool_error(format!("the program could not start: {}", crate::chain(&error)))
             }
         }
     }

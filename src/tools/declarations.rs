@@ -114,6 +114,33 @@ pub fn tool_declaration(server: &str, tool: &ToolDefinition) -> String {
     out
 }
 
+/// Largest budget a [`signature_line`] is rendered with, before it is cut.
+const SIGNATURE_BUDGET: Budget = Budget::new(2_000, 16 << 10);
+
+/// The tool's signature on one line, without doc comments, as a program calls
+/// it: `tools.server.tool(args: { owner: string; page?: number; }): Promise<unknown>`.
+/// At most `max_chars` characters (cut with `…`), whatever the schema: for error messages.
+pub fn signature_line(server: &str, tool: &ToolDefinition, max_chars: usize) -> String {
+    let mut budget = SIGNATURE_BUDGET.clone();
+    let (input, output) = (input_type(tool, 0, &mut budget), output_type(tool, 0, &mut budget));
+    let one_line = |text: &str| {
+        let parts: Vec<&str> = text
+            .lines()
+            .map(str::trim)
+            .filter(|line| !line.is_empty() && !line.starts_with("/**") && !line.starts_with('*'))
+            .collect();
+        parts.join(" ")
+    };
+    let line = format!(
+        "tools.{}.{}(args: {}): Promise<{}>",
+        alias(server),
+        alias(&tool.name),
+        one_line(&input),
+        one_line(&output)
+    );
+    text::truncate_chars(&line, max_chars).into_owned()
+}
+
 /// `function name(args: ...): Promise<...>;` with its doc comment, at `indent`.
 pub fn write_function(out: &mut String, tool: &ToolDefinition, indent: usize, budget: &mut Budget) {
     let pad = "  ".repeat(indent);

@@ -63,7 +63,7 @@ pub trait ToolHost: Send + Sync + 'static {
 pub struct ServerActivity {
     /// The server's name.
     pub name: String,
-    /// How many times it was started (spawned or connected), counting restarts.
+    /// How many times it was started (spawned or connected, and came up), counting restarts.
     pub starts: u64,
     /// Whether a connection is up now.
     pub running: bool,

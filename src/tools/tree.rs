@@ -23,19 +23,42 @@ use super::declarations::{Budget, tool_declaration, write_doc, write_function};
 use super::names::alias;
 use super::text;
 use super::{ToolCallError, ToolDefinition, ToolHost};
+use crate::suggest::did_you_mean;
 
 /// The root directory of the tree.
 pub const ROOT: &str = "servers";
 
-/// Why a path of the tree cannot be listed or read.
+/// Why a path of the tree cannot be listed or read. Messages speak to a person
+/// at the command line: what exists and what to type.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 #[non_exhaustive]
 pub enum TreeError {
     /// The path is not in the tree.
-    #[error("{path:?} is not in the tree: paths look like servers/, servers/<server>/ or servers/<server>/<tool>.d.ts")]
+    #[error(
+        "{path:?} is not a path of the tool tree; try `servers/` (the servers), `<server>` (its tools), \
+         `<server>/<tool>` (one tool's declaration) or `<server>/index.d.ts` (all of them)"
+    )]
     NotFound {
         /// The path asked for.
         path: String,
+    },
+    /// No configured server has that name or alias.
+    #[error("no server is named {server:?}{hint}; `sluice tools servers/` lists the configured servers")]
+    UnknownServer {
+        /// The name asked for.
+        server: String,
+        /// ` (did you mean …?)`, or nothing.
+        hint: String,
+    },
+    /// The server has no tool of that name or alias.
+    #[error("server {server:?} has no tool named {tool:?}{hint}; `sluice tools {server}` lists its tools")]
+    UnknownTool {
+        /// The server.
+        server: String,
+        /// The name asked for.
+        tool: String,
+        /// ` (did you mean …?)`, or nothing.
+        hint: String,
     },
     /// The path is a directory, and was read as a file (or the reverse).
     #[error("{path:?} is a {actual}")]
@@ -68,27 +91,32 @@ enum Node<'a> {
     Tool(&'a str, &'a str),
 }
 
+/// Reads a path: `servers/<server>/<tool>.d.ts` as the tree names it, or the
+/// short forms a person types (`<server>`, `<server>/<tool>`, without
+/// `servers/` or `.d.ts`).
 fn parse(path: &str) -> Result<Node<'_>, TreeError> {
     let not_found = || TreeError::NotFound { path: path.to_owned() };
     let trimmed = path.trim_start_matches("./").trim_end_matches('/');
     if trimmed.is_empty() || trimmed == "." {
         return Ok(Node::Root);
     }
-    let mut parts = trimmed.split('/');
-    if parts.next() != Some(ROOT) {
-        return Err(not_found());
-    }
-    let parts: Vec<&str> = parts.collect();
+    let parts: Vec<&str> = trimmed.split('/').collect();
+    let parts = if parts[0] == ROOT { &parts[1..] } else { &parts[..] };
     if parts.iter().any(|part| part.is_empty() || *part == "." || *part == "..") {
         return Err(not_found());
     }
-    match parts.as_slice() {
+    match parts {
         [] => Ok(Node::Servers),
         [server] => Ok(Node::Server(server)),
-        [server, "index.d.ts"] => Ok(Node::Index(server)),
-        [server, file] => file.strip_suffix(".d.ts").map(|tool| Node::Tool(server, tool)).ok_or_else(not_found),
+        [server, "index.d.ts" | "index"] => Ok(Node::Index(server)),
+        [server, file] => Ok(Node::Tool(server, file.strip_suffix(".d.ts").unwrap_or(file))),
         _ => Err(not_found()),
     }
+}
+
+/// Whether `path` names a file (a declaration) rather than a directory.
+pub fn is_file(path: &str) -> bool {
+    matches!(parse(path), Ok(Node::Index(_) | Node::Tool(..)))
 }
 
 /// The entries of the directory at `path` (`""`, `servers`, `servers/<server>`).
@@ -104,7 +132,7 @@ pub async fn list(host: &dyn ToolHost, path: &str) -> Result<Vec<Entry>, TreeErr
             })
             .collect()),
         Node::Server(server) => {
-            let (_, definitions) = load(host, server).await?;
+            let (_, _, definitions) = load(host, server).await?;
             let index = Entry { name: "index.d.ts".to_owned(), about: "every tool of the server".to_owned() };
             let tools = definitions
                 .iter()
@@ -119,17 +147,22 @@ pub async fn list(host: &dyn ToolHost, path: &str) -> Result<Vec<Entry>, TreeErr
 pub async fn read(host: &dyn ToolHost, path: &str) -> Result<String, TreeError> {
     match parse(path)? {
         Node::Index(server) => {
-            let (summary, definitions) = load(host, server).await?;
-            Ok(index(server, &summary, &definitions))
+            let (server, summary, definitions) = load(host, server).await?;
+            Ok(index(&server, &summary, &definitions))
         }
         Node::Tool(server, tool) => {
-            let (_, definitions) = load(host, server).await?;
+            let (server, _, definitions) = load(host, server).await?;
             let definition = definitions
                 .iter()
                 .find(|d| d.name == tool)
                 .or_else(|| definitions.iter().find(|d| text::display_name(&d.name) == tool))
-                .ok_or_else(|| TreeError::NotFound { path: path.to_owned() })?;
-            Ok(tool_declaration(server, definition))
+                .or_else(|| definitions.iter().find(|d| alias(&d.name) == tool))
+                .ok_or_else(|| TreeError::UnknownTool {
+                    server: server.clone(),
+                    tool: text::display_name(tool).into_owned(),
+                    hint: did_you_mean(tool, definitions.iter().map(|d| d.name.as_str())),
+                })?;
+            Ok(tool_declaration(&server, definition))
         }
         Node::Root | Node::Servers | Node::Server(_) => {
             Err(TreeError::WrongKind { path: path.to_owned(), actual: "directory" })
@@ -137,17 +170,18 @@ pub async fn read(host: &dyn ToolHost, path: &str) -> Result<String, TreeError> 
     }
 }
 
-/// The summary and the definitions (sorted by name) of `server`, an exact name.
-async fn load(host: &dyn ToolHost, server: &str) -> Result<(String, Vec<ToolDefinition>), TreeError> {
-    let summary = host
-        .servers()
-        .into_iter()
-        .find(|s| s.name == server)
-        .map(|s| s.summary)
-        .ok_or_else(|| ToolCallError::UnknownServer { server: server.to_owned() })?;
-    let mut definitions = host.list_tools(server).await?.to_vec();
+/// The name, summary and definitions (sorted by name) of `server`, a name or
+/// its alias.
+async fn load(host: &dyn ToolHost, server: &str) -> Result<(String, String, Vec<ToolDefinition>), TreeError> {
+    let servers = host.servers();
+    let found = servers.iter().find(|s| s.name == server).or_else(|| servers.iter().find(|s| alias(&s.name) == server));
+    let Some(found) = found else {
+        let hint = did_you_mean(server, servers.iter().map(|s| s.name.as_str()));
+        return Err(TreeError::UnknownServer { server: text::display_name(server).into_owned(), hint });
+    };
+    let mut definitions = host.list_tools(&found.name).await?.to_vec();
     definitions.sort_by(|a, b| a.name.cmp(&b.name));
-    Ok((summary, definitions))
+    Ok((found.name.clone(), found.summary.clone(), definitions))
 }
 
 /// A server's `index.d.ts`: its summary and every tool, in one namespace,
@@ -270,11 +304,13 @@ mod tests {
     #[tokio::test]
     async fn bad_paths_are_refused() {
         let host = host();
-        for path in ["servers/../etc/passwd", "/etc/passwd", "servers/everything/x/y", "servers/everything/echo.js"] {
+        for path in ["servers/../etc/passwd", "/etc/passwd", "servers/everything/x/y", "a/b/c/d"] {
             assert!(matches!(read(&host, path).await, Err(TreeError::NotFound { .. })), "{path}");
         }
-        assert!(matches!(read(&host, "servers/everything/nope.d.ts").await, Err(TreeError::NotFound { .. })));
-        assert!(matches!(read(&host, "servers/nobody/index.d.ts").await, Err(TreeError::Tools(_))));
+        for path in ["servers/everything/nope.d.ts", "servers/everything/echo.js"] {
+            assert!(matches!(read(&host, path).await, Err(TreeError::UnknownTool { .. })), "{path}");
+        }
+        assert!(matches!(read(&host, "servers/nobody/index.d.ts").await, Err(TreeError::UnknownServer { .. })));
         assert!(matches!(read(&host, "servers/everything").await, Err(TreeError::WrongKind { .. })));
         assert!(matches!(list(&host, "servers/everything/echo.d.ts").await, Err(TreeError::WrongKind { .. })));
     }

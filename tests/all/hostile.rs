@@ -68,25 +68,36 @@ async fn a_run_never_sees_what_the_run_before_it_left_in_the_same_memory() {
 }
 
 #[tokio::test]
-async fn an_output_flood_is_truncated_at_the_cap_and_stopped() {
+async fn an_output_flood_keeps_its_head_and_tail_in_bounded_memory_until_its_deadline() {
     let mut policy = policy();
     policy.limits.output_bytes = 4096;
+    policy.limits.deadline = Duration::from_millis(300);
     let outcome = run(&load_wat("output_flood.wat"), &policy, Arc::new(NoTools)).await;
-    assert_eq!(outcome.limit(), Some(LimitKind::Output), "{outcome:?}");
-    assert_eq!(outcome.stdout.len(), 4096);
-    assert!(outcome.stdout.iter().all(|b| *b == b'x'));
+    assert_eq!(outcome.limit(), Some(LimitKind::Timeout), "{:?}", outcome.status);
     assert!(outcome.truncated);
+    let (head, rest) = outcome.stdout.split_at(2048);
+    assert!(head.iter().all(|b| *b == b'x'));
+    let marker = format!(
+        "\n[sluice: {} bytes (0 lines) of output cut here; the first and last 2048 bytes are kept]\n",
+        outcome.stats.output_bytes_dropped
+    );
+    assert!(rest.starts_with(marker.as_bytes()), "{}", String::from_utf8_lossy(&rest[..200]));
+    assert_eq!(rest.len(), marker.len() + 2048, "only the head, the marker and the tail are held");
+    assert!(outcome.stats.stdout_bytes > 100 * 4096, "the flood went on: {:?}", outcome.stats);
+    assert_eq!(outcome.stats.output_bytes_dropped, outcome.stats.stdout_bytes - 4096);
     assert_still_healthy().await;
 }
 
 #[tokio::test]
-async fn output_over_the_cap_is_dropped_but_a_program_that_finishes_succeeds() {
+async fn output_over_the_cap_keeps_its_head_and_tail_and_a_program_that_finishes_succeeds() {
     let mut policy = policy();
     policy.limits.output_bytes = 2048;
     let outcome = run(&load_wat("output_over_cap.wat"), &policy, Arc::new(NoTools)).await;
     assert_eq!(outcome.status, RunStatus::Ok, "{outcome:?}");
-    assert_eq!(outcome.stdout.len(), 2048);
     assert!(outcome.truncated);
+    let text = String::from_utf8(outcome.stdout.clone()).unwrap();
+    let marker = "\n[sluice: 952 bytes (0 lines) of output cut here; the first and last 1024 bytes are kept]\n";
+    assert_eq!(text, format!("{}{marker}{}", "y".repeat(1024), "y".repeat(1024)));
     assert_eq!(outcome.stats.stdout_bytes, 3000);
     assert_eq!(outcome.stats.output_bytes_dropped, 952);
 }

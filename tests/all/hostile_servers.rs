@@ -46,9 +46,10 @@ fn cache_dir() -> &'static Path {
     DIR.get_or_init(|| tempfile::tempdir().unwrap()).path()
 }
 
-/// What the program printed and what it was told on stderr: everything of a run it could see or pass on.
+/// What the program printed, what it was told on stderr and what it failed with: everything of a run it could see or pass on.
 fn program_visible(result: &Value) -> String {
-    format!("{}\n{}", result["stdout"].as_str().unwrap(), result["stderr"].as_str().unwrap())
+    let error = result["error"].as_str().unwrap_or_default();
+    format!("{}\n{}\n{error}", result["stdout"].as_str().unwrap(), result["stderr"].as_str().unwrap())
 }
 
 #[test]

@@ -58,6 +58,11 @@ fn stderr(outcome: &RunOutcome) -> String {
     String::from_utf8_lossy(&outcome.stderr).into_owned()
 }
 
+/// What the run failed with (for the JavaScript sandbox, the uncaught exception and its stack).
+fn failure(outcome: &RunOutcome) -> String {
+    outcome.error_message().unwrap_or_default().to_owned()
+}
+
 fn assert_ok(outcome: &RunOutcome) {
     assert_eq!(outcome.status, RunStatus::Ok, "{}\n{}", stdout(outcome), stderr(outcome));
 }
@@ -146,7 +151,7 @@ async fn fetch_and_sockets_are_refused_with_a_pointer_to_tools() {
 async fn an_uncaught_error_shows_the_programs_own_file_and_lines() {
     let outcome = run("uncaught.js").await;
     assert_failed(&outcome);
-    let printed = stderr(&outcome);
+    let printed = failure(&outcome);
     assert!(printed.starts_with("Uncaught Error: boom\n"), "{printed}");
     assert!(printed.contains("at inner (uncaught.js:2:"), "{printed}");
     assert!(printed.contains("at outer (uncaught.js:5:"), "{printed}");
@@ -156,7 +161,7 @@ async fn an_uncaught_error_shows_the_programs_own_file_and_lines() {
 async fn a_syntax_error_points_at_line_and_column() {
     let outcome = run("syntax_error.js").await;
     assert_failed(&outcome);
-    let printed = stderr(&outcome);
+    let printed = failure(&outcome);
     assert!(printed.contains("SyntaxError"), "{printed}");
     assert!(printed.contains("syntax_error.js:3:17"), "{printed}");
 }
@@ -165,7 +170,7 @@ async fn a_syntax_error_points_at_line_and_column() {
 async fn a_program_waiting_on_promises_nothing_can_settle_ends_with_a_message() {
     let outcome = run("never_settles.js").await;
     assert_failed(&outcome);
-    assert!(stderr(&outcome).contains("nothing can settle"), "{}", stderr(&outcome));
+    assert!(failure(&outcome).contains("nothing can settle"), "{}", failure(&outcome));
     assert!(!stdout(&outcome).contains("never printed"));
 }
 
@@ -173,7 +178,7 @@ async fn a_program_waiting_on_promises_nothing_can_settle_ends_with_a_message() 
 async fn an_unhandled_rejection_fails_the_run() {
     let outcome = run("unhandled_rejection.js").await;
     assert_failed(&outcome);
-    assert!(stderr(&outcome).contains("Uncaught (in promise) Error: nobody caught me"), "{}", stderr(&outcome));
+    assert!(failure(&outcome).contains("Uncaught (in promise) Error: nobody caught me"), "{}", failure(&outcome));
 }
 
 #[tokio::test]
@@ -189,7 +194,7 @@ async fn programs_import_helpers_from_the_workspace_and_nothing_outside_it() {
     for escape in ["import_parent.js", "import_absolute.js"] {
         let outcome = run_with(escape, &confined, tools.clone()).await;
         assert_failed(&outcome);
-        assert!(stderr(&outcome).contains("resolves outside /workspace"), "{escape}: {}", stderr(&outcome));
+        assert!(failure(&outcome).contains("resolves outside /workspace"), "{escape}: {}", failure(&outcome));
     }
 
     let planted = tempfile::tempdir().unwrap();
@@ -199,7 +204,7 @@ async fn programs_import_helpers_from_the_workspace_and_nothing_outside_it() {
     let outcome = run_with("import_symlink.js", &policy().with_workspace(planted.path()), tools).await;
     assert_failed(&outcome);
     assert!(!stdout(&outcome).contains("escaped"));
-    assert!(stderr(&outcome).contains("escape-link/secret.js"), "{}", stderr(&outcome));
+    assert!(failure(&outcome).contains("escape-link/secret.js"), "{}", failure(&outcome));
     assert_still_healthy().await;
 }
 
@@ -228,7 +233,7 @@ async fn an_infinite_loop_is_stopped_at_the_deadline() {
 async fn a_gigantic_string_fails_cleanly() {
     let outcome = run("huge_string.js").await;
     assert_failed(&outcome);
-    assert!(stderr(&outcome).contains("RangeError"), "{}", stderr(&outcome));
+    assert!(failure(&outcome).contains("RangeError"), "{}", failure(&outcome));
     assert_still_healthy().await;
 }
 
@@ -252,12 +257,18 @@ async fn runaway_recursion_ends_in_a_clean_stack_overflow() {
 }
 
 #[tokio::test]
-async fn a_console_flood_is_cut_at_the_output_cap() {
+async fn a_console_flood_keeps_the_head_and_tail_of_its_output_until_its_deadline() {
     let mut policy = policy();
     policy.limits.output_bytes = 4096;
+    policy.limits.deadline = Duration::from_millis(500);
     let outcome = run_with("console_flood.js", &policy, tools(Arc::new(ConcurrencyProbe::default()), 1)).await;
-    assert_eq!(outcome.limit(), Some(LimitKind::Output), "{outcome:?}");
-    assert_eq!(outcome.stdout.len(), 4096);
+    assert_eq!(outcome.limit(), Some(LimitKind::Timeout), "{:?}", outcome.status);
+    let printed = stdout(&outcome);
+    let marker = printed.find("\n[sluice: ").expect("a marker says what was cut");
+    assert_eq!(marker, 2048, "the head is half the cap");
+    assert!(printed.starts_with("flood flood flood flood\n"), "{printed}");
+    assert!(printed.ends_with("flood flood flood flood\n"), "the tail ends with the last line written");
+    assert!(printed.len() < 4096 + 200, "{} bytes held", printed.len());
     assert_still_healthy().await;
 }
 
@@ -292,7 +303,7 @@ async fn typescript_runs_with_its_types_stripped_and_errors_on_its_own_lines() {
     let outcome = run_typescript("typed.ts").await;
     assert_failed(&outcome);
     assert_eq!(stdout(&outcome), "typed 7\n");
-    let printed = stderr(&outcome);
+    let printed = failure(&outcome);
     assert!(printed.starts_with("Uncaught Error: from line 10\n"), "{printed}");
     assert!(printed.contains("at fail (typed.ts:7:"), "{printed}");
     assert!(printed.contains("(typed.ts:10:"), "{printed}");
@@ -467,7 +478,7 @@ async fn a_missing_node_or_browser_global_says_what_to_use_instead() {
         let outcome = run_with("missing_globals.js", &policy, tools(Arc::new(ConcurrencyProbe::default()), 1)).await;
         assert_failed(&outcome);
         assert_eq!(stdout(&outcome), "undefined\n", "{global}: typeof still says it does not exist");
-        let printed = stderr(&outcome);
+        let printed = failure(&outcome);
         assert!(printed.starts_with(&format!("Uncaught ReferenceError: {global} is not defined (")), "{printed}");
         assert!(printed.contains(advice), "{global}: {printed}");
     }
@@ -655,14 +666,14 @@ async fn a_program_waiting_on_a_timer_past_its_deadline_ends_at_the_deadline() {
 async fn an_error_in_a_timer_callback_fails_the_run_like_any_uncaught_error() {
     let outcome = run("timer_throws.js").await;
     assert_failed(&outcome);
-    let printed = stderr(&outcome);
+    let printed = failure(&outcome);
     assert!(printed.starts_with("Uncaught Error: boom in a timer\n"), "{printed}");
     assert!(printed.contains("at explode (timer_throws.js:4:"), "{printed}");
     assert!(!stdout(&outcome).contains("never printed"));
 
     let outcome = run("timer_rejects.js").await;
     assert_failed(&outcome);
-    assert!(stderr(&outcome).starts_with("Uncaught TypeError: async boom\n"), "{}", stderr(&outcome));
+    assert!(failure(&outcome).starts_with("Uncaught TypeError: async boom\n"), "{}", failure(&outcome));
     assert!(!stdout(&outcome).contains("never printed"));
 }
 

@@ -16,6 +16,7 @@ mod javascript;
 mod mcp_servers;
 mod properties;
 mod redis_server;
+mod run_output;
 mod serve;
 mod style;
 mod support;

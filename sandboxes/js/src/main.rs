@@ -182,10 +182,7 @@ impl Engine {
         });
         let evaluation = match evaluation {
             Ok(promise) => promise,
-            Err(message) => {
-                eprintln!("Uncaught {message}");
-                return 1;
-            }
+            Err(message) => return fail(&format!("Uncaught {message}")),
         };
 
         // The event loop: settle promises, run due timers one at a time, and
@@ -218,10 +215,7 @@ impl Engine {
             let completion = match step {
                 Step::Ran => continue,
                 Step::Finished => break,
-                Step::Uncaught(message) => {
-                    eprintln!("Uncaught {message}");
-                    return 1;
-                }
+                Step::Uncaught(message) => return fail(&format!("Uncaught {message}")),
                 Step::Wait(None) => match bindings::next_completion() {
                     Some(completion) => completion,
                     None => break,
@@ -253,21 +247,14 @@ impl Engine {
                         .result::<Value>()
                         .and_then(Result::err)
                         .map_or_else(|| Value::new_undefined(ctx.clone()), |_| ctx.catch());
-                    eprintln!("Uncaught {}", self.describe(&ctx, reason));
-                    1
+                    fail(&format!("Uncaught {}", self.describe(&ctx, reason)))
                 }
-                PromiseState::Pending => {
-                    eprintln!(
-                        "sluice-js: the program finished while waiting on promises that nothing can settle \
-                         (no tool call or timer is pending); check for a missing resolve() or a forgotten await"
-                    );
-                    1
-                }
+                PromiseState::Pending => fail(
+                    "the program finished while waiting on promises that nothing can settle \
+                     (no tool call or timer is pending); check for a missing resolve() or a forgotten await",
+                ),
                 PromiseState::Resolved => match self.unhandled_rejection(&ctx) {
-                    Some(message) => {
-                        eprintln!("Uncaught (in promise) {message}");
-                        1
-                    }
+                    Some(message) => fail(&format!("Uncaught (in promise) {message}")),
                     None => {
                         let exit_code = self.hooks.exit_code.clone().restore(&ctx).expect("exitCode is alive");
                         exit_code.call::<_, i32>(()).unwrap_or(1)
@@ -287,6 +274,13 @@ impl Engine {
         let describe = self.hooks.describe_error.clone().restore(ctx).expect("describeError is alive");
         describe.call::<_, String>((value,)).unwrap_or_else(|_| "an error that cannot be described".to_owned())
     }
+}
+
+/// Ends the program as failed with `message`: the host makes it the run's
+/// error (`report_error`), so it is said once, not also printed to stderr.
+fn fail(message: &str) -> i32 {
+    sluice_guest::raw::report_error(message);
+    1
 }
 
 fn track_rejection<'js>(ctx: Ctx<'js>, promise: Value<'js>, reason: Value<'js>, is_handled: bool) {

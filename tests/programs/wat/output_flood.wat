@@ -1,4 +1,4 @@
-;; Hostile: writes 4 KiB blocks to stdout forever. Output is kept up to the cap, then the flood is stopped (limit `output`).
+;; Hostile: writes 4 KiB blocks to stdout forever. The head and tail of its output are kept (at most the cap in all), until its deadline stops it (limit `timeout`).
 (module
   (import "wasi_snapshot_preview1" "fd_write" (func $fd_write (param i32 i32 i32 i32) (result i32)))
   (memory (export "memory") 1)

@@ -37,8 +37,8 @@
     }
   };
 
-  /** A tool call or discovery operation that produced no usable result. It has no
-   *  stack: the host raises it, and the prelude's own frames would only be noise. */
+  /** A tool call or discovery operation that produced no usable result. Its stack
+   *  is where the program started the operation (the prelude's frames left out). */
   class ToolError extends Error {
     constructor(server, tool, kind, message, content) {
       super(`${server}.${tool}: ${message}`);
@@ -71,6 +71,22 @@
     return texts.join('\n');
   }
 
+  /** The program's own frames of the current stack: where it started an operation. */
+  function callSite() {
+    const stack = new Error().stack;
+    if (typeof stack !== 'string') return '';
+    const frames = [];
+    // The prelude is evaluated as `eval_script`; the program's files keep their names.
+    for (const line of stack.split('\n')) if (line && !line.includes('eval_script')) frames.push(line);
+    return frames.join('\n');
+  }
+
+  function fail(entry, kind, message, content) {
+    const error = new ToolError(entry.server, entry.tool, kind, message, content);
+    defineProperty(error, 'stack', { value: entry.site, writable: true, configurable: true });
+    entry.reject(error);
+  }
+
   lib.settle = function settle(handle, status, payload) {
     const entry = mapGet.call(pending, handle);
     if (entry === undefined) return;
@@ -79,23 +95,24 @@
     try {
       parsed = JSONparse(payload);
     } catch (error) {
-      entry.reject(new ToolError(entry.server, entry.tool, 'server_error', `unreadable result: ${error.message}`, []));
+      fail(entry, 'server_error', `unreadable result: ${error.message}`, []);
       return;
     }
     if (status === STATUS_OK) {
       entry.resolve(entry.decode(parsed));
     } else if (status === STATUS_TOOL_ERROR) {
       const content = parsed.content || [];
-      entry.reject(new ToolError(entry.server, entry.tool, 'tool_reported', textOf(content) || 'the tool reported an error', content));
+      fail(entry, 'tool_reported', textOf(content) || 'the tool reported an error', content);
     } else {
-      entry.reject(new ToolError(entry.server, entry.tool, parsed.kind, parsed.message, []));
+      fail(entry, parsed.kind, parsed.message, []);
     }
   };
 
   function operation(server, tool, decode, kind, a = '', b = '', c = '') {
+    const site = callSite();
     const handle = start(kind, a, b, c);
     return new PromiseCtor((resolve, reject) => {
-      mapSet.call(pending, handle, { resolve, reject, decode, server, tool });
+      mapSet.call(pending, handle, { resolve, reject, decode, server, tool, site });
     });
   }
 
