@@ -8,7 +8,7 @@ use std::time::Duration;
 use sluice::{ExecutionPolicy, RunControl, RunOutcome, RunStatus, ToolHost};
 
 use crate::javascript::javascript;
-use crate::support::{ConcurrencyProbe, demo_tools, root, stdout};
+use crate::support::{ConcurrencyProbe, demo_tools, failure, root, stdout};
 
 fn policy() -> ExecutionPolicy {
     let mut policy = ExecutionPolicy::default();
@@ -96,7 +96,7 @@ async fn a_run_without_a_workspace_is_told_it_has_none_and_how_to_get_one() {
     ";
     let outcome = run_source("nows.js", source, &policy()).await;
     assert!(matches!(outcome.status, RunStatus::Failed { .. }), "{outcome:?}");
-    let message = stderr(&outcome);
+    let message = failure(&outcome);
     assert!(message.contains("ENOENT: no such file or directory, open 'notes.txt'"), "{message}");
     assert!(message.contains("this run has no workspace"), "{message}");
     assert!(message.contains("ExecutionPolicy::with_workspace"), "{message}");
@@ -169,7 +169,7 @@ async fn imported_typescript_that_cannot_be_stripped_fails_saying_where() {
     let outcome =
         run_source("main.js", "import { x } from './colors';", &policy().with_workspace(workspace.path())).await;
     assert!(matches!(outcome.status, RunStatus::Failed { .. }), "{outcome:?}");
-    let message = stderr(&outcome);
+    let message = failure(&outcome);
     assert!(message.contains("SyntaxError") && message.contains("colors.ts:2:1"), "{message}");
 }
 

@@ -9,7 +9,7 @@ use sluice::RunControl;
 use sluice::{ExecutionPolicy, JavaScript, LimitKind, RunOutcome, RunStatus, ToolDefinition, ToolHost, ToolResult};
 use tokio::sync::OnceCell;
 
-use crate::support::{ConcurrencyProbe, demo_tools, root, runtime, stdout};
+use crate::support::{ConcurrencyProbe, demo_tools, failure, root, runtime, stdout};
 
 /// One interpreter per test process, as a server would keep one.
 pub(crate) async fn javascript() -> &'static JavaScript {
@@ -56,11 +56,6 @@ async fn run(name: &str) -> RunOutcome {
 
 fn stderr(outcome: &RunOutcome) -> String {
     String::from_utf8_lossy(&outcome.stderr).into_owned()
-}
-
-/// What the run failed with (for the JavaScript sandbox, the uncaught exception and its stack).
-fn failure(outcome: &RunOutcome) -> String {
-    outcome.error_message().unwrap_or_default().to_owned()
 }
 
 fn assert_ok(outcome: &RunOutcome) {

@@ -51,6 +51,11 @@ pub async fn run(program: &Program, policy: &ExecutionPolicy, tools: Arc<dyn Too
     program.run(policy, tools, &RunControl::new()).await.expect("the run starts")
 }
 
+/// What the run failed with (for the JavaScript sandbox, the uncaught exception and its stack).
+pub fn failure(outcome: &RunOutcome) -> String {
+    outcome.error_message().unwrap_or_default().to_owned()
+}
+
 pub fn stdout(outcome: &RunOutcome) -> String {
     String::from_utf8_lossy(&outcome.stdout).into_owned()
 }
