@@ -5,6 +5,7 @@
 //! Sluice's own and serialize to the MCP wire shapes (`inputSchema`,
 //! `structuredContent`, `isError`), so no protocol crate leaks into the sandbox.
 
+mod analysis;
 mod catalog;
 pub mod declarations;
 mod in_process;
