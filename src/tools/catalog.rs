@@ -63,6 +63,12 @@ pub struct SearchHit {
     pub tool: String,
     /// BM25 relevance; only the order is meaningful.
     pub score: f64,
+    /// The tool's `readOnlyHint` annotation: `true` if it changes nothing.
+    #[serde(default, rename = "readOnly", skip_serializing_if = "Option::is_none")]
+    pub read_only: Option<bool>,
+    /// The tool's `destructiveHint` annotation: `true` if it may destroy data.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub destructive: Option<bool>,
     /// First sentence of the description (`summary` and `full`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
@@ -168,6 +174,8 @@ impl ToolCatalog {
                     server: indexes[server].0.to_owned(),
                     tool: definition.name.clone(),
                     score: (score * 1000.0).round() / 1000.0,
+                    read_only: read_only_hint(definition),
+                    destructive: annotation(definition, "destructiveHint"),
                     description: match query.detail {
                         Detail::Name => None,
                         Detail::Summary | Detail::Full => definition.description.as_deref().map(first_sentence),
@@ -371,7 +379,12 @@ fn cached_index(server: &str, definitions: &Arc<[ToolDefinition]>, builds: &Atom
 
 /// A tool's `readOnlyHint` annotation, if it has one.
 fn read_only_hint(definition: &ToolDefinition) -> Option<bool> {
-    definition.annotations.as_ref()?.get("readOnlyHint")?.as_bool()
+    annotation(definition, "readOnlyHint")
+}
+
+/// A tool's boolean annotation `name`, if it has one.
+fn annotation(definition: &ToolDefinition, name: &str) -> Option<bool> {
+    definition.annotations.as_ref()?.get(name)?.as_bool()
 }
 
 /// BM25 scores of the tools of `indexes` (one per server) that match any of
@@ -454,6 +467,50 @@ mod tests {
         assert_eq!((hits[0].server.as_str(), hits[0].tool.as_str()), ("math", "get-sum"));
         assert_eq!(hits[0].description.as_deref(), Some("Adds two numbers together."));
         assert!(hits[0].definition.is_some());
+    }
+
+    /// A host of two GitHub-like tools that differ in their annotations only.
+    fn annotated() -> ToolCatalog {
+        let tool = |name: &str, read_only: bool| {
+            let mut definition = ToolDefinition::new(name, "Issues in a repository.", json!({ "type": "object" }));
+            definition.annotations = Some(json!({ "readOnlyHint": read_only, "destructiveHint": !read_only }));
+            definition
+        };
+        let host = InProcessTools::new()
+            .with_tool("github", tool("issue_read", true), |_| async { Ok(ToolResult::text("")) })
+            .with_tool("github", tool("issue_write", false), |_| async { Ok(ToolResult::text("")) });
+        ToolCatalog::new(Arc::new(host))
+    }
+
+    #[tokio::test]
+    async fn hits_carry_the_read_only_and_destructive_annotations() {
+        let hits = annotated().search(&query("issue", Detail::Name)).await.unwrap();
+        let hit = |tool: &str| hits.iter().find(|hit| hit.tool == tool).unwrap();
+        assert_eq!((hit("issue_read").read_only, hit("issue_read").destructive), (Some(true), Some(false)));
+        assert_eq!((hit("issue_write").read_only, hit("issue_write").destructive), (Some(false), Some(true)));
+        let text = serde_json::to_value(hit("issue_read")).unwrap();
+        assert_eq!((text["readOnly"].clone(), text["destructive"].clone()), (json!(true), json!(false)));
+        let plain = catalog().search(&query("list issues", Detail::Name)).await.unwrap();
+        assert!(!serde_json::to_string(&plain[0]).unwrap().contains("readOnly"), "no annotation, no field");
+    }
+
+    #[tokio::test]
+    async fn reading_words_favour_read_only_tools_and_writing_words_the_others() {
+        let catalog = annotated();
+        let hits = catalog.search(&query("show the issues", Detail::Name)).await.unwrap();
+        assert_eq!(hits[0].tool, "issue_read");
+        assert!(hits[0].score > hits[1].score, "{hits:?}");
+        let hits = catalog.search(&query("update the issues", Detail::Name)).await.unwrap();
+        assert_eq!(hits[0].tool, "issue_write");
+        assert!(hits[0].score > hits[1].score, "{hits:?}");
+    }
+
+    #[tokio::test]
+    async fn the_words_agents_use_find_the_tools_named_otherwise() {
+        let hits = catalog().search(&query("open bugs in the repo", Detail::Name)).await.unwrap();
+        assert_eq!(hits[0].tool, "list_issues");
+        let hits = catalog().search(&query("open a PR", Detail::Name)).await.unwrap();
+        assert_eq!(hits[0].tool, "create_pull_request");
     }
 
     #[tokio::test]
