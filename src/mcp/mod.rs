@@ -151,6 +151,10 @@ impl ToolHost for McpTools {
         Box::pin(async move { server?.call(call.tool, call.arguments).await })
     }
 
+    fn refusal(&self, server: &str, tool: &str) -> Option<String> {
+        self.servers.get(server)?.refusal(tool)
+    }
+
     fn activity(&self) -> Vec<ServerActivity> {
         self.servers.values().map(|server| server.activity()).collect()
     }

@@ -77,6 +77,8 @@ struct Snapshot {
     protocol: Option<String>,
     /// The server's own description of itself, once connected.
     described: Option<String>,
+    /// The tools its last list had that the configuration hides, with the rule that hides each.
+    denied: Arc<HashMap<String, String>>,
 }
 
 enum State {
@@ -362,11 +364,19 @@ impl Upstream {
                 return Err(self.server_error(format!("it did not list its tools within {after}")));
             }
         };
+        let mut denied = HashMap::new();
         let definitions: Vec<ToolDefinition> = listed
             .into_iter()
             .map(convert::definition)
-            .filter(|tool| self.config.tools.admits(&tool.name, tool.annotations.as_ref()))
+            .filter(|tool| match self.config.tools.refusal(&tool.name, tool.annotations.as_ref()) {
+                Some(rule) => {
+                    denied.insert(tool.name.clone(), rule);
+                    false
+                }
+                None => true,
+            })
             .collect();
+        self.set_snapshot(|s| s.denied = Arc::new(denied));
         let schemas = definitions.iter().map(|tool| (tool.name.clone(), OnceLock::new())).collect();
         let tools = Arc::new(ToolSet { definitions: definitions.into(), schemas });
         self.set_snapshot(|s| s.definitions = Some(tools.definitions.len()));
@@ -406,7 +416,11 @@ impl Upstream {
     pub(super) async fn call(&self, tool: String, arguments: Map<String, Value>) -> Result<ToolResult, ToolCallError> {
         let (tools, connection) = self.tools_and_connection().await?;
         let Some(definition) = tools.definitions.iter().find(|d| d.name == tool) else {
-            return Err(ToolCallError::UnknownTool { server: self.name.clone(), tool });
+            if let Some(rule) = self.refusal(&tool) {
+                return Err(ToolCallError::DeniedTool { server: self.name.clone(), tool, rule });
+            }
+            let suggestion = crate::suggest::did_you_mean(&tool, tools.definitions.iter().map(|d| d.name.as_str()));
+            return Err(ToolCallError::UnknownTool { server: self.name.clone(), tool, suggestion });
         };
         let schema = tools.schemas[&tool].get_or_init(|| match ArgumentSchema::compile(&definition.input_schema) {
             Ok(schema) => Some(schema),
@@ -448,6 +462,13 @@ impl Upstream {
         if let Some(child) = &connection.child {
             child.wait_or_kill(EXIT_GRACE).await;
         }
+    }
+
+    /// The configuration rule that hides `tool` (a name or its alias) of the last list read, if one does.
+    pub(super) fn refusal(&self, tool: &str) -> Option<String> {
+        let denied = self.snapshot.lock().expect("snapshot lock").denied.clone();
+        let name = crate::tools::names::resolve(tool, denied.keys().map(String::as_str))?;
+        denied.get(name).cloned()
     }
 
     fn set_snapshot(&self, update: impl FnOnce(&mut Snapshot)) {

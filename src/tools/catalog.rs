@@ -215,7 +215,10 @@ impl ToolCatalog {
         let definitions = self.host.refresh_tools(server).await?;
         match names::resolve(wanted, definitions.iter().map(|d| d.name.as_str())) {
             Some(name) => Ok((definitions.clone(), name.to_owned())),
-            None => Err(unknown_tool(server, wanted, &definitions)),
+            None => Err(match self.host.refusal(server, wanted) {
+                Some(rule) => ToolCallError::DeniedTool { server: server.to_owned(), tool: wanted.to_owned(), rule },
+                None => unknown_tool(server, wanted, &definitions),
+            }),
         }
     }
 
@@ -241,7 +244,8 @@ fn unknown_tool(server: &str, wanted: &str, definitions: &[ToolDefinition]) -> T
             ),
         };
     }
-    ToolCallError::UnknownTool { server: server.to_owned(), tool: wanted.to_owned() }
+    let suggestion = crate::suggest::did_you_mean(wanted, definitions.iter().map(|d| d.name.as_str()));
+    ToolCallError::UnknownTool { server: server.to_owned(), tool: wanted.to_owned(), suggestion }
 }
 
 fn invalid(message: String) -> ToolCallError {
