@@ -14,6 +14,7 @@ mod inspector;
 mod javascript;
 mod mcp_servers;
 mod properties;
+mod retrieval_queries;
 mod serve;
 mod style;
 mod support;
