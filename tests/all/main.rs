@@ -18,4 +18,5 @@ mod retrieval_queries;
 mod serve;
 mod style;
 mod support;
+mod tool_list_cache;
 mod workspace;
