@@ -2,7 +2,7 @@
 GUEST_TARGET_DIR := target/guests
 GUEST_BUILD := cargo build --release --target wasm32-wasip1 --target-dir $(GUEST_TARGET_DIR) --manifest-path
 
-.PHONY: example test bench bench-tokens setup
+.PHONY: example test bench bench-search bench-tokens setup
 
 setup:
 	@bash .ci/setup
@@ -24,6 +24,11 @@ bench: setup
 	cargo bench --bench run_latency
 	cargo bench --bench serve
 	cargo bench --bench scale_out
+	cargo bench --bench retrieval
+
+## Measures how well search finds the right tool (recall@1/3/5, MRR) on real servers; writes target/bench/search.md.
+bench-search: setup
+	cargo bench --bench retrieval
 
 ## Measures the tokens of direct tool calls against code mode on GitHub's real MCP server
 ## (benches/tokens; binds 127.0.0.2:80, so run as root) and writes the published report.

@@ -55,8 +55,9 @@ declare const sluice: {
   servers(): Promise<Array<{ name: string; summary: string }>>;
 
   /**
-   * Tools matching `query` across every server, best first (BM25 over names, titles,
-   * descriptions and parameter names).
+   * Tools matching `query` across every server, best first (BM25 over stemmed words of
+   * names, titles, descriptions and parameters; common synonyms such as "bug" for
+   * "issue" count too, and reading words favour read-only tools).
    *
    * @param options.limit how many matches, 1 to 100 (default 10).
    * @param options.detail `"name"`: names only; `"summary"` (default): plus the first
@@ -70,6 +71,10 @@ declare const sluice: {
       server: string;
       tool: string;
       score: number;
+      /** The tool's `readOnlyHint` annotation: true if it changes nothing. */
+      readOnly?: boolean;
+      /** The tool's `destructiveHint` annotation: true if it may destroy data. */
+      destructive?: boolean;
       description?: string;
       definition?: {
         name: string;

@@ -168,10 +168,21 @@ pub struct ToolFilter {
 impl ToolFilter {
     /// Whether a tool named `name`, with these MCP `annotations`, is exposed.
     pub fn admits(&self, name: &str, annotations: Option<&Value>) -> bool {
-        let allowed = self.allow.is_empty() || self.allow.iter().any(|glob| glob_matches(glob, name));
-        let denied = self.deny.iter().any(|glob| glob_matches(glob, name));
+        self.refusal(name, annotations).is_none()
+    }
+
+    /// Which rule hides a tool named `name` with these MCP `annotations`, as
+    /// its configuration spells it (`"deny": ["delete_*"]`), or `None` if the tool is exposed.
+    pub fn refusal(&self, name: &str, annotations: Option<&Value>) -> Option<String> {
+        if let Some(glob) = self.deny.iter().find(|glob| glob_matches(glob, name)) {
+            return Some(format!("\"deny\": [{glob:?}]"));
+        }
+        if !self.allow.is_empty() && !self.allow.iter().any(|glob| glob_matches(glob, name)) {
+            return Some(format!("\"allow\": {:?}, which it matches none of", self.allow));
+        }
         let read_only = annotations.and_then(|a| a.get("readOnlyHint")).and_then(Value::as_bool) == Some(true);
-        allowed && !denied && (!self.read_only || read_only)
+        (self.read_only && !read_only)
+            .then(|| "\"readOnly\": true, and the server does not annotate it readOnlyHint".to_owned())
     }
 }
 
@@ -507,6 +518,8 @@ mod tests {
         assert!(!filter.admits("list", None));
         assert!(!filter.admits("get_secret_key", None));
         assert!(!filter.admits("create_issue", None));
+        assert_eq!(filter.refusal("get_secret_key", None).as_deref(), Some(r#""deny": ["*secret*"]"#));
+        assert!(filter.refusal("get_issue", None).is_none());
         let read_only = ToolFilter { read_only: true, ..ToolFilter::default() };
         assert!(read_only.admits("get", Some(&serde_json::json!({ "readOnlyHint": true }))));
         assert!(!read_only.admits("delete", Some(&serde_json::json!({ "readOnlyHint": false }))));

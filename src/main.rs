@@ -384,6 +384,7 @@ fn run_program(args: RunArgs) -> anyhow::Result<ExitCode> {
     }
     refuse_in_cache("--skills", args.skills.skills.as_deref(), &config)?;
     config.fuel_metering = args.limits.fuel.is_some();
+    let tool_list_cache = config.cache_dir.clone();
     let launcher = Launcher::new(Runtime::new(config).context("cannot start the sandbox")?);
     let tokio = tokio::runtime::Builder::new_multi_thread().enable_all().build().context("cannot start tokio")?;
 
@@ -400,7 +401,8 @@ fn run_program(args: RunArgs) -> anyhow::Result<ExitCode> {
 
     let cannot_run = || format!("cannot run {}", args.program.display());
     let source = read_program(&args).with_context(cannot_run)?;
-    let options = McpOptions::for_result_cap(policy.limits.result_bytes);
+    let mut options = McpOptions::for_result_cap(policy.limits.result_bytes);
+    options.tool_list_cache = tool_list_cache;
     // A workspace the user named may hold files the program writes: neither the
     // configuration nor a server may come from there (src/trust.rs).
     let granted = granted_workspace(args.workspace.as_deref(), args.allow_workspace_code);
@@ -458,6 +460,7 @@ fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
     }
     config.fuel_metering = args.limits.fuel.is_some();
     config.max_concurrent_runs = u32::try_from(args.max_runs).unwrap_or(u32::MAX).max(1);
+    let tool_list_cache = config.cache_dir.clone();
     let launcher = Arc::new(Launcher::new(Runtime::new(config).context("cannot start the sandbox")?));
 
     let mut serve_config = ServeConfig::default();
@@ -474,7 +477,8 @@ fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
     serve_config.max_task_result = usize::try_from(args.max_task_result).unwrap_or(usize::MAX);
 
     let granted = granted_workspace(args.workspace.as_deref(), args.allow_workspace_code);
-    let options = McpOptions::for_result_cap(serve_config.limits.result_bytes);
+    let mut options = McpOptions::for_result_cap(serve_config.limits.result_bytes);
+    options.tool_list_cache = tool_list_cache;
     let mut upstream = load_config(args.config.as_deref(), granted)?;
     check_writable_skills(args.config.as_deref(), &upstream, &args.skills, args.allow_workspace_code)?;
     let already_said = upstream.warnings.len();

@@ -57,6 +57,8 @@ pub(crate) enum EntryKind {
     CompiledModule,
     /// The pre-initialised JavaScript interpreter (WebAssembly, compiled like any program).
     Interpreter,
+    /// An MCP server's tool list (JSON), under `tools/` ([`SealedEntries`]).
+    ToolList,
 }
 
 impl EntryKind {
@@ -64,6 +66,7 @@ impl EntryKind {
         match self {
             EntryKind::CompiledModule => "compiled-module",
             EntryKind::Interpreter => "interpreter",
+            EntryKind::ToolList => "tool-list",
         }
     }
 }
@@ -88,7 +91,7 @@ impl ModuleCache {
     /// `root/<engine tag>/`, the tag hashing everything that makes compiled code
     /// compatible, so an engine never sees code another engine compiled.
     pub fn new(engine: &Engine, root: Option<&Path>) -> Self {
-        let disk = root.and_then(|root| match DiskCache::open(root, engine_tag(engine)) {
+        let disk = root.and_then(|root| match DiskCache::open(root, engine_tag(engine), &[ENGINE_DIR, "js"]) {
             Ok(disk) => Some(disk),
             Err(reason) => {
                 tracing::warn!("not caching compiled code in {}: {reason}; compiling in memory only", root.display());
@@ -179,15 +182,15 @@ impl DiskCache {
     /// Checks (creating what is missing, 0700) the root and the engine's
     /// directory, and reads or makes the key. `Err` says why the directory is not
     /// safe to take compiled code from.
-    fn open(root: &Path, engine_tag: String) -> Result<DiskCache, String> {
+    fn open(root: &Path, engine_tag: String, dirs: &[&str]) -> Result<DiskCache, String> {
         let root = if root.is_absolute() {
             root.to_owned()
         } else {
             std::env::current_dir().map_err(|e| format!("cannot resolve a relative path: {e}"))?.join(root)
         };
         ensure_private_dir(&root)?;
-        for dir in [root.join(&engine_tag), root.join("js")] {
-            ensure_private_dir(&dir)?;
+        for dir in dirs {
+            ensure_private_dir(&root.join(if *dir == ENGINE_DIR { engine_tag.as_str() } else { dir }))?;
         }
         let key = read_or_make_key(&root.join("key"))?;
         Ok(DiskCache { root, engine_tag, key })
@@ -197,6 +200,7 @@ impl DiskCache {
         match kind {
             EntryKind::CompiledModule => self.root.join(&self.engine_tag).join(name),
             EntryKind::Interpreter => self.root.join("js").join(name),
+            EntryKind::ToolList => self.root.join("tools").join(name),
         }
     }
 
@@ -214,8 +218,13 @@ impl DiskCache {
     /// Reads and verifies an entry; any problem is a miss (logged when it is more
     /// than the entry not existing).
     fn read(&self, kind: EntryKind, name: &str) -> Option<Vec<u8>> {
+        self.read_at_most(kind, name, MAX_ENTRY_BYTES)
+    }
+
+    /// [`DiskCache::read`] of an entry of at most `max` bytes (header included); a larger one is a miss.
+    fn read_at_most(&self, kind: EntryKind, name: &str, max: u64) -> Option<Vec<u8>> {
         let path = self.path(kind, name);
-        let mut contents = match read_own_file(&path, MAX_ENTRY_BYTES) {
+        let mut contents = match read_own_file(&path, max) {
             Ok(contents) => contents,
             Err(error) if error.kind() == std::io::ErrorKind::NotFound => return None,
             Err(error) => {
@@ -251,6 +260,51 @@ impl DiskCache {
         })();
         if let Err(error) = result {
             tracing::warn!(path = %path.display(), %error, "could not write a cache entry");
+        }
+    }
+}
+
+/// Stands for the engine tag's directory in [`DiskCache::open`]'s list.
+const ENGINE_DIR: &str = "<engine>";
+/// The seal's engine field for entries that no engine reads.
+const NO_ENGINE: &str = "no-engine";
+
+/// Sealed entries that are not compiled code (tool lists), in the same private
+/// cache directory, checked and keyed exactly as compiled modules are.
+pub(crate) struct SealedEntries {
+    disk: DiskCache,
+    kind: EntryKind,
+}
+
+impl SealedEntries {
+    /// Entries of `kind` under `root` (made private if missing); `Err` says why the directory is not used.
+    pub(crate) fn open(root: &Path, kind: EntryKind) -> Result<SealedEntries, String> {
+        let dir = match kind {
+            EntryKind::ToolList => "tools",
+            EntryKind::CompiledModule | EntryKind::Interpreter => {
+                return Err("compiled code is kept by ModuleCache".to_owned());
+            }
+        };
+        Ok(SealedEntries { disk: DiskCache::open(root, NO_ENGINE.to_owned(), &[dir])?, kind })
+    }
+
+    /// The bytes of entry `name`, if it exists, is at most `max` bytes and its seal checks out.
+    pub(crate) fn read(&self, name: &str, max: u64) -> Option<Vec<u8>> {
+        self.disk.read_at_most(self.kind, name, max.saturating_add((MAGIC.len() + MAC_BYTES) as u64))
+    }
+
+    /// Writes entry `name`, sealed; a failure is logged.
+    pub(crate) fn write(&self, name: &str, bytes: &[u8]) {
+        self.disk.write(self.kind, name, bytes);
+    }
+
+    /// Removes entry `name`, if there is one.
+    pub(crate) fn remove(&self, name: &str) {
+        let path = self.disk.path(self.kind, name);
+        match std::fs::remove_file(&path) {
+            Ok(()) => {}
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => {}
+            Err(error) => tracing::warn!(path = %path.display(), %error, "could not remove a cache entry"),
         }
     }
 }
@@ -548,6 +602,24 @@ mod tests {
         // A sticky parent, as /tmp is, is fine.
         std::fs::set_permissions(&root, std::fs::Permissions::from_mode(0o1777)).unwrap();
         assert!(ModuleCache::new(&engine, Some(&root.join("inner"))).uses_disk());
+    }
+
+    #[test]
+    fn tool_lists_get_the_same_checks_and_their_seal_covers_their_kind() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("cache");
+        let lists = SealedEntries::open(&root, EntryKind::ToolList).unwrap();
+        lists.write("a.json", b"[]");
+        assert_eq!(lists.read("a.json", 2).as_deref(), Some(&b"[]"[..]));
+        assert_eq!(lists.read("a.json", 1), None, "over the cap");
+        // An interpreter entry copied over a tool list is not a tool list.
+        let (_, cache) = cache_on(&root);
+        cache.write_entry(EntryKind::Interpreter, "a.json", b"[]");
+        std::fs::copy(root.join("js/a.json"), root.join("tools/a.json")).unwrap();
+        assert_eq!(lists.read("a.json", 100), None);
+        std::fs::set_permissions(&root, std::fs::Permissions::from_mode(0o777)).unwrap();
+        assert!(SealedEntries::open(&root, EntryKind::ToolList).is_err(), "a directory others can write");
     }
 
     #[cfg(unix)]

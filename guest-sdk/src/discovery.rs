@@ -57,6 +57,12 @@ pub struct SearchHit {
     pub tool: String,
     /// Relevance; higher is better, and only the order means anything.
     pub score: f64,
+    /// The tool's `readOnlyHint` annotation: `true` if it changes nothing.
+    #[serde(default, rename = "readOnly", skip_serializing_if = "Option::is_none")]
+    pub read_only: Option<bool>,
+    /// The tool's `destructiveHint` annotation: `true` if it may destroy data.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub destructive: Option<bool>,
     /// The first sentence of the tool's description ([`Detail::Summary`] and [`Detail::Full`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,

@@ -23,7 +23,7 @@ pub enum ErrorKind {
     },
     /// `unknown_server`: no server has that name.
     UnknownServer,
-    /// `unknown_tool`: the server has no tool of that name.
+    /// `unknown_tool`: the server has no tool of that name, or Sluice's configuration hides it.
     UnknownTool,
     /// `invalid_arguments`: the arguments are not a JSON object, or the tool rejected them.
     InvalidArguments,

@@ -6,7 +6,10 @@
 //! Then the server is started (stdio) or connected (Streamable HTTP), the
 //! protocol era negotiated (`server/discover` for 2026-07-28 servers, falling
 //! back to `initialize` for 2025-11-25 and older), and its tool list cached
-//! until it sends `notifications/tools/list_changed`.
+//! until it sends `notifications/tools/list_changed`. With
+//! [`McpOptions::tool_list_cache`], tool lists are also kept on disk between
+//! processes (`list_cache.rs`), so a search or describe in a fresh process starts
+//! no server whose list is cached; a call always starts its server.
 //!
 //! A server that fails to start, crashes, hangs or answers garbage fails the
 //! call with a [`ToolCallError::Server`] or [`ToolCallError::Timeout`] naming the
@@ -23,6 +26,7 @@
 //! `sluice::server`), never into a program's output.
 
 mod convert;
+mod list_cache;
 mod oversize;
 mod process_tree;
 mod redact;
@@ -34,6 +38,7 @@ pub use process_tree::become_subreaper;
 pub use transport::INHERITED_VARIABLES;
 
 use std::collections::BTreeMap;
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -41,6 +46,7 @@ use crate::config::SluiceConfig;
 use crate::tools::{
     BoxFuture, ServerActivity, ServerInfo, ToolCall, ToolCallError, ToolDefinition, ToolHost, ToolResult,
 };
+use list_cache::ToolListCache;
 use upstream::Upstream;
 
 /// Settings of [`McpTools`] that are not per server.
@@ -66,6 +72,12 @@ pub struct McpOptions {
     /// have the list read afresh; in between, it gets the cached list. A
     /// server's `notifications/tools/list_changed` renews the list regardless. Default: 5 s.
     pub refresh_interval: Duration,
+    /// Where servers' tool lists are kept between processes (its `tools/`), so
+    /// that a search starts no server whose list is cached; `None` keeps them in
+    /// memory only. Default: `None`; the CLI uses Sluice's cache directory.
+    pub tool_list_cache: Option<PathBuf>,
+    /// How long a cached tool list is trusted without the server being asked again. Default: 24 h.
+    pub tool_list_ttl: Duration,
 }
 
 impl McpOptions {
@@ -88,6 +100,8 @@ impl Default for McpOptions {
             max_tools: 10_000,
             max_tool_list_bytes: 16 << 20,
             refresh_interval: Duration::from_secs(5),
+            tool_list_cache: None,
+            tool_list_ttl: Duration::from_secs(24 * 60 * 60),
         }
     }
 }
@@ -110,11 +124,15 @@ impl Drop for McpTools {
 impl McpTools {
     /// Servers for every entry of `config`. Starts nothing.
     pub fn new(config: &SluiceConfig, options: McpOptions) -> McpTools {
+        let cache = options.tool_list_cache.as_deref().and_then(|dir| ToolListCache::open(dir, options.tool_list_ttl));
         let options = Arc::new(options);
         let servers = config
             .servers
             .iter()
-            .map(|(name, server)| (name.clone(), Arc::new(Upstream::new(name, server.clone(), options.clone()))))
+            .map(|(name, server)| {
+                let disk = cache.as_ref().map(|cache| cache.entry(server));
+                (name.clone(), Arc::new(Upstream::new(name, server.clone(), options.clone(), disk)))
+            })
             .collect();
         McpTools { servers }
     }
@@ -150,6 +168,10 @@ impl ToolHost for McpTools {
     fn call_tool(&self, call: ToolCall) -> BoxFuture<'static, Result<ToolResult, ToolCallError>> {
         let server = self.server(&call.server).cloned();
         Box::pin(async move { server?.call(call.tool, call.arguments).await })
+    }
+
+    fn refusal(&self, server: &str, tool: &str) -> Option<String> {
+        self.servers.get(server)?.refusal(tool)
     }
 
     fn activity(&self) -> Vec<ServerActivity> {

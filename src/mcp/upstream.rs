@@ -29,6 +29,7 @@ use serde_json::{Map, Value};
 
 use super::McpOptions;
 use super::convert;
+use super::list_cache::CachedList;
 use super::redact::Redactor;
 use super::transport::{self, Child, Opened};
 use super::validate::{ArgumentSchema, MAX_SIGNATURE_CHARS};
@@ -69,6 +70,10 @@ pub(super) struct Upstream {
     in_flight: AtomicU64,
     /// Set by the state machine; read by `summary` and `activity` without waiting.
     snapshot: std::sync::Mutex<Snapshot>,
+    /// This server's entry in the disk cache of tool lists, if there is one.
+    disk: Option<CachedList>,
+    /// The list read from the disk cache, once, while no connection is up.
+    from_disk: std::sync::Mutex<Option<Arc<ToolSet>>>,
 }
 
 #[derive(Default, Clone)]
@@ -78,6 +83,8 @@ struct Snapshot {
     protocol: Option<String>,
     /// The server's own description of itself, once connected.
     described: Option<String>,
+    /// The tools its last list had that the configuration hides, with the rule that hides each.
+    denied: Arc<HashMap<String, String>>,
 }
 
 enum State {
@@ -135,7 +142,12 @@ pub(super) struct ToolSet {
 }
 
 impl Upstream {
-    pub(super) fn new(name: &str, config: ServerConfig, options: Arc<McpOptions>) -> Upstream {
+    pub(super) fn new(
+        name: &str,
+        config: ServerConfig,
+        options: Arc<McpOptions>,
+        disk: Option<CachedList>,
+    ) -> Upstream {
         let redactor = Redactor::for_server(&config, |name| std::env::var(name).ok());
         Upstream {
             name: name.to_owned(),
@@ -148,6 +160,8 @@ impl Upstream {
             starts: AtomicU64::new(0),
             in_flight: AtomicU64::new(0),
             snapshot: std::sync::Mutex::new(Snapshot::default()),
+            disk,
+            from_disk: std::sync::Mutex::new(None),
         }
     }
 
@@ -251,7 +265,12 @@ impl Upstream {
     /// Opens the transport and runs the handshake; `Err` says what went wrong.
     async fn connect(&self) -> Result<Connection, String> {
         let stale = Arc::new(AtomicBool::new(false));
-        let handler = Handler { server: self.name.clone().into(), stale: stale.clone(), logs: self.logs.clone() };
+        let handler = Handler {
+            server: self.name.clone().into(),
+            stale: stale.clone(),
+            logs: self.logs.clone(),
+            disk: self.disk.clone(),
+        };
         let lifecycle = ClientLifecycleMode::Auto {
             preferred_versions: vec![ProtocolVersion::V_2026_07_28],
             legacy_version: Some(ProtocolVersion::V_2025_11_25),
@@ -311,25 +330,70 @@ impl Upstream {
                 }
             },
         };
-        let listener = listen_for_list_changes(&self.name, &service, &stale);
+        let listener = listen_for_list_changes(&self.name, &service, &stale, self.disk.clone());
         Ok(Connection { service, child, tools: tokio::sync::Mutex::new(None), stale, listener })
     }
 
-    /// The server's tools, listing them if they are not cached.
+    /// The server's tools: the live connection's list (listed if not cached),
+    /// or, while no connection is up, the disk cache's list if it has one.
     pub(super) async fn tools(&self) -> Result<Arc<ToolSet>, ToolCallError> {
+        if let Some(tools) = self.tools_from_disk().await {
+            return Ok(tools);
+        }
         self.tools_and_connection().await.map(|(tools, _)| tools)
     }
 
-    /// The server's tools, listed afresh (a program asked for one the cached
-    /// list lacks), at most once per [`McpOptions::refresh_interval`]; in
-    /// between, the cached list (which a list-changed notification still renews).
+    /// The disk cache's list, read once, unless a connection is up (its own list is fresher).
+    async fn tools_from_disk(&self) -> Option<Arc<ToolSet>> {
+        let disk = self.disk.as_ref()?;
+        if matches!(&*self.state.lock().await, State::Up(_)) {
+            return None;
+        }
+        let mut memo = self.from_disk.lock().expect("disk list lock");
+        if let Some(tools) = &*memo {
+            return Some(tools.clone());
+        }
+        let listed = disk.load(self.options.max_tools, self.options.max_tool_list_bytes)?;
+        tracing::debug!(server = %self.name, tools = listed.len(), "tool list read from the disk cache");
+        let tools = self.tool_set(listed);
+        *memo = Some(tools.clone());
+        Some(tools)
+    }
+
+    /// The server's tools, listed afresh by the server itself (a program asked
+    /// for one the cached list lacks), at most once per
+    /// [`McpOptions::refresh_interval`]; in between, the cached list (which a
+    /// list-changed notification still renews).
     pub(super) async fn refresh_tools(&self) -> Result<Arc<ToolSet>, ToolCallError> {
-        if self.may_refresh()
-            && let State::Up(connection) = &*self.state.lock().await
-        {
+        if !self.may_refresh() {
+            return self.tools().await;
+        }
+        if let State::Up(connection) = &*self.state.lock().await {
             connection.stale.store(true, Ordering::Release);
         }
-        self.tools().await
+        self.tools_and_connection().await.map(|(tools, _)| tools)
+    }
+
+    /// `listed` (as the server gave it) filtered by the configuration; notes what the filters hide.
+    fn tool_set(&self, listed: Vec<ToolDefinition>) -> Arc<ToolSet> {
+        let mut denied = HashMap::new();
+        let definitions: Vec<ToolDefinition> = listed
+            .into_iter()
+            .filter(|tool| match self.config.tools.refusal(&tool.name, tool.annotations.as_ref()) {
+                Some(rule) => {
+                    denied.insert(tool.name.clone(), rule);
+                    false
+                }
+                None => true,
+            })
+            .collect();
+        let schemas = definitions.iter().map(|tool| (tool.name.clone(), OnceLock::new())).collect();
+        let tools = Arc::new(ToolSet { definitions: definitions.into(), schemas });
+        self.set_snapshot(|s| {
+            s.denied = Arc::new(denied);
+            s.definitions = Some(tools.definitions.len());
+        });
+        tools
     }
 
     /// Whether a program's miss may have the list read afresh now (and if so, notes that it was).
@@ -367,14 +431,12 @@ impl Upstream {
                 return Err(self.server_error(format!("it did not list its tools within {after}")));
             }
         };
-        let definitions: Vec<ToolDefinition> = listed
-            .into_iter()
-            .map(convert::definition)
-            .filter(|tool| self.config.tools.admits(&tool.name, tool.annotations.as_ref()))
-            .collect();
-        let schemas = definitions.iter().map(|tool| (tool.name.clone(), OnceLock::new())).collect();
-        let tools = Arc::new(ToolSet { definitions: definitions.into(), schemas });
-        self.set_snapshot(|s| s.definitions = Some(tools.definitions.len()));
+        let listed: Vec<ToolDefinition> = listed.into_iter().map(convert::definition).collect();
+        if let Some(disk) = &self.disk {
+            disk.store(&listed);
+        }
+        *self.from_disk.lock().expect("disk list lock") = None;
+        let tools = self.tool_set(listed);
         *cached = Some(tools.clone());
         Ok((tools, connection.clone()))
     }
@@ -411,7 +473,11 @@ impl Upstream {
     pub(super) async fn call(&self, tool: String, arguments: Map<String, Value>) -> Result<ToolResult, ToolCallError> {
         let (tools, connection) = self.tools_and_connection().await?;
         let Some(definition) = tools.definitions.iter().find(|d| d.name == tool) else {
-            return Err(ToolCallError::UnknownTool { server: self.name.clone(), tool });
+            if let Some(rule) = self.refusal(&tool) {
+                return Err(ToolCallError::DeniedTool { server: self.name.clone(), tool, rule });
+            }
+            let suggestion = crate::suggest::did_you_mean(&tool, tools.definitions.iter().map(|d| d.name.as_str()));
+            return Err(ToolCallError::UnknownTool { server: self.name.clone(), tool, suggestion });
         };
         let schema = tools.schemas[&tool].get_or_init(|| match ArgumentSchema::compile(&definition.input_schema) {
             Ok(schema) => Some(schema),
@@ -458,6 +524,13 @@ impl Upstream {
         }
     }
 
+    /// The configuration rule that hides `tool` (a name or its alias) of the last list read, if one does.
+    pub(super) fn refusal(&self, tool: &str) -> Option<String> {
+        let denied = self.snapshot.lock().expect("snapshot lock").denied.clone();
+        let name = crate::tools::names::resolve(tool, denied.keys().map(String::as_str))?;
+        denied.get(name).cloned()
+    }
+
     fn set_snapshot(&self, update: impl FnOnce(&mut Snapshot)) {
         update(&mut self.snapshot.lock().expect("snapshot lock"));
     }
@@ -471,6 +544,7 @@ fn listen_for_list_changes(
     server: &str,
     service: &RunningService<RoleClient, Handler>,
     stale: &Arc<AtomicBool>,
+    disk: Option<CachedList>,
 ) -> Option<tokio::task::AbortHandle> {
     let info = service.peer().peer_info()?;
     let offered = info.capabilities.tools.as_ref().and_then(|tools| tools.list_changed) == Some(true);
@@ -492,6 +566,9 @@ fn listen_for_list_changes(
             if matches!(notification, rmcp::model::ServerNotification::ToolListChangedNotification(_)) {
                 tracing::debug!(server = %server, "tool list changed");
                 stale.store(true, Ordering::Release);
+                if let Some(disk) = &disk {
+                    disk.invalidate();
+                }
             }
         }
     });
@@ -550,6 +627,8 @@ struct Handler {
     server: Arc<str>,
     stale: Arc<AtomicBool>,
     logs: Arc<std::sync::Mutex<LogBudget>>,
+    /// The server's disk-cache entry, forgotten when its list changes.
+    disk: Option<CachedList>,
 }
 
 /// A token bucket for a server's log notifications: [`LOG_BURST`] at once,
@@ -622,6 +701,9 @@ impl ClientHandler for Handler {
     fn on_tool_list_changed(&self, _context: NotificationContext<RoleClient>) -> impl Future<Output = ()> + Send + '_ {
         tracing::debug!(server = %self.server, "tool list changed");
         self.stale.store(true, Ordering::Release);
+        if let Some(disk) = &self.disk {
+            disk.invalidate();
+        }
         std::future::ready(())
     }
 

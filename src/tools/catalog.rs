@@ -1,4 +1,4 @@
-//! `ToolCatalog`: search (BM25 over names, titles, descriptions, parameters) and describe, over any [`ToolHost`].
+//! `ToolCatalog`: search (BM25F over names, titles, descriptions, parameters; see [`super::analysis`]) and describe, over any [`ToolHost`].
 //!
 //! A server's search index is built once per version of its tool list (hosts
 //! hand out each version as one `Arc<[ToolDefinition]>`, replaced when the list
@@ -6,12 +6,13 @@
 //! searches cost only the lookups of their terms. One search is bounded: at
 //! most [`MAX_QUERY_TERMS`] distinct words, [`MAX_SEARCH_LIMIT`] results.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, Weak};
 
 use serde::{Deserialize, Serialize};
 
+use super::analysis::{self, AnalysedQuery, Intent};
 use super::declarations::tool_declaration;
 use super::names;
 use super::{ToolCall, ToolCallError, ToolDefinition, ToolHost, ToolResult};
@@ -62,6 +63,12 @@ pub struct SearchHit {
     pub tool: String,
     /// BM25 relevance; only the order is meaningful.
     pub score: f64,
+    /// The tool's `readOnlyHint` annotation: `true` if it changes nothing.
+    #[serde(default, rename = "readOnly", skip_serializing_if = "Option::is_none")]
+    pub read_only: Option<bool>,
+    /// The tool's `destructiveHint` annotation: `true` if it may destroy data.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub destructive: Option<bool>,
     /// First sentence of the description (`summary` and `full`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
@@ -112,16 +119,15 @@ impl ToolCatalog {
         if query.query.len() > MAX_QUERY_BYTES {
             return Err(invalid(format!("the query is over {MAX_QUERY_BYTES} bytes")));
         }
-        let mut seen = HashSet::new();
-        let terms: Vec<String> = tokenize(&query.query).into_iter().filter(|term| seen.insert(term.clone())).collect();
-        if terms.is_empty() {
-            return Err(invalid("the query has no words to search for".to_owned()));
-        }
-        if terms.len() > MAX_QUERY_TERMS {
+        let analysed = analysis::analyse_query(&query.query);
+        if analysed.words > MAX_QUERY_TERMS {
             return Err(invalid(format!(
                 "the query has {} distinct words; at most {MAX_QUERY_TERMS} are searched for",
-                terms.len()
+                analysed.words
             )));
+        }
+        if analysed.terms.is_empty() {
+            return Err(invalid("the query has no words to search for".to_owned()));
         }
 
         let servers = self.host.servers();
@@ -147,7 +153,7 @@ impl ToolCatalog {
 
         let parts: Vec<&ServerIndex> =
             indexes.iter().map(|(_, _, index)| index.get().expect("cached_index initialises it")).collect();
-        let mut ranked = bm25(&parts, &terms);
+        let mut ranked = bm25(&parts, &analysed);
         let order = |a: &(f64, usize, usize), b: &(f64, usize, usize)| {
             b.0.total_cmp(&a.0)
                 .then_with(|| indexes[a.1].0.cmp(indexes[b.1].0))
@@ -168,6 +174,8 @@ impl ToolCatalog {
                     server: indexes[server].0.to_owned(),
                     tool: definition.name.clone(),
                     score: (score * 1000.0).round() / 1000.0,
+                    read_only: read_only_hint(definition),
+                    destructive: annotation(definition, "destructiveHint"),
                     description: match query.detail {
                         Detail::Name => None,
                         Detail::Summary | Detail::Full => definition.description.as_deref().map(first_sentence),
@@ -207,7 +215,10 @@ impl ToolCatalog {
         let definitions = self.host.refresh_tools(server).await?;
         match names::resolve(wanted, definitions.iter().map(|d| d.name.as_str())) {
             Some(name) => Ok((definitions.clone(), name.to_owned())),
-            None => Err(unknown_tool(server, wanted, &definitions)),
+            None => Err(match self.host.refusal(server, wanted) {
+                Some(rule) => ToolCallError::DeniedTool { server: server.to_owned(), tool: wanted.to_owned(), rule },
+                None => unknown_tool(server, wanted, &definitions),
+            }),
         }
     }
 
@@ -233,7 +244,8 @@ fn unknown_tool(server: &str, wanted: &str, definitions: &[ToolDefinition]) -> T
             ),
         };
     }
-    ToolCallError::UnknownTool { server: server.to_owned(), tool: wanted.to_owned() }
+    let suggestion = crate::suggest::did_you_mean(wanted, definitions.iter().map(|d| d.name.as_str()));
+    ToolCallError::UnknownTool { server: server.to_owned(), tool: wanted.to_owned(), suggestion }
 }
 
 fn invalid(message: String) -> ToolCallError {
@@ -243,21 +255,31 @@ fn invalid(message: String) -> ToolCallError {
 /// The first sentence of a description, at most 200 characters: a tool's
 /// summary in search results and in the declaration tree's listings.
 pub(super) fn first_sentence(text: &str) -> String {
-    let text = text.trim();
-    let end = text.find(". ").map(|i| i + 1).into_iter().chain(text.find('\n')).min().unwrap_or(text.len());
-    let sentence = text[..end].trim();
+    let sentence = split_first_sentence(text).0;
     match sentence.char_indices().nth(200) {
         Some((cut, _)) => format!("{}…", &sentence[..cut]),
         None => sentence.to_owned(),
     }
 }
 
-/// Field weights: a word in a tool's name says more than one in its description.
+/// A description's first sentence (up to `. ` or a line break) and the rest, both trimmed.
+fn split_first_sentence(text: &str) -> (&str, &str) {
+    let text = text.trim();
+    let end = text.find(". ").map(|i| i + 1).into_iter().chain(text.find('\n')).min().unwrap_or(text.len());
+    (text[..end].trim(), text[end..].trim())
+}
+
+/// Field weights: a word in a tool's name says more than one in its summary,
+/// which says more than one in the rest of its description or its parameters.
 const NAME_WEIGHT: f64 = 3.0;
 const TITLE_WEIGHT: f64 = 2.0;
-const PARAMETER_WEIGHT: f64 = 1.5;
+const SUMMARY_WEIGHT: f64 = 1.5;
 const SERVER_WEIGHT: f64 = 1.0;
-const DESCRIPTION_WEIGHT: f64 = 1.0;
+const DESCRIPTION_WEIGHT: f64 = 0.5;
+const PARAMETER_WEIGHT: f64 = 0.75;
+const PARAMETER_DESCRIPTION_WEIGHT: f64 = 0.25;
+/// How much a tool's score grows when its `readOnlyHint` agrees with the query's intent.
+const INTENT_BOOST: f64 = 1.25;
 
 /// One server's tools as BM25F postings (the fields folded together with weights).
 struct ServerIndex {
@@ -265,16 +287,22 @@ struct ServerIndex {
     postings: HashMap<String, Vec<(u32, f64)>>,
     /// Each tool's weighted length.
     lengths: Vec<f64>,
+    /// Each tool's `readOnlyHint`, if it has one.
+    read_only: Vec<Option<bool>>,
 }
 
 impl ServerIndex {
     fn new(server: &str, definitions: &[ToolDefinition]) -> Self {
-        let mut index = ServerIndex { postings: HashMap::new(), lengths: Vec::with_capacity(definitions.len()) };
+        let mut index = ServerIndex {
+            postings: HashMap::new(),
+            lengths: Vec::with_capacity(definitions.len()),
+            read_only: Vec::with_capacity(definitions.len()),
+        };
         for (i, definition) in definitions.iter().enumerate() {
             let mut terms: HashMap<String, f64> = HashMap::new();
             let mut length = 0.0;
             let mut add = |text: &str, weight: f64| {
-                for term in tokenize(text) {
+                for term in analysis::stems(text) {
                     *terms.entry(term).or_default() += weight;
                     length += weight;
                 }
@@ -285,16 +313,19 @@ impl ServerIndex {
                 add(title, TITLE_WEIGHT);
             }
             if let Some(description) = &definition.description {
-                add(description, DESCRIPTION_WEIGHT);
+                let (summary, rest) = split_first_sentence(description);
+                add(summary, SUMMARY_WEIGHT);
+                add(rest, DESCRIPTION_WEIGHT);
             }
             if let Some(properties) = definition.input_schema.get("properties").and_then(|p| p.as_object()) {
                 for (name, schema) in properties {
                     add(name, PARAMETER_WEIGHT);
                     if let Some(text) = schema.get("description").and_then(|d| d.as_str()) {
-                        add(text, DESCRIPTION_WEIGHT / 2.0);
+                        add(text, PARAMETER_DESCRIPTION_WEIGHT);
                     }
                 }
             }
+            index.read_only.push(read_only_hint(definition));
             let tool = u32::try_from(i).unwrap_or(u32::MAX);
             for (term, weight) in terms {
                 index.postings.entry(term).or_default().push((tool, weight));
@@ -350,16 +381,28 @@ fn cached_index(server: &str, definitions: &Arc<[ToolDefinition]>, builds: &Atom
     cell
 }
 
+/// A tool's `readOnlyHint` annotation, if it has one.
+fn read_only_hint(definition: &ToolDefinition) -> Option<bool> {
+    annotation(definition, "readOnlyHint")
+}
+
+/// A tool's boolean annotation `name`, if it has one.
+fn annotation(definition: &ToolDefinition, name: &str) -> Option<bool> {
+    definition.annotations.as_ref()?.get(name)?.as_bool()
+}
+
 /// BM25 scores of the tools of `indexes` (one per server) that match any of
-/// `terms`, as (score, server, tool); the statistics span all servers.
-fn bm25(indexes: &[&ServerIndex], terms: &[String]) -> Vec<(f64, usize, usize)> {
+/// the query's terms (each counted at its weight), as (score, server, tool);
+/// the statistics span all servers. A tool whose `readOnlyHint` agrees with
+/// the query's intent gets [`INTENT_BOOST`].
+fn bm25(indexes: &[&ServerIndex], query: &AnalysedQuery) -> Vec<(f64, usize, usize)> {
     const K1: f64 = 1.2;
     const B: f64 = 0.75;
     let count = indexes.iter().map(|index| index.lengths.len()).sum::<usize>() as f64;
     let total_length = indexes.iter().flat_map(|index| &index.lengths).sum::<f64>();
     let average_length = (total_length / count.max(1.0)).max(f64::EPSILON);
     let mut scores: HashMap<(usize, u32), f64> = HashMap::new();
-    for term in terms {
+    for (term, weight) in &query.terms {
         let postings: Vec<(usize, &Vec<(u32, f64)>)> = indexes
             .iter()
             .enumerate()
@@ -374,26 +417,21 @@ fn bm25(indexes: &[&ServerIndex], terms: &[String]) -> Vec<(f64, usize, usize)> 
             for &(tool, tf) in list {
                 let length = indexes[server].lengths[tool as usize];
                 let norm = K1 * (1.0 - B + B * length / average_length);
-                *scores.entry((server, tool)).or_default() += idf * tf * (K1 + 1.0) / (tf + norm);
+                *scores.entry((server, tool)).or_default() += weight * idf * tf * (K1 + 1.0) / (tf + norm);
             }
         }
     }
     scores
         .into_iter()
         .filter(|(_, score)| *score > 0.0)
-        .map(|((server, tool), score)| (score, server, tool as usize))
+        .map(|((server, tool), score)| {
+            let agrees = matches!(
+                (query.intent, indexes[server].read_only[tool as usize]),
+                (Intent::Read, Some(true)) | (Intent::Write, Some(false))
+            );
+            (if agrees { score * INTENT_BOOST } else { score }, server, tool as usize)
+        })
         .collect()
-}
-
-/// The words of `text` (see [`names::words`]), with a plural `s` removed.
-fn tokenize(text: &str) -> Vec<String> {
-    let mut words = names::words(text);
-    for word in &mut words {
-        if word.len() > 3 && word.ends_with('s') && !word.ends_with("ss") {
-            word.pop();
-        }
-    }
-    words
 }
 
 #[cfg(test)]
@@ -424,14 +462,6 @@ mod tests {
         SearchQuery { query: text.to_owned(), limit: None, detail }
     }
 
-    #[test]
-    fn words_split_at_case_and_punctuation_boundaries() {
-        assert_eq!(
-            tokenize("listIssues get-sum create_pull_request"),
-            ["list", "issue", "get", "sum", "create", "pull", "request"]
-        );
-    }
-
     #[tokio::test]
     async fn search_ranks_the_tool_whose_name_matches_first() {
         let hits = catalog().search(&query("list issues", Detail::Name)).await.unwrap();
@@ -441,6 +471,50 @@ mod tests {
         assert_eq!((hits[0].server.as_str(), hits[0].tool.as_str()), ("math", "get-sum"));
         assert_eq!(hits[0].description.as_deref(), Some("Adds two numbers together."));
         assert!(hits[0].definition.is_some());
+    }
+
+    /// A host of two GitHub-like tools that differ in their annotations only.
+    fn annotated() -> ToolCatalog {
+        let tool = |name: &str, read_only: bool| {
+            let mut definition = ToolDefinition::new(name, "Issues in a repository.", json!({ "type": "object" }));
+            definition.annotations = Some(json!({ "readOnlyHint": read_only, "destructiveHint": !read_only }));
+            definition
+        };
+        let host = InProcessTools::new()
+            .with_tool("github", tool("issue_read", true), |_| async { Ok(ToolResult::text("")) })
+            .with_tool("github", tool("issue_write", false), |_| async { Ok(ToolResult::text("")) });
+        ToolCatalog::new(Arc::new(host))
+    }
+
+    #[tokio::test]
+    async fn hits_carry_the_read_only_and_destructive_annotations() {
+        let hits = annotated().search(&query("issue", Detail::Name)).await.unwrap();
+        let hit = |tool: &str| hits.iter().find(|hit| hit.tool == tool).unwrap();
+        assert_eq!((hit("issue_read").read_only, hit("issue_read").destructive), (Some(true), Some(false)));
+        assert_eq!((hit("issue_write").read_only, hit("issue_write").destructive), (Some(false), Some(true)));
+        let text = serde_json::to_value(hit("issue_read")).unwrap();
+        assert_eq!((text["readOnly"].clone(), text["destructive"].clone()), (json!(true), json!(false)));
+        let plain = catalog().search(&query("list issues", Detail::Name)).await.unwrap();
+        assert!(!serde_json::to_string(&plain[0]).unwrap().contains("readOnly"), "no annotation, no field");
+    }
+
+    #[tokio::test]
+    async fn reading_words_favour_read_only_tools_and_writing_words_the_others() {
+        let catalog = annotated();
+        let hits = catalog.search(&query("show the issues", Detail::Name)).await.unwrap();
+        assert_eq!(hits[0].tool, "issue_read");
+        assert!(hits[0].score > hits[1].score, "{hits:?}");
+        let hits = catalog.search(&query("update the issues", Detail::Name)).await.unwrap();
+        assert_eq!(hits[0].tool, "issue_write");
+        assert!(hits[0].score > hits[1].score, "{hits:?}");
+    }
+
+    #[tokio::test]
+    async fn the_words_agents_use_find_the_tools_named_otherwise() {
+        let hits = catalog().search(&query("open bugs in the repo", Detail::Name)).await.unwrap();
+        assert_eq!(hits[0].tool, "list_issues");
+        let hits = catalog().search(&query("open a PR", Detail::Name)).await.unwrap();
+        assert_eq!(hits[0].tool, "create_pull_request");
     }
 
     #[tokio::test]

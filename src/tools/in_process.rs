@@ -101,7 +101,9 @@ impl ToolHost for InProcessTools {
         };
         match server.handlers.get(&call.tool) {
             Some(handler) => handler(call.arguments),
-            None => Box::pin(async move { Err(ToolCallError::UnknownTool { server: call.server, tool: call.tool }) }),
+            None => Box::pin(async move {
+                Err(ToolCallError::UnknownTool { server: call.server, tool: call.tool, suggestion: String::new() })
+            }),
         }
     }
 }

@@ -5,6 +5,7 @@
 //! Sluice's own and serialize to the MCP wire shapes (`inputSchema`,
 //! `structuredContent`, `isError`), so no protocol crate leaks into the sandbox.
 
+mod analysis;
 mod catalog;
 pub mod declarations;
 mod in_process;
@@ -49,6 +50,14 @@ pub trait ToolHost: Send + Sync + 'static {
     /// Calls a tool. A tool that ran and failed returns `Ok` with
     /// [`ToolResult::is_error`] set; `Err` means no tool result was produced.
     fn call_tool(&self, call: ToolCall) -> BoxFuture<'static, Result<ToolResult, ToolCallError>>;
+
+    /// Why `tool`, which `server` has but the host does not expose, is hidden
+    /// (the configuration rule, as spelt there), or `None` for a tool that is
+    /// exposed or unknown. Looks only at lists already loaded. By default, `None`.
+    fn refusal(&self, server: &str, tool: &str) -> Option<String> {
+        let _ = (server, tool);
+        None
+    }
 
     /// What the host has done so far, per server, for run statistics. Hosts
     /// with nothing to start (in-process tools) report nothing.
@@ -225,12 +234,25 @@ pub enum ToolCallError {
         server: String,
     },
     /// The server has no tool of that name.
-    #[error("server {server:?} has no tool named {tool:?}; sluice.search() finds tools")]
+    #[error("server {server:?} has no tool named {tool:?}{suggestion}; sluice.search() finds tools")]
     UnknownTool {
         /// The server.
         server: String,
         /// The name the guest asked for.
         tool: String,
+        /// `" (did you mean `x`?)"` naming the closest tools, or empty ([`crate::suggest::did_you_mean`]).
+        suggestion: String,
+    },
+    /// The server has the tool, but Sluice's configuration hides it (`deny`,
+    /// `allow`, `readOnly`). Its kind is `unknown_tool`: for the program the tool is not there.
+    #[error("tool {tool:?} of server {server:?} is denied by Sluice's configuration ({rule}); it cannot be called")]
+    DeniedTool {
+        /// The server.
+        server: String,
+        /// The tool's name.
+        tool: String,
+        /// The configuration rule that hides it, as the configuration spells it.
+        rule: String,
     },
     /// The arguments are malformed or do not match the tool's schema.
     #[error("invalid arguments: {message}")]
@@ -285,7 +307,7 @@ impl ToolCallError {
     pub fn kind(&self) -> &'static str {
         match self {
             ToolCallError::UnknownServer { .. } => "unknown_server",
-            ToolCallError::UnknownTool { .. } => "unknown_tool",
+            ToolCallError::UnknownTool { .. } | ToolCallError::DeniedTool { .. } => "unknown_tool",
             ToolCallError::InvalidArguments { .. } => "invalid_arguments",
             ToolCallError::ArgumentsTooLarge { .. } => "arguments_too_large",
             ToolCallError::ResultTooLarge { .. } => "result_too_large",

@@ -674,3 +674,42 @@ async fn a_tool_list_change_reaches_the_cached_list_and_new_tools_are_callable()
     assert_eq!(stdout(&outcome), "{\"result\":\"fresh.two works\"}\n");
     tools.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_misspelt_tool_gets_the_closest_names_and_a_denied_one_names_the_rule_that_hides_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let root_dir = dir.path().canonicalize().unwrap();
+    let mut files = filesystem(&root_dir);
+    files["deny"] = json!(["write_*"]);
+    let tools = tools_for(json!({ "files": files }));
+    let source = r#"
+for (const attempt of [
+  () => tools.files.read_text_fil({ path: '/' }),
+  () => tools.files.write_file({ path: '/x', content: '' }),
+  () => sluice.describe('files', 'write_file'),
+  () => tools.files.teleport({}),
+]) {
+  try { await attempt(); console.log('no error'); } catch (e) { console.log(e.kind + ': ' + e.message); }
+}
+"#;
+    let outcome = run_js(source, &tools).await;
+    assert_ok(&outcome);
+    let lines: Vec<String> = stdout(&outcome).lines().map(str::to_owned).collect();
+    assert_eq!(lines.len(), 4, "{lines:?}");
+    assert!(
+        lines[0].starts_with("unknown_tool: ") && lines[0].contains("(did you mean `read_text_file`"),
+        "{}",
+        lines[0]
+    );
+    for denied in &lines[1..3] {
+        assert!(
+            denied.contains(
+                r#"tool "write_file" of server "files" is denied by Sluice's configuration ("deny": ["write_*"])"#
+            ),
+            "{denied}"
+        );
+        assert!(!denied.contains("has no tool"), "{denied}");
+    }
+    assert!(lines[3].contains("has no tool named \"teleport\"; sluice.search()"), "nothing is close: {}", lines[3]);
+    tools.shutdown().await;
+}

@@ -398,6 +398,8 @@ async fn three_tools_call_a_real_server(client: &mut Client, marker: &Path) {
     let found = client.call("search_tools", json!({ "query": "current time in a timezone" })).await;
     let best = &found["structuredContent"]["results"][0];
     assert_eq!((&best["server"], &best["tool"]), (&json!("time"), &json!("get_current_time")), "{found}");
+    // The server's own annotations come with each hit.
+    assert_eq!((&best["readOnly"], &best["destructive"]), (&json!(true), &json!(false)), "{found}");
     // Searching reads every server's definitions, so now the other server has started: the marker works.
     assert!(marker.exists(), "search_tools did not start the marking server: the marker proves nothing");
 
