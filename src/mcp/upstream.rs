@@ -66,6 +66,8 @@ pub(super) struct Upstream {
     last_refresh: std::sync::Mutex<Option<Instant>>,
     /// The server's log notifications let through, over all its connections.
     logs: Arc<std::sync::Mutex<LogBudget>>,
+    /// The runs with a call to this server in flight: its log lines go to each.
+    listening: Listeners,
     starts: AtomicU64,
     in_flight: AtomicU64,
     /// Set by the state machine; read by `summary` and `activity` without waiting.
@@ -157,6 +159,7 @@ impl Upstream {
             redactor,
             last_refresh: std::sync::Mutex::new(None),
             logs: Arc::default(),
+            listening: Listeners::default(),
             starts: AtomicU64::new(0),
             in_flight: AtomicU64::new(0),
             snapshot: std::sync::Mutex::new(Snapshot::default()),
@@ -269,6 +272,7 @@ impl Upstream {
             server: self.name.clone().into(),
             stale: stale.clone(),
             logs: self.logs.clone(),
+            listening: self.listening.clone(),
             disk: self.disk.clone(),
         };
         let lifecycle = ClientLifecycleMode::Auto {
@@ -496,9 +500,11 @@ impl Upstream {
         }
         let Value::Object(arguments) = arguments else { unreachable!("built as an object above") };
 
-        let params = CallToolRequestParams::new(tool.clone()).with_arguments(arguments);
+        let mut params = CallToolRequestParams::new(tool.clone()).with_arguments(arguments);
+        params.meta = Some(asking_for_logs());
         let peer = connection.service.peer();
         let _in_flight = InFlight::enter(&self.in_flight);
+        let _listening = RunRecorder::current().map(|run| Listening::enter(&self.listening, run));
         // Dropping the request on timeout sends `notifications/cancelled` upstream.
         match tokio::time::timeout(self.call_timeout(), peer.call_tool(params)).await {
             Ok(Ok(result)) => Ok(convert::result(result)),
@@ -621,12 +627,48 @@ impl Drop for InFlight<'_> {
     }
 }
 
+/// A request's `_meta` asking for the server's log lines at `info` and up:
+/// 2026-07-28 servers log only to a request that asks (SEP-2575); older ones
+/// log anyway. Logging is deprecated (SEP-2577) but still how servers say
+/// what happened, and the lines reach the run's `logs`.
+#[allow(deprecated)]
+fn asking_for_logs() -> rmcp::model::RequestMetaObject {
+    let mut meta = rmcp::model::RequestMetaObject::new();
+    meta.set_log_level(LoggingLevel::Info);
+    meta
+}
+
+/// The runs listening to one server's log lines, each under the id of its call.
+type Listeners = Arc<std::sync::Mutex<Vec<(u64, RunRecorder)>>>;
+
+/// One call's place among a server's listeners, given up when the call ends.
+struct Listening {
+    listeners: Listeners,
+    id: u64,
+}
+
+impl Listening {
+    fn enter(listeners: &Listeners, run: RunRecorder) -> Listening {
+        static NEXT: AtomicU64 = AtomicU64::new(0);
+        let id = NEXT.fetch_add(1, Ordering::Relaxed);
+        listeners.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).push((id, run));
+        Listening { listeners: listeners.clone(), id }
+    }
+}
+
+impl Drop for Listening {
+    fn drop(&mut self) {
+        self.listeners.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).retain(|(id, _)| *id != self.id);
+    }
+}
+
 /// The client side of one connection: notes list changes, forwards server logs.
 #[derive(Clone)]
 struct Handler {
     server: Arc<str>,
     stale: Arc<AtomicBool>,
     logs: Arc<std::sync::Mutex<LogBudget>>,
+    listening: Listeners,
     /// The server's disk-cache entry, forgotten when its list changes.
     disk: Option<CachedList>,
 }
@@ -721,6 +763,17 @@ impl ClientHandler for Handler {
             tracing::warn!(target: "sluice::server", server, "dropped {dropped} log messages: the server sent too many");
         }
         let data = log_text(&params.data);
+        let level = match params.level {
+            LoggingLevel::Debug => "debug",
+            LoggingLevel::Info | LoggingLevel::Notice => "info",
+            LoggingLevel::Warning => "warn",
+            _ => "error",
+        };
+        // Each run with a call in flight to this server gets the line (a run
+        // sharing the server with others may see theirs: it is the server's log).
+        for (_, run) in self.listening.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).iter() {
+            run.note_log(server, level, &data);
+        }
         match params.level {
             LoggingLevel::Debug => tracing::debug!(target: "sluice::server", server, "{data}"),
             LoggingLevel::Info | LoggingLevel::Notice => tracing::info!(target: "sluice::server", server, "{data}"),

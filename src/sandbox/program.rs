@@ -138,6 +138,10 @@ impl Program {
         let ops = state.operations.stats;
         let workspace = state.workspace.stats;
         let servers = server_stats(&tools.activity(), &state.operations.recorder, &ops.per_server);
+        // The program's own log lines first, then what its servers logged during its calls.
+        let (server_logs, server_logs_dropped) = state.operations.recorder.take_server_logs();
+        let mut logs = std::mem::take(&mut state.operations.logs);
+        logs.extend(server_logs);
         let stats = RunStats {
             wall_ms: started.elapsed().as_secs_f64() * 1000.0,
             compile: self.compile_source,
@@ -150,7 +154,7 @@ impl Program {
             stdout_bytes: stdout.written,
             stderr_bytes: stderr.written,
             output_bytes_dropped: stdout.dropped + stderr.dropped,
-            logs_dropped: ops.logs_dropped,
+            logs_dropped: ops.logs_dropped + server_logs_dropped,
             peak_memory_bytes: state.limiter.peak_memory_bytes,
             workspace_bytes: workspace.bytes,
             workspace_entries: workspace.entries,
@@ -164,7 +168,7 @@ impl Program {
             truncated: stdout.dropped > 0 || stderr.dropped > 0,
             stdout: stdout.bytes,
             stderr: stderr.bytes,
-            logs: state.operations.logs,
+            logs,
             stats,
         })
     }

@@ -199,3 +199,26 @@ fn sluice_tools_takes_aliases_and_short_paths_and_says_what_to_type_when_a_name_
         stderr(&unknown)
     );
 }
+
+#[test]
+fn what_a_server_logs_during_the_programs_call_lands_in_the_runs_logs() {
+    let chatty = json!({
+        "command": server_bin("venv/bin/python"),
+        "args": [root().join("tests/servers/chatty.py")],
+    });
+    let program = "const said = await tools.chatty.echo({ text: 'hello' });\nconsole.log(said.result ?? said);\n";
+    let dir = project(json!({ "chatty": chatty }), program);
+    let output = sluice_in(dir.path(), &["run", "--json", "--config", "sluice.json", "agent.js"]);
+    let report = report(&output);
+    assert_eq!(report["status"], "ok", "{report:#}");
+    assert_eq!(report["stdout"], "hello\n", "{report:#}");
+    assert_eq!(
+        report["logs"],
+        json!([
+            { "level": "info", "message": "chatty: echoing hello" },
+            { "level": "warn", "message": "chatty: hello was echoed" },
+        ]),
+        "{report:#}"
+    );
+    assert_matches_schema("a run with server logs", &report);
+}
