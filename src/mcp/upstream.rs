@@ -641,6 +641,12 @@ fn asking_for_logs() -> rmcp::model::RequestMetaObject {
 /// The runs listening to one server's log lines, each under the id of its call.
 type Listeners = Arc<std::sync::Mutex<Vec<(u64, RunRecorder)>>>;
 
+/// The run every listener belongs to, if there are listeners and they are all one run's calls.
+fn sole_listener(listeners: &[(u64, RunRecorder)]) -> Option<&RunRecorder> {
+    let (_, run) = listeners.first()?;
+    listeners.iter().all(|(_, other)| other.same_run(run)).then_some(run)
+}
+
 /// One call's place among a server's listeners, given up when the call ends.
 struct Listening {
     listeners: Listeners,
@@ -769,9 +775,10 @@ impl ClientHandler for Handler {
             LoggingLevel::Warning => "warn",
             _ => "error",
         };
-        // Each run with a call in flight to this server gets the line (a run
-        // sharing the server with others may see theirs: it is the server's log).
-        for (_, run) in self.listening.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).iter() {
+        // The line goes to the run with calls in flight to this server, if
+        // there is exactly one: with two, it could be either's, and one client
+        // must never read what another's call made a server say.
+        if let Some(run) = sole_listener(&self.listening.lock().unwrap_or_else(|poisoned| poisoned.into_inner())) {
             run.note_log(server, level, &data);
         }
         match params.level {
@@ -781,5 +788,20 @@ impl ClientHandler for Handler {
             _ => tracing::error!(target: "sluice::server", server, "{data}"),
         }
         std::future::ready(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_server_log_line_goes_to_a_run_only_when_every_call_in_flight_is_that_runs() {
+        let (one, other) = (RunRecorder::new(), RunRecorder::new());
+        assert!(sole_listener(&[]).is_none(), "no calls in flight: no run");
+        let same = [(1, one.clone()), (2, one.clone())];
+        assert!(sole_listener(&same).is_some_and(|run| run.same_run(&one)), "two calls of one run: that run");
+        let mixed = [(1, one.clone()), (2, other.clone())];
+        assert!(sole_listener(&mixed).is_none(), "calls of two runs: the line could be either's");
     }
 }

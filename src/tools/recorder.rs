@@ -7,10 +7,12 @@
 //! with [`RunRecorder::note_started`]: the start is credited to the run whose
 //! call, search or describe caused it, and to no other.
 //!
-//! A server's log notifications carry no request id, so a host hands each one
-//! to every run with a call in flight to that server
-//! ([`RunRecorder::note_log`]); a run keeps at most [`MAX_SERVER_LOGS`] of
-//! them, [`MAX_SERVER_LOG_BYTES`] in all, and counts the rest as dropped.
+//! A server's log notifications carry no request id, so a host hands one to a
+//! run ([`RunRecorder::note_log`]) only when that run is the only one with
+//! calls in flight to the server: a line that could be another run's (another
+//! client's, under `sluice serve`) goes to no run. A run keeps at most
+//! [`MAX_SERVER_LOGS`] lines, [`MAX_SERVER_LOG_BYTES`] in all, and counts the
+//! rest as dropped.
 
 use std::collections::BTreeSet;
 use std::future::Future;
@@ -94,6 +96,11 @@ impl RunRecorder {
         let mut logs = self.server_logs.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         let dropped = std::mem::take(&mut logs.dropped);
         (std::mem::take(&mut logs.records), dropped)
+    }
+
+    /// Whether `self` and `other` record the same run.
+    pub fn same_run(&self, other: &RunRecorder) -> bool {
+        Arc::ptr_eq(&self.started, &other.started)
     }
 
     /// Whether `server` was started for this run.
