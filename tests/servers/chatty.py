@@ -1,7 +1,10 @@
 """A test MCP server (the official Python SDK) whose one tool logs while it runs, for tests/all/run_output.rs.
 
-`echo(text)` sends two log notifications (info, then warning) naming `text`, then returns `text`.
+`echo(text)` sends two log notifications (info, then warning) naming `text`, waits half a second (the
+client's SDK hands notifications to its handler on tasks of their own, so a line sent in the instant
+before the result can be handled after it), then returns `text`.
 """
+import anyio
 from mcp.server.mcpserver import Context, MCPServer
 
 server = MCPServer("chatty")
@@ -12,6 +15,7 @@ async def echo(text: str, ctx: Context) -> str:
     """Logs twice, then returns `text`."""
     await ctx.info(f"echoing {text}")
     await ctx.warning(f"{text} was echoed")
+    await anyio.sleep(0.5)
     return text
 
 
