@@ -7,17 +7,24 @@ use sluice::{ExecutionPolicy, LimitKind, RunStatus};
 
 use crate::support::{root, run, runtime};
 
-/// The rows of the function table in ABI.md: (name, params, results).
-fn documented_functions() -> Vec<(String, usize, usize)> {
+/// The cells of each row of the first table after `heading` in ABI.md (the leading empty cell included).
+fn table_rows(heading: &str) -> Vec<Vec<String>> {
     let text = std::fs::read_to_string(root().join("guest-sdk/ABI.md")).expect("ABI.md exists");
-    let table = text.split("## Functions").nth(1).expect("ABI.md has a Functions section");
-    table
+    let section = text.split(heading).nth(1).unwrap_or_else(|| panic!("ABI.md has {heading}"));
+    section
         .lines()
         .skip_while(|line| !line.starts_with("|---"))
         .skip(1)
         .take_while(|line| line.starts_with('|'))
-        .map(|line| {
-            let cells: Vec<&str> = line.split('|').map(str::trim).collect();
+        .map(|line| line.split('|').map(|cell| cell.trim().to_owned()).collect())
+        .collect()
+}
+
+/// The rows of the function table in ABI.md: (name, params, results).
+fn documented_functions() -> Vec<(String, usize, usize)> {
+    table_rows("## Functions")
+        .into_iter()
+        .map(|cells| {
             let name = cells[1].trim_matches('`').to_owned();
             let params = if cells[2] == "—" { 0 } else { cells[2].split(',').count() };
             let results = if cells[3] == "—" { 0 } else { 1 };
@@ -45,17 +52,9 @@ fn the_guest_sdk_declares_every_documented_function() {
 
 /// `(name, value)` rows of the table under `heading` in ABI.md.
 fn documented_codes(heading: &str) -> Vec<(String, i32)> {
-    let text = std::fs::read_to_string(root().join("guest-sdk/ABI.md")).expect("ABI.md exists");
-    let section = text.split(heading).nth(1).unwrap_or_else(|| panic!("ABI.md has {heading}"));
-    section
-        .lines()
-        .skip_while(|line| !line.starts_with("|---"))
-        .skip(1)
-        .take_while(|line| line.starts_with('|'))
-        .map(|line| {
-            let cells: Vec<&str> = line.split('|').map(str::trim).collect();
-            (cells[1].trim_matches('`').to_owned(), cells[2].parse().expect("a code is an integer"))
-        })
+    table_rows(heading)
+        .into_iter()
+        .map(|cells| (cells[1].trim_matches('`').to_owned(), cells[2].parse().expect("a code is an integer")))
         .collect()
 }
 

@@ -366,6 +366,14 @@
     return pattern.exec(text)[0];
   }
 
+  // The credentials, host and port a relative reference takes from its base.
+  function copyAuthority(url, base) {
+    url.username = base.username;
+    url.password = base.password;
+    url.host = base.host;
+    url.port = base.port;
+  }
+
   function shortenPath(url) {
     const { path } = url;
     if (url.scheme === 'file' && path.length === 1 && isWindowsDriveLetter(path[0], true)) return;
@@ -522,10 +530,7 @@
           } else if (isSpecial() && c === '\\') {
             state = S.RELATIVE_SLASH;
           } else {
-            url.username = base.username;
-            url.password = base.password;
-            url.host = base.host;
-            url.port = base.port;
+            copyAuthority(url, base);
             url.path = base.path.slice();
             url.query = base.query;
             if (c === '?') {
@@ -549,10 +554,7 @@
           } else if (c === '/') {
             state = S.AUTHORITY;
           } else {
-            url.username = base.username;
-            url.password = base.password;
-            url.host = base.host;
-            url.port = base.port;
+            copyAuthority(url, base);
             state = S.PATH;
             pointer--;
           }
