@@ -520,7 +520,7 @@ fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
         );
     };
     let result = tokio.block_on(async {
-        let sluice = Arc::new(Sluice::new(launcher.clone(), servers.clone(), store.clone(), serve_config));
+        let sluice = Arc::new(Sluice::new(launcher.clone(), servers.clone(), store, serve_config));
         // Prepare the interpreter now, so the first program does not wait (and /readyz turns green).
         let warm = launcher.clone();
         tokio::spawn(async move {
@@ -531,7 +531,7 @@ fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
         // Expired tasks are dropped even when nobody asks about them, and
         // (with shared state) tasks of a lost instance are failed: a task is
         // failed on the second sweep that finds its lease missing.
-        let sweeper = store.clone();
+        let sweeper = sluice.store().clone();
         let every = (args.task_lease / 2).clamp(Duration::from_secs(1), Duration::from_secs(5));
         tokio::spawn(async move {
             loop {
