@@ -260,6 +260,8 @@ async fn an_instance_shut_down_lets_short_tasks_finish_and_ends_the_rest_cancell
     // HttpServer gives every instance `--grace 1s`.
     let a = instance(&config, &redis, &[]).await;
     let b = instance(&config, &redis, &[]).await;
+    // The grace is for programs, not for preparing the interpreter (a fresh cache takes longer than 1 s).
+    wait_until_ready(&a).await;
     let mut on_a = Client::connected(Era::Legacy, &a.transport()).await;
     let short = "await new Promise((done) => setTimeout(done, 300)); console.log('made it');";
     let short = create_task(&mut on_a, short, 60_000).await["taskId"].as_str().unwrap().to_owned();
