@@ -12,7 +12,7 @@ use anyhow::Context;
 use clap::{Parser, Subcommand};
 use sluice::bindings;
 use sluice::config::SluiceConfig;
-use sluice::mcp::{McpOptions, McpTools};
+use sluice::mcp::{Elicitation, McpOptions, McpTools};
 use sluice::terminal::{escape_controls, escape_controls_keep_lines, escape_output};
 use sluice::tools::tree;
 use sluice::trust::{self, WorkspaceTrust};
@@ -20,6 +20,11 @@ use sluice::{
     ExecutionPolicy, Language, Launcher, LimitRequest, RunControl, RunOutcome, RunStatus, Runtime, RuntimeConfig,
     SkillsGrant, Source, ToolHost, WorkspaceChoice, units,
 };
+
+fn parse_elicitation(name: &str) -> Result<Elicitation, String> {
+    Elicitation::from_name(name)
+        .ok_or_else(|| format!("{name:?} is not an answer policy: use decline or accept-defaults"))
+}
 
 fn parse_language(name: &str) -> Result<Language, String> {
     Language::from_name(name).ok_or_else(|| format!("{name:?} is not a language Sluice runs: use js, ts or wasm"))
@@ -97,6 +102,12 @@ struct ServeArgs {
     /// until a program, search or description needs them.
     #[arg(long, value_name = "FILE")]
     config: Option<PathBuf>,
+    /// How to answer a server that asks for input during a call: `decline`
+    /// (the default), or `accept-defaults` (the defaults its form gives; a
+    /// form with a required field lacking one is declined). The program sees
+    /// only the tool's result.
+    #[arg(long, value_name = "POLICY", value_parser = parse_elicitation, default_value = "decline")]
+    elicitation: Elicitation,
     /// Serve on stdin and stdout (the default).
     #[arg(long, conflicts_with = "http")]
     stdio: bool,
@@ -281,6 +292,12 @@ struct RunArgs {
     /// Seed for the program's random numbers (default: fresh each run).
     #[arg(long, value_name = "N")]
     seed: Option<u64>,
+    /// How to answer a server that asks for input during a call: `decline`
+    /// (the default), or `accept-defaults` (the defaults its form gives; a
+    /// form with a required field lacking one is declined). The program sees
+    /// only the tool's result.
+    #[arg(long, value_name = "POLICY", value_parser = parse_elicitation, default_value = "decline")]
+    elicitation: Elicitation,
     /// Print one JSON object with status, output and stats instead of the output.
     #[arg(long)]
     json: bool,
@@ -403,6 +420,7 @@ fn run_program(args: RunArgs) -> anyhow::Result<ExitCode> {
     let source = read_program(&args).with_context(cannot_run)?;
     let mut options = McpOptions::for_result_cap(policy.limits.result_bytes);
     options.tool_list_cache = tool_list_cache;
+    options.elicitation = args.elicitation;
     // A workspace the user named may hold files the program writes: neither the
     // configuration nor a server may come from there (src/trust.rs).
     let granted = granted_workspace(args.workspace.as_deref(), args.allow_workspace_code);
@@ -479,6 +497,7 @@ fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
     let granted = granted_workspace(args.workspace.as_deref(), args.allow_workspace_code);
     let mut options = McpOptions::for_result_cap(serve_config.limits.result_bytes);
     options.tool_list_cache = tool_list_cache;
+    options.elicitation = args.elicitation;
     let mut upstream = load_config(args.config.as_deref(), granted)?;
     check_writable_skills(args.config.as_deref(), &upstream, &args.skills, args.allow_workspace_code)?;
     let already_said = upstream.warnings.len();

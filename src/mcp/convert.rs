@@ -91,6 +91,16 @@ fn too_deep() -> String {
     )
 }
 
+/// Whether a handshake failed because the server wants credentials (HTTP 401
+/// or 403 for scope): no other handshake gets further without them.
+pub(super) fn needs_credentials(error: &ClientInitializeError) -> bool {
+    let ClientInitializeError::TransportError { error, .. } = error else { return false };
+    matches!(
+        error.error.downcast_ref::<StreamableHttpError<reqwest::Error>>(),
+        Some(StreamableHttpError::AuthRequired(_) | StreamableHttpError::InsufficientScope(_))
+    )
+}
+
 /// What a transport failure means, for the program: for Streamable HTTP, the
 /// kind of failure and the status code, never the URL, headers or body.
 fn transport_failure(error: &DynamicTransportError, redactor: &Redactor) -> String {

@@ -26,14 +26,17 @@
 //! `sluice::server`), never into a program's output.
 
 mod convert;
+mod elicit;
 mod list_cache;
 mod oversize;
 mod process_tree;
 mod redact;
+mod server_logs;
 mod transport;
 mod upstream;
 mod validate;
 
+pub use elicit::Elicitation;
 pub use process_tree::become_subreaper;
 pub use transport::INHERITED_VARIABLES;
 
@@ -78,6 +81,8 @@ pub struct McpOptions {
     pub tool_list_cache: Option<PathBuf>,
     /// How long a cached tool list is trusted without the server being asked again. Default: 24 h.
     pub tool_list_ttl: Duration,
+    /// How a server's request for input during a call is answered. Default: declined.
+    pub elicitation: Elicitation,
 }
 
 impl McpOptions {
@@ -102,6 +107,7 @@ impl Default for McpOptions {
             refresh_interval: Duration::from_secs(5),
             tool_list_cache: None,
             tool_list_ttl: Duration::from_secs(24 * 60 * 60),
+            elicitation: Elicitation::Decline,
         }
     }
 }

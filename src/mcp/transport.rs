@@ -273,7 +273,7 @@ async fn log_stderr(server: String, stderr: impl AsyncRead + Unpin, tail: Stderr
     // Dropping the rest of a line that was cut.
     let mut dropping = false;
     // Lines reach Sluice's log at the rate log notifications do; the tail keeps them all.
-    let mut budget = super::upstream::LogBudget::default();
+    let mut budget = super::server_logs::LogBudget::default();
     let mut emit = |line: &[u8], cut: bool| {
         let mut text = escape_controls(String::from_utf8_lossy(line).trim_end()).into_owned();
         if text.is_empty() {

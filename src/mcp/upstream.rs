@@ -18,12 +18,13 @@ use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 // Logging (deprecated by SEP-2577 in 2026-07-28) is what 2025-11-25 servers still send.
-use rmcp::model::{
-    CallToolRequestParams, ClientCapabilities, ClientConfig, Implementation, PaginatedRequestParams, ProtocolVersion,
-};
 #[allow(deprecated)]
-use rmcp::model::{LoggingLevel, LoggingMessageNotificationParam};
-use rmcp::service::{ClientLifecycleMode, ClientServiceExt, NotificationContext, RunningService};
+use rmcp::model::LoggingLevel;
+use rmcp::model::{
+    CallToolRequestParams, ClientCapabilities, ClientConfig, ElicitRequestParams, ElicitResult, Implementation,
+    PaginatedRequestParams, ProtocolVersion,
+};
+use rmcp::service::{ClientLifecycleMode, ClientServiceExt, NotificationContext, RequestContext, RunningService};
 use rmcp::{ClientHandler, RoleClient};
 use serde_json::{Map, Value};
 
@@ -31,6 +32,7 @@ use super::McpOptions;
 use super::convert;
 use super::list_cache::CachedList;
 use super::redact::Redactor;
+use super::server_logs::{LogTap, ServerLogs};
 use super::transport::{self, Child, Opened};
 use super::validate::{ArgumentSchema, MAX_SIGNATURE_CHARS};
 use crate::config::ServerConfig;
@@ -48,13 +50,6 @@ const GARBAGE_GRACE: Duration = Duration::from_secs(2);
 const EXIT_GRACE: Duration = Duration::from_secs(2);
 /// The most pages of `tools/list` read for one listing.
 const MAX_TOOL_LIST_PAGES: usize = 1_000;
-/// Log notifications a server may send at once before the rate applies.
-const LOG_BURST: f64 = 50.0;
-/// Log notifications per second a server may send, on average; the rest are counted and dropped.
-const LOG_PER_SECOND: f64 = 10.0;
-/// The most bytes of one server log notification that reach Sluice's log.
-const LOG_MESSAGE_BYTES: usize = 4 * 1024;
-
 pub(super) struct Upstream {
     name: String,
     config: ServerConfig,
@@ -64,10 +59,10 @@ pub(super) struct Upstream {
     redactor: Redactor,
     /// When a program's miss last made the tool list be read afresh.
     last_refresh: std::sync::Mutex<Option<Instant>>,
-    /// The server's log notifications let through, over all its connections.
-    logs: Arc<std::sync::Mutex<LogBudget>>,
-    /// The runs with a call to this server in flight: its log lines go to each.
-    listening: Listeners,
+    /// The server's log notifications, over all its connections, and the runs they may go to.
+    logs: Arc<ServerLogs>,
+    /// The handshake that last worked, tried first on the next connection.
+    era: std::sync::Mutex<Option<Era>>,
     starts: AtomicU64,
     in_flight: AtomicU64,
     /// Set by the state machine; read by `summary` and `activity` without waiting.
@@ -93,6 +88,23 @@ enum State {
     Idle,
     Up(Arc<Connection>),
     Down { failures: u32, retry_at: Instant, error: String },
+}
+
+/// How a connection's lifecycle begins.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Era {
+    /// `server/discover` first (2026-07-28), falling back to `initialize`
+    /// within the same connection when the server says it is legacy.
+    Probe,
+    /// `initialize` only (2025-11-25 and before).
+    Initialize,
+}
+
+/// A failed connection attempt: what to tell the program, and whether a
+/// `server/discover` probe failed in a way `initialize` may get past.
+struct Failure {
+    message: String,
+    retry_legacy: bool,
 }
 
 struct Connection {
@@ -158,8 +170,8 @@ impl Upstream {
             state: tokio::sync::Mutex::new(State::Idle),
             redactor,
             last_refresh: std::sync::Mutex::new(None),
-            logs: Arc::default(),
-            listening: Listeners::default(),
+            logs: ServerLogs::new(name),
+            era: std::sync::Mutex::new(None),
             starts: AtomicU64::new(0),
             in_flight: AtomicU64::new(0),
             snapshot: std::sync::Mutex::new(Snapshot::default()),
@@ -265,30 +277,75 @@ impl Upstream {
         }
     }
 
-    /// Opens the transport and runs the handshake; `Err` says what went wrong.
+    /// Opens the transport and runs the handshake in the era that worked last
+    /// time, or, the first time, probing with `server/discover` (2026-07-28).
+    /// Anything but a valid discover answer (an error, an empty or malformed
+    /// result, an HTTP 4xx) gets a second try with `initialize` on a fresh
+    /// transport, unless the server died on the way; what worked is
+    /// remembered for the next connection. `Err` says what went wrong.
     async fn connect(&self) -> Result<Connection, String> {
+        let remembered = *self.era.lock().expect("era lock");
+        let first = self.connect_in(remembered.unwrap_or(Era::Probe)).await;
+        let connection = match first {
+            Ok(connection) => connection,
+            Err(Failure { retry_legacy: true, message }) => {
+                tracing::info!(server = %self.name, "server/discover failed ({message}); trying initialize");
+                self.connect_in(Era::Initialize).await.map_err(|failure| failure.message)?
+            }
+            Err(failure) => return Err(failure.message),
+        };
+        let era = match connection.service.peer().peer_info() {
+            Some(info) if !info.protocol_version.has_initialize() => Era::Probe,
+            _ => Era::Initialize,
+        };
+        *self.era.lock().expect("era lock") = Some(era);
+        Ok(connection)
+    }
+
+    /// Opens the transport and runs the handshake of `era`.
+    async fn connect_in(&self, era: Era) -> Result<Connection, Failure> {
+        let fail = |message: String| Failure { message, retry_legacy: false };
         let stale = Arc::new(AtomicBool::new(false));
+        // `initialize` offers 2025-11-25, the newest era that has it.
+        let protocol = match era {
+            Era::Probe => ProtocolVersion::V_2026_07_28,
+            Era::Initialize => ProtocolVersion::V_2025_11_25,
+        };
         let handler = Handler {
             server: self.name.clone().into(),
             stale: stale.clone(),
-            logs: self.logs.clone(),
-            listening: self.listening.clone(),
             disk: self.disk.clone(),
+            protocol,
+            elicitation: self.options.elicitation,
         };
-        let lifecycle = ClientLifecycleMode::Auto {
-            preferred_versions: vec![ProtocolVersion::V_2026_07_28],
-            legacy_version: Some(ProtocolVersion::V_2025_11_25),
+        let lifecycle = match era {
+            Era::Probe => ClientLifecycleMode::Auto {
+                preferred_versions: vec![ProtocolVersion::V_2026_07_28],
+                legacy_version: Some(ProtocolVersion::V_2025_11_25),
+            },
+            Era::Initialize => ClientLifecycleMode::Initialize,
         };
-        let opened =
-            transport::open(&self.name, &self.config.transport, self.options.max_message_bytes).map_err(|error| {
-                match error {
-                    transport::OpenError::Header { .. } => self.redactor.redact(&error.to_string()),
-                    _ => error.to_string(),
-                }
-            })?;
+        // What a failed probe may retry with `initialize`: not a server that
+        // died, not one that failed `initialize` after the probe already, not
+        // one that wants credentials first.
+        let retry_legacy = |error: &rmcp::service::ClientInitializeError| {
+            era == Era::Probe
+                && !convert::needs_credentials(error)
+                && !matches!(
+                    error,
+                    rmcp::service::ClientInitializeError::LegacyFallbackFailed { .. }
+                        | rmcp::service::ClientInitializeError::Cancelled
+                )
+        };
+        let opened = transport::open(&self.name, &self.config.transport, self.options.max_message_bytes)
+            .map_err(|error| match error {
+                transport::OpenError::Header { .. } => self.redactor.redact(&error.to_string()),
+                _ => error.to_string(),
+            })
+            .map_err(fail)?;
         let (service, child) = match opened {
             Opened::Stdio(transport, child, mut garbage) => {
-                let handshake = handler.serve_with_lifecycle(transport, lifecycle);
+                let handshake = handler.serve_with_lifecycle(LogTap::new(transport, self.logs.clone()), lifecycle);
                 // MCP forbids anything but messages on stdout; a server that prints a
                 // banner anyway still gets a moment to finish the handshake.
                 let not_json = async {
@@ -304,35 +361,43 @@ impl Upstream {
                             tracing::warn!(server = %self.name, "the MCP handshake failed: {details}");
                             let post_mortem = child.post_mortem(&self.redactor).await;
                             return Err(if child.exited() {
-                                format!("it stopped during the MCP handshake: {post_mortem}")
+                                fail(format!("it stopped during the MCP handshake: {post_mortem}"))
                             } else {
-                                format!(
-                                    "the MCP handshake failed: {}; {post_mortem}",
-                                    convert::handshake_error(&error, &self.redactor)
-                                )
+                                Failure {
+                                    message: format!(
+                                        "the MCP handshake failed: {}; {post_mortem}",
+                                        convert::handshake_error(&error, &self.redactor)
+                                    ),
+                                    retry_legacy: retry_legacy(&error),
+                                }
                             });
                         }
                     },
                     Some(line) = not_json => {
-                        return Err(format!(
+                        return Err(fail(format!(
                             "it wrote something other than JSON-RPC on stdout ({:?}); is it an MCP stdio server?",
                             self.redactor.redact(&line)
-                        ));
+                        )));
                     }
                 }
             }
-            Opened::Http(transport) => match handler.serve_with_lifecycle(transport, lifecycle).await {
-                Ok(service) => (service, None),
-                Err(error) => {
-                    // The URL and what the server answered go to the log; the program gets them redacted.
-                    let details = escape_controls(&error.to_string()).into_owned();
-                    tracing::warn!(server = %self.name, "the MCP handshake failed: {details}");
-                    return Err(format!(
-                        "the MCP handshake failed: {}",
-                        convert::handshake_error(&error, &self.redactor)
-                    ));
+            Opened::Http(transport) => {
+                match handler.serve_with_lifecycle(LogTap::new(transport, self.logs.clone()), lifecycle).await {
+                    Ok(service) => (service, None),
+                    Err(error) => {
+                        // The URL and what the server answered go to the log; the program gets them redacted.
+                        let details = escape_controls(&error.to_string()).into_owned();
+                        tracing::warn!(server = %self.name, "the MCP handshake failed: {details}");
+                        return Err(Failure {
+                            message: format!(
+                                "the MCP handshake failed: {}",
+                                convert::handshake_error(&error, &self.redactor)
+                            ),
+                            retry_legacy: retry_legacy(&error),
+                        });
+                    }
                 }
-            },
+            }
         };
         let listener = listen_for_list_changes(&self.name, &service, &stale, self.disk.clone());
         Ok(Connection { service, child, tools: tokio::sync::Mutex::new(None), stale, listener })
@@ -504,7 +569,7 @@ impl Upstream {
         params.meta = Some(asking_for_logs());
         let peer = connection.service.peer();
         let _in_flight = InFlight::enter(&self.in_flight);
-        let _listening = RunRecorder::current().map(|run| Listening::enter(&self.listening, run));
+        let _listening = RunRecorder::current().map(|run| self.logs.listen(run));
         // Dropping the request on timeout sends `notifications/cancelled` upstream.
         match tokio::time::timeout(self.call_timeout(), peer.call_tool(params)).await {
             Ok(Ok(result)) => Ok(convert::result(result)),
@@ -638,112 +703,36 @@ fn asking_for_logs() -> rmcp::model::RequestMetaObject {
     meta
 }
 
-/// The runs listening to one server's log lines, each under the id of its call.
-type Listeners = Arc<std::sync::Mutex<Vec<(u64, RunRecorder)>>>;
-
-/// The run every listener belongs to, if there are listeners and they are all one run's calls.
-fn sole_listener(listeners: &[(u64, RunRecorder)]) -> Option<&RunRecorder> {
-    let (_, run) = listeners.first()?;
-    listeners.iter().all(|(_, other)| other.same_run(run)).then_some(run)
-}
-
-/// One call's place among a server's listeners, given up when the call ends.
-struct Listening {
-    listeners: Listeners,
-    id: u64,
-}
-
-impl Listening {
-    fn enter(listeners: &Listeners, run: RunRecorder) -> Listening {
-        static NEXT: AtomicU64 = AtomicU64::new(0);
-        let id = NEXT.fetch_add(1, Ordering::Relaxed);
-        listeners.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).push((id, run));
-        Listening { listeners: listeners.clone(), id }
-    }
-}
-
-impl Drop for Listening {
-    fn drop(&mut self) {
-        self.listeners.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).retain(|(id, _)| *id != self.id);
-    }
-}
-
-/// The client side of one connection: notes list changes, forwards server logs.
+/// The client side of one connection: notes list changes. (Log lines are
+/// taken off the transport by [`LogTap`], in order, before rmcp sees them.)
 #[derive(Clone)]
 struct Handler {
     server: Arc<str>,
     stale: Arc<AtomicBool>,
-    logs: Arc<std::sync::Mutex<LogBudget>>,
-    listening: Listeners,
     /// The server's disk-cache entry, forgotten when its list changes.
     disk: Option<CachedList>,
-}
-
-/// A token bucket for a server's log notifications: [`LOG_BURST`] at once,
-/// [`LOG_PER_SECOND`] on average; what is over is counted and dropped.
-pub(super) struct LogBudget {
-    tokens: f64,
-    refilled: Instant,
-    dropped: u64,
-}
-
-impl Default for LogBudget {
-    fn default() -> Self {
-        LogBudget { tokens: LOG_BURST, refilled: Instant::now(), dropped: 0 }
-    }
-}
-
-impl LogBudget {
-    /// `Some(messages dropped since the last one let through)` if one may be logged now.
-    pub(super) fn take(&mut self) -> Option<u64> {
-        let now = Instant::now();
-        let earned = now.duration_since(self.refilled).as_secs_f64() * LOG_PER_SECOND;
-        self.tokens = (self.tokens + earned).min(LOG_BURST);
-        self.refilled = now;
-        if self.tokens < 1.0 {
-            self.dropped += 1;
-            return None;
-        }
-        self.tokens -= 1.0;
-        Some(std::mem::take(&mut self.dropped))
-    }
-}
-
-/// The text of a server's log notification for Sluice's log: a string as it
-/// is, anything else as JSON; cut at [`LOG_MESSAGE_BYTES`], control characters escaped.
-fn log_text(data: &Value) -> String {
-    /// Keeps up to its capacity, then refuses, which stops the serializer.
-    struct Capped(Vec<u8>);
-    impl std::io::Write for Capped {
-        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-            let room = LOG_MESSAGE_BYTES + 1 - self.0.len();
-            self.0.extend_from_slice(&bytes[..bytes.len().min(room)]);
-            if bytes.len() > room { Err(std::io::ErrorKind::WriteZero.into()) } else { Ok(bytes.len()) }
-        }
-        fn flush(&mut self) -> std::io::Result<()> {
-            Ok(())
-        }
-    }
-    let mut bytes = match data {
-        Value::String(text) => text.as_bytes()[..text.len().min(LOG_MESSAGE_BYTES + 1)].to_vec(),
-        _ => {
-            let mut capped = Capped(Vec::new());
-            let _ = serde_json::to_writer(&mut capped, data);
-            capped.0
-        }
-    };
-    let cut = bytes.len() > LOG_MESSAGE_BYTES;
-    bytes.truncate(LOG_MESSAGE_BYTES);
-    let mut text = escape_controls(&String::from_utf8_lossy(&bytes)).into_owned();
-    if cut {
-        text.push('…');
-    }
-    text
+    /// The protocol version `initialize` asks for.
+    protocol: ProtocolVersion,
+    /// How the server's requests for input are answered.
+    elicitation: super::Elicitation,
 }
 
 impl ClientHandler for Handler {
     fn get_info(&self) -> ClientConfig {
-        ClientConfig::new(ClientCapabilities::default(), Implementation::new("sluice", env!("CARGO_PKG_VERSION")))
+        let mut capabilities = ClientCapabilities::default();
+        capabilities.elicitation = self.elicitation.capability();
+        ClientConfig::new(capabilities, Implementation::new("sluice", env!("CARGO_PKG_VERSION")))
+            .with_protocol_version(self.protocol.clone())
+    }
+
+    fn create_elicitation(
+        &self,
+        request: ElicitRequestParams,
+        _context: RequestContext<RoleClient>,
+    ) -> impl Future<Output = Result<ElicitResult, rmcp::ErrorData>> + Send + '_ {
+        let answer = self.elicitation.answer(&request);
+        tracing::info!(server = %self.server, action = ?answer.action, "answered the server's request for input");
+        std::future::ready(Ok(answer))
     }
 
     fn on_tool_list_changed(&self, _context: NotificationContext<RoleClient>) -> impl Future<Output = ()> + Send + '_ {
@@ -753,55 +742,5 @@ impl ClientHandler for Handler {
             disk.invalidate();
         }
         std::future::ready(())
-    }
-
-    #[allow(deprecated)]
-    fn on_logging_message(
-        &self,
-        params: LoggingMessageNotificationParam,
-        _context: NotificationContext<RoleClient>,
-    ) -> impl Future<Output = ()> + Send + '_ {
-        let server = &*self.server;
-        let Some(dropped) = self.logs.lock().expect("log budget lock").take() else {
-            return std::future::ready(());
-        };
-        if dropped > 0 {
-            tracing::warn!(target: "sluice::server", server, "dropped {dropped} log messages: the server sent too many");
-        }
-        let data = log_text(&params.data);
-        let level = match params.level {
-            LoggingLevel::Debug => "debug",
-            LoggingLevel::Info | LoggingLevel::Notice => "info",
-            LoggingLevel::Warning => "warn",
-            _ => "error",
-        };
-        // The line goes to the run with calls in flight to this server, if
-        // there is exactly one: with two, it could be either's, and one client
-        // must never read what another's call made a server say.
-        if let Some(run) = sole_listener(&self.listening.lock().unwrap_or_else(|poisoned| poisoned.into_inner())) {
-            run.note_log(server, level, &data);
-        }
-        match params.level {
-            LoggingLevel::Debug => tracing::debug!(target: "sluice::server", server, "{data}"),
-            LoggingLevel::Info | LoggingLevel::Notice => tracing::info!(target: "sluice::server", server, "{data}"),
-            LoggingLevel::Warning => tracing::warn!(target: "sluice::server", server, "{data}"),
-            _ => tracing::error!(target: "sluice::server", server, "{data}"),
-        }
-        std::future::ready(())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_server_log_line_goes_to_a_run_only_when_every_call_in_flight_is_that_runs() {
-        let (one, other) = (RunRecorder::new(), RunRecorder::new());
-        assert!(sole_listener(&[]).is_none(), "no calls in flight: no run");
-        let same = [(1, one.clone()), (2, one.clone())];
-        assert!(sole_listener(&same).is_some_and(|run| run.same_run(&one)), "two calls of one run: that run");
-        let mixed = [(1, one.clone()), (2, other.clone())];
-        assert!(sole_listener(&mixed).is_none(), "calls of two runs: the line could be either's");
     }
 }

@@ -210,7 +210,11 @@ async fn guard(State(shared): State<Arc<Shared>>, mut request: Request, next: Ne
         return plain(StatusCode::FORBIDDEN, "forbidden: this Host is not served here (DNS rebinding protection)");
     }
     if let Some(origin) = headers.get(header::ORIGIN) {
-        let allowed = origin.to_str().is_ok_and(|origin| origin_allowed(origin, &shared.config.allowed_origins));
+        // The server's own origin (the one its allowed `Host` names) is not cross-site.
+        let host = headers.get(header::HOST).and_then(|host| host.to_str().ok());
+        let allowed = origin.to_str().is_ok_and(|origin| {
+            host.is_some_and(|host| same_origin(origin, host)) || origin_allowed(origin, &shared.config.allowed_origins)
+        });
         if !allowed {
             return plain(StatusCode::FORBIDDEN, "forbidden: this Origin is not allowed (--allowed-origin)");
         }
@@ -420,6 +424,12 @@ fn host_allowed(headers: &HeaderMap, allowed: &[String]) -> bool {
     allowed.contains(&name)
 }
 
+/// Whether `origin` is `http://` plus `host` exactly: the page would be this
+/// server's own (the `Host` it names has passed the host check already).
+fn same_origin(origin: &str, host: &str) -> bool {
+    origin.strip_prefix("http://").is_some_and(|authority| authority.eq_ignore_ascii_case(host))
+}
+
 /// `origin` matches an allowed entry by scheme, host and port (`:*` any port;
 /// no port means the scheme's default).
 fn origin_allowed(origin: &str, allowed: &[String]) -> bool {
@@ -513,6 +523,10 @@ mod tests {
         assert!(origin_allowed("http://localhost:3000", &allowed));
         assert!(!origin_allowed("https://evil.example", &allowed));
         assert!(!origin_allowed("null", &allowed));
+        assert!(same_origin("http://localhost:8931", "localhost:8931"));
+        assert!(!same_origin("http://localhost:8931", "localhost:8932"));
+        assert!(!same_origin("http://evil.example:8931", "localhost:8931"));
+        assert!(!same_origin("https://localhost:8931", "localhost:8931"));
     }
 
     #[test]

@@ -206,19 +206,23 @@ fn what_a_server_logs_during_the_programs_call_lands_in_the_runs_logs() {
         "command": server_bin("venv/bin/python"),
         "args": [root().join("tests/servers/chatty.py")],
     });
-    let program = "const said = await tools.chatty.echo({ text: 'hello' });\nconsole.log(said.result ?? said);\n";
+    // The server logs and answers at once, twenty times: every line sent
+    // before a result must be in the run's logs, in the order it was sent.
+    let program = "for (let i = 0; i < 20; i++) {\n  const said = await tools.chatty.echo({ text: `hello ${i}` });\n  console.log(said.result ?? said);\n}\n";
     let dir = project(json!({ "chatty": chatty }), program);
     let output = sluice_in(dir.path(), &["run", "--json", "--config", "sluice.json", "agent.js"]);
     let report = report(&output);
     assert_eq!(report["status"], "ok", "{report:#}");
-    assert_eq!(report["stdout"], "hello\n", "{report:#}");
-    assert_eq!(
-        report["logs"],
-        json!([
-            { "level": "info", "message": "chatty: echoing hello" },
-            { "level": "warn", "message": "chatty: hello was echoed" },
-        ]),
-        "{report:#}"
-    );
+    let stdout: String = (0..20).map(|i| format!("hello {i}\n")).collect();
+    assert_eq!(report["stdout"], stdout, "{report:#}");
+    let logs: Vec<Value> = (0..20)
+        .flat_map(|i| {
+            [
+                json!({ "level": "info", "message": format!("chatty: echoing hello {i}") }),
+                json!({ "level": "warn", "message": format!("chatty: hello {i} was echoed") }),
+            ]
+        })
+        .collect();
+    assert_eq!(report["logs"], Value::Array(logs), "{report:#}");
     assert_matches_schema("a run with server logs", &report);
 }
