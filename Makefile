@@ -2,7 +2,7 @@
 GUEST_TARGET_DIR := target/guests
 GUEST_BUILD := cargo build --release --target wasm32-wasip1 --target-dir $(GUEST_TARGET_DIR) --manifest-path
 
-.PHONY: example test bench bench-search bench-tokens setup
+.PHONY: example test conformance bench bench-search bench-tokens setup
 
 setup:
 	@bash .ci/setup
@@ -18,6 +18,12 @@ test: setup
 	cargo test --workspace
 	cargo test --manifest-path guest-sdk/Cargo.toml --target-dir target/guest-sdk
 	cargo test --workspace --benches --no-run
+	bash tests/conformance/run.sh
+
+## Runs the MCP project's conformance suite both ways (Sluice as client and as server)
+## against tests/conformance/baseline.yml; writes target/conformance/.
+conformance: setup
+	bash tests/conformance/run.sh
 
 ## Runs the benchmarks and writes target/bench/*.md.
 bench: setup
