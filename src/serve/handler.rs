@@ -8,14 +8,16 @@ use std::time::{Duration, SystemTime};
 use rmcp::handler::server::ServerHandler;
 use rmcp::model::{
     CallToolRequestParams, CallToolResponse, CallToolResult, CancelTaskParams, CreateTaskResult, DetailedTask,
-    ErrorCode, GetTaskParams, GetTaskResult, Implementation, JsonObject, ListToolsResult, PaginatedRequestParams,
-    ProgressNotificationParam, ProtocolVersion, ResultType, ServerCapabilities, ServerConfig, Task, TaskPayload,
-    TaskStatus, Tool, UpdateTaskParams,
+    ErrorCode, GetPromptRequestParams, GetPromptResponse, GetTaskParams, GetTaskResult, Implementation, JsonObject,
+    ListPromptsResult, ListResourceTemplatesResult, ListResourcesResult, ListToolsResult, PaginatedRequestParams,
+    ProgressNotificationParam, ProtocolVersion, ReadResourceRequestParams, ReadResourceResponse, ResultType,
+    ServerCapabilities, ServerConfig, Task, TaskPayload, TaskStatus, Tool, UpdateTaskParams,
 };
 use rmcp::service::RequestContext;
 use rmcp::{ErrorData as McpError, RoleServer};
 use serde_json::Value;
 
+use super::browse;
 use super::definitions::{self, DESCRIBE_TOOL, EXECUTE, SEARCH_TOOLS};
 use super::tasks::{Owner, TaskError, TaskRecord, TaskState};
 use super::{BUSY, Refusal, Sluice, tool_error};
@@ -165,13 +167,63 @@ fn progress_reporter(context: &RequestContext<RoleServer>, control: RunControl) 
 
 impl ServerHandler for SluiceHandler {
     fn get_info(&self) -> ServerConfig {
-        let capabilities = ServerCapabilities::builder().enable_tools().enable_tasks().build();
+        let capabilities =
+            ServerCapabilities::builder().enable_tools().enable_tasks().enable_resources().enable_prompts().build();
         let mut info = ServerConfig::new(capabilities);
         info.server_info = Implementation::new("sluice", env!("CARGO_PKG_VERSION"))
             .with_title("Sluice")
             .with_description("Runs programs that call MCP tools, in a deny-by-default sandbox");
         info.instructions = Some(definitions::INSTRUCTIONS.to_owned());
         info
+    }
+
+    async fn list_resources(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ListResourcesResult, McpError> {
+        Ok(ListResourcesResult::with_all_items(browse::resources(self.sluice.servers())))
+    }
+
+    async fn list_resource_templates(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ListResourceTemplatesResult, McpError> {
+        Ok(ListResourceTemplatesResult::with_all_items(browse::templates()))
+    }
+
+    async fn read_resource(
+        &self,
+        request: ReadResourceRequestParams,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ReadResourceResponse, McpError> {
+        match browse::read(self.sluice.tools(), &request.uri).await {
+            Ok(result) => Ok(result.into()),
+            Err(error) => Err(McpError::resource_not_found(error.to_string(), None)),
+        }
+    }
+
+    async fn list_prompts(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ListPromptsResult, McpError> {
+        Ok(ListPromptsResult::with_all_items(browse::prompts()))
+    }
+
+    async fn get_prompt(
+        &self,
+        request: GetPromptRequestParams,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<GetPromptResponse, McpError> {
+        match browse::prompt(&request.name) {
+            Some(prompt) => Ok(prompt.into()),
+            None => Err(McpError::invalid_params(
+                format!("there is no prompt {:?}; the one prompt is {:?}", request.name, browse::PROMPT),
+                None,
+            )),
+        }
     }
 
     async fn list_tools(

@@ -11,6 +11,7 @@
 //!   raw JSON-RPC before rmcp sees it; `stdio.rs` and `http.rs` put it in front.
 //! - `tasks.rs` is the [`TaskStore`] trait all task state goes through.
 
+mod browse;
 pub mod definitions;
 mod handler;
 pub mod http;
@@ -175,6 +176,11 @@ impl Sluice {
             followers: TaskTracker::new(),
             metrics,
         }
+    }
+
+    /// The tools programs call (for browsing their declarations as resources).
+    pub(crate) fn tools(&self) -> &dyn ToolHost {
+        &*self.tools
     }
 
     /// The configured servers, as `execute`'s description lists them.
