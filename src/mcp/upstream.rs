@@ -281,8 +281,9 @@ impl Upstream {
     /// time, or, the first time, probing with `server/discover` (2026-07-28).
     /// Anything but a valid discover answer (an error, an empty or malformed
     /// result, an HTTP 4xx) gets a second try with `initialize` on a fresh
-    /// transport, unless the server died on the way; what worked is
-    /// remembered for the next connection. `Err` says what went wrong.
+    /// transport, unless the server died on the way or wants credentials; what
+    /// worked is remembered for the next connection, and forgotten when it
+    /// fails. `Err` says what went wrong.
     async fn connect(&self) -> Result<Connection, String> {
         let remembered = *self.era.lock().expect("era lock");
         let first = self.connect_in(remembered.unwrap_or(Era::Probe)).await;
@@ -292,7 +293,12 @@ impl Upstream {
                 tracing::info!(server = %self.name, "server/discover failed ({message}); trying initialize");
                 self.connect_in(Era::Initialize).await.map_err(|failure| failure.message)?
             }
-            Err(failure) => return Err(failure.message),
+            Err(failure) => {
+                // The era that worked before may be what fails now (the server was
+                // upgraded or replaced): the next connection probes afresh.
+                *self.era.lock().expect("era lock") = None;
+                return Err(failure.message);
+            }
         };
         let era = match connection.service.peer().peer_info() {
             Some(info) if !info.protocol_version.has_initialize() => Era::Probe,
