@@ -316,10 +316,10 @@ impl<'a> Builder<'a> {
     /// a string: up to the string's closing quote, where it stops).
     fn document<const NESTED: bool>(&mut self) -> Step<JsValue> {
         let value = self.value::<NESTED>()?;
-        // SAFETY (of the frees below): `value` is owned here.
         self.skip_whitespace::<NESTED>();
         let ended = if NESTED { self.peek() == b'"' } else { self.pos == self.input.len() };
         if !ended {
+            // SAFETY: `value` is owned here and goes nowhere else.
             unsafe { qjs::JS_FreeValue(self.ctx, value) };
             return Err(Declined);
         }
@@ -339,6 +339,7 @@ impl<'a> Builder<'a> {
                 b'{' => {
                     self.pos += 1;
                     self.skip_whitespace::<NESTED>();
+                    // SAFETY: a new object in the builder's context, owned by the builder.
                     let object = self.check(unsafe { qjs::JS_NewObject(self.ctx) })?;
                     if self.peek() == b'}' {
                         self.pos += 1;
@@ -354,6 +355,7 @@ impl<'a> Builder<'a> {
                     self.skip_whitespace::<NESTED>();
                     if self.peek() == b']' {
                         self.pos += 1;
+                        // SAFETY: a new array in the builder's context, owned by the builder.
                         self.check(unsafe { qjs::JS_NewArray(self.ctx) })?
                     } else {
                         self.frames.push(Frame::Array { start: self.values.len() });
