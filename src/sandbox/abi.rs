@@ -202,7 +202,10 @@ fn discard(result: impl Send + 'static, encoded_len: usize) {
 /// the result as the tool sent it.
 fn guest_payload(result: &ToolResult) -> serde_json::Result<(Vec<u8>, u64)> {
     let Some(structured) = &result.structured_content else {
-        let payload = serde_json::to_vec(result)?;
+        // Sized for the text blocks up front: a 3.6 MB text grown by doubling is copied twice over.
+        let texts: usize = result.content.iter().filter_map(|block| block.get("text")?.as_str()).map(str::len).sum();
+        let mut payload = Vec::with_capacity(texts + texts / 8 + 256);
+        serde_json::to_writer(&mut payload, result)?;
         let size = payload.len() as u64;
         return Ok((payload, size));
     };

@@ -22,4 +22,5 @@ mod serve;
 mod style;
 mod support;
 mod tool_list_cache;
+mod tool_results;
 mod workspace;

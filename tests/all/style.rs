@@ -65,3 +65,39 @@ fn the_only_exemption_from_the_unsafe_code_lint_is_in_the_module_cache() {
         assert!(text.contains("#![forbid(unsafe_code)]"), "{target} must forbid unsafe code");
     }
 }
+
+/// The interpreter is a crate of its own (built for the guest) and denies
+/// `unsafe` too; QuickJS's C API is reached only from `json.rs`, and the one
+/// other exemption is the export the pre-initialiser calls by name.
+#[test]
+fn the_interpreter_allows_unsafe_code_only_for_quickjss_c_api_and_its_export() {
+    let manifest = std::fs::read_to_string(root().join("sandboxes/js/Cargo.toml")).unwrap();
+    assert!(manifest.contains("unsafe_code = \"deny\""), "sandboxes/js/Cargo.toml must deny unsafe code");
+    let mut files = Vec::new();
+    rust_files(&root().join("sandboxes/js/src"), &mut files);
+    let mut exempt = Vec::new();
+    for path in &files {
+        let text = std::fs::read_to_string(path).unwrap();
+        let allows = text.lines().filter(|line| line.trim_start().starts_with("#![allow(unsafe_code)]")).count()
+            + text.lines().filter(|line| line.trim_start().starts_with("#[allow(unsafe_code)]")).count();
+        if allows > 0 {
+            exempt.push((path.strip_prefix(root()).unwrap().display().to_string(), allows));
+        }
+    }
+    exempt.sort();
+    assert_eq!(
+        exempt,
+        [("sandboxes/js/src/json.rs".to_owned(), 1), ("sandboxes/js/src/main.rs".to_owned(), 1)],
+        "allow(unsafe_code) in the interpreter outside json.rs and the wizer export"
+    );
+    let json = std::fs::read_to_string(root().join("sandboxes/js/src/json.rs")).unwrap();
+    let lines: Vec<&str> = json.lines().collect();
+    for (number, line) in lines.iter().enumerate() {
+        let justified = lines[number.saturating_sub(2)..=number].iter().any(|line| line.contains("// SAFETY:"));
+        assert!(
+            !line.contains("unsafe {") || justified,
+            "json.rs:{}: an unsafe block without a SAFETY comment",
+            number + 1
+        );
+    }
+}

@@ -1,7 +1,7 @@
 //! The native functions the prelude is given: starting host operations, collecting completions, output, the clock, randomness, exit.
 
 use std::cell::RefCell;
-use std::collections::VecDeque;
+use std::collections::{BTreeSet, VecDeque};
 use std::io::Write;
 use std::time::Instant;
 
@@ -18,6 +18,8 @@ struct RunState {
     ready: VecDeque<Completion>,
     /// Operations started and not yet collected.
     outstanding: usize,
+    /// Handles of the tool calls among them, whose results `json.rs` may decode.
+    calls: BTreeSet<i32>,
     /// xorshift128+ state behind `Math.random`, reseeded on every run.
     rng: [u64; 2],
     /// When this run started: the origin of [`now`].
@@ -70,7 +72,13 @@ pub fn start<'js>(ctx: Ctx<'js>, kind: String, a: Opt<String>, b: Opt<String>, c
             other => return Err(Exception::throw_message(&ctx, &format!("unknown operation {other}"))),
         };
         if handle >= 0 {
-            STATE.with(|state| state.borrow_mut().outstanding += 1);
+            STATE.with(|state| {
+                let mut state = state.borrow_mut();
+                state.outstanding += 1;
+                if kind == "call" {
+                    state.calls.insert(handle);
+                }
+            });
             return Ok(handle);
         }
         if handle != raw::BUSY {
@@ -122,6 +130,11 @@ pub fn strip_types(ctx: &Ctx<'_>, name: &str, source: &str) -> Result<String> {
             .unwrap_or_else(|| format!("cannot strip the types of {name}"));
         return Err(Exception::throw_syntax(ctx, &message));
     }
+}
+
+/// Whether `handle` was a tool call's; asked once, as its completion is settled.
+pub fn take_call(handle: i32) -> bool {
+    STATE.with(|state| state.borrow_mut().calls.remove(&handle))
 }
 
 /// Waits for the host's next completion.

@@ -12,6 +12,7 @@
 mod bindings;
 mod fs;
 mod heap;
+mod json;
 mod modules;
 
 use std::cell::OnceCell;
@@ -48,7 +49,8 @@ struct Engine {
 struct Hooks {
     /// `begin(name, args)`: the run's program name and arguments.
     begin: Persistent<Function<'static>>,
-    /// `settle(handle, status, payload)`: resolves or rejects an operation's promise.
+    /// `settle(handle, status, payload, form)`: resolves or rejects an operation's
+    /// promise; `form` (`json::Form`) says how the payload is given.
     settle: Persistent<Function<'static>>,
     /// `describeError(value)`: an uncaught error as text, with its stack.
     describe_error: Persistent<Function<'static>>,
@@ -80,6 +82,8 @@ thread_local! {
 }
 
 /// Called once by the pre-initialiser, before the module is snapshotted.
+// The pre-initialiser finds this function by its exported name.
+#[allow(unsafe_code)]
 #[unsafe(export_name = "wizer.initialize")]
 pub extern "C" fn wizer_initialize() {
     ENGINE.with(|engine| {
@@ -231,9 +235,9 @@ impl Engine {
             let (handle, status, payload) = completion;
             self.context.with(|ctx| {
                 let settle = self.hooks.settle.clone().restore(&ctx).expect("settle is alive");
-                let text = String::from_utf8(payload)
-                    .unwrap_or_else(|invalid| String::from_utf8_lossy(invalid.as_bytes()).into_owned());
-                if settle.call::<_, ()>((handle, status, text)).is_err() {
+                let tool_call = bindings::take_call(handle) && status == sluice_guest::raw::STATUS_OK;
+                let (payload, form) = json::settle_payload(&ctx, payload, tool_call);
+                if settle.call::<_, ()>((handle, status, payload, form as i32)).is_err() {
                     eprintln!("sluice-js: settling operation {handle} failed: {}", self.describe(&ctx, ctx.catch()));
                 }
             });

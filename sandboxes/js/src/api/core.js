@@ -7,8 +7,8 @@
 // reaches a program. Everything the host path relies on (JSON, Map, Promise, the
 // pending-operation table) is captured here, before any program runs, so a
 // program that replaces `JSON`, `tools` or `Object.prototype` only breaks itself.
-// Hooks for the event loop: `lib.settle(handle, status, payloadText)` resolves an
-// operation's promise; `lib.describeError(value)` formats an uncaught error with
+// Hooks for the event loop: `lib.settle(handle, status, payload, form)` resolves an
+// operation's promise (`form` says whether the payload is JSON text, parsed, or the value); `lib.describeError(value)` formats an uncaught error with
 // its stack; `lib.begin(name, args)` starts a run.
 (function (native, lib) {
   'use strict';
@@ -87,16 +87,33 @@
     entry.reject(error);
   }
 
-  lib.settle = function settle(handle, status, payload) {
+  // How `settle` is given a payload (json.rs's `Form`): its JSON text, the
+  // result already parsed, a tool call's value itself (its text block was
+  // JSON), or why the result cannot be read.
+  const FORM_TEXT = 0;
+  const FORM_VALUE = 2;
+  const FORM_UNREADABLE = 3;
+
+  lib.settle = function settle(handle, status, payload, form) {
     const entry = mapGet.call(pending, handle);
     if (entry === undefined) return;
     mapDelete.call(pending, handle);
-    let parsed;
-    try {
-      parsed = JSONparse(payload);
-    } catch (error) {
-      fail(entry, 'server_error', `unreadable result: ${error.message}`, []);
+    if (form === FORM_VALUE) {
+      entry.resolve(payload);
       return;
+    }
+    if (form === FORM_UNREADABLE) {
+      fail(entry, 'server_error', `unreadable result: ${payload}`, []);
+      return;
+    }
+    let parsed = payload;
+    if (form === FORM_TEXT) {
+      try {
+        parsed = JSONparse(payload);
+      } catch (error) {
+        fail(entry, 'server_error', `unreadable result: ${error.message}`, []);
+        return;
+      }
     }
     if (status === STATUS_OK) {
       entry.resolve(entry.decode(parsed));

@@ -1,0 +1,983 @@
+//! Tool results as JavaScript values straight from their JSON bytes, without a JavaScript string or `JSON.parse` in between.
+//!
+//! A completion's payload is the JSON of an MCP `CallToolResult` (or of a
+//! discovery answer). Today's path made it one JavaScript string, parsed it with
+//! `JSON.parse`, and parsed a text block's JSON a second time: a 3.6 MB result
+//! became two 3.6 MB strings and two parses. Here the bytes are read once and
+//! the values are made through QuickJS's C API: keys become atoms once per
+//! distinct key (a cache), arrays are made whole from their elements
+//! (`JS_NewArrayFrom`), and properties are defined as `JSON.parse` defines them
+//! (`JS_DefinePropertyValue`, so duplicate keys, `__proto__` and integer-like
+//! keys behave the same). A tool call's single text block that is JSON is read
+//! *inside* the envelope's string (through its escaping) into the program's
+//! value, so the text is never a JavaScript string at all.
+//!
+//! The builder is exact or it declines: it accepts only standard JSON whose
+//! strings are well-formed UTF-8 without lone surrogate escapes, nested at most
+//! [`MAX_DEPTH`] deep; anything else (invalid JSON, deeper nesting, a lone
+//! surrogate, a result it cannot recognise) goes the old way, through
+//! QuickJS's own parser, so what a program sees never depends on which path
+//! ran. It recurses nowhere (an explicit stack), so hostile nesting cannot
+//! exhaust the guest's stack.
+//!
+//! This is the interpreter's only `unsafe`: QuickJS's C API works on raw,
+//! reference-counted `JSValue`s, and rquickjs has no safe way to define a
+//! property as `JSON.parse` does or to make an array from its elements.
+
+#![allow(unsafe_code)]
+
+use std::collections::HashMap;
+use std::hash::{BuildHasher, Hasher};
+
+use rquickjs::{Ctx, Value, qjs};
+
+/// The deepest nesting a result may have. QuickJS's own parser recurses once
+/// per level and, in the guest, overflows the wasm stack (a trap, not a
+/// `RangeError`) somewhere past 20,000 levels, so nothing deeper than this
+/// ever reaches it: a text block nested deeper is the program's as text (what
+/// `JSON.parse` throwing would have given), an envelope nested deeper is an
+/// unreadable result. Up to this depth both paths give the same values.
+pub const MAX_DEPTH: usize = 10_000;
+/// Keys up to this long, and this many distinct ones, are kept as atoms for the whole parse.
+const CACHED_KEY_BYTES: usize = 64;
+const CACHED_KEYS: usize = 4096;
+/// String values up to this long (plain ASCII) are made from cached atoms, shared.
+const SHARED_STRING_BYTES: usize = 16;
+
+type JsValue = qjs::JSValue;
+type JsAtom = qjs::JSAtom;
+
+const UNDEFINED: JsValue = qjs::JS_MKVAL(qjs::JS_TAG_UNDEFINED, 0);
+const NULL: JsValue = qjs::JS_MKVAL(qjs::JS_TAG_NULL, 0);
+const TRUE: JsValue = qjs::JS_MKVAL(qjs::JS_TAG_BOOL, 1);
+const FALSE: JsValue = qjs::JS_MKVAL(qjs::JS_TAG_BOOL, 0);
+
+/// How `lib.settle` is to read the payload it is given (`core.js` has the same numbers).
+#[derive(Clone, Copy)]
+#[repr(i32)]
+pub enum Form {
+    /// The payload is the result's JSON text (the builder declined): parse it.
+    Text = 0,
+    /// The payload is the result, materialised.
+    Parsed = 1,
+    /// The payload is already the program's value: a tool call's text block that was JSON.
+    Value = 2,
+    /// The result cannot be read (nested deeper than [`MAX_DEPTH`]): the payload says why.
+    Unreadable = 3,
+}
+
+/// The payload for `lib.settle`, and how to read it. `tool_call` says whether
+/// the completion is a tool call's successful result (whose text block may be
+/// decoded here, as `core.js`'s `valueOf` would).
+pub fn settle_payload<'js>(ctx: &Ctx<'js>, payload: Vec<u8>, tool_call: bool) -> (Value<'js>, Form) {
+    let raw = ctx.as_raw().as_ptr();
+    // Everything the builder makes stays reachable until it is done, so a
+    // collection meanwhile would walk the growing heap and free nothing of it
+    // (a 3.6 MB result crossed the threshold four times). Collection waits for
+    // the end of the build; the threshold is then put back as it was, so
+    // QuickJS's own policy decides the next collection, as before.
+    // SAFETY: `raw` is this context's; its runtime outlives the call.
+    let runtime = unsafe { qjs::JS_GetRuntime(raw) };
+    // SAFETY: reading and setting a threshold of the live runtime.
+    let threshold = unsafe { qjs::JS_GetGCThreshold(runtime) };
+    // SAFETY: as above.
+    unsafe { qjs::JS_SetGCThreshold(runtime, usize::MAX as _) };
+    let (built, deep) = {
+        let mut builder = Builder::new(raw, &payload, tool_call);
+        let built = builder.document::<false>().and_then(|value| builder.finish(value));
+        (built, builder.too_deep)
+    };
+    // SAFETY: as above.
+    unsafe { qjs::JS_SetGCThreshold(runtime, threshold) };
+    match built {
+        // SAFETY: the builder returns a value it owns, made in this context.
+        Ok((value, form)) => (unsafe { Value::from_raw(ctx.clone(), value) }, form),
+        Err(Declined) if deep || too_deep::<false>(&payload) => {
+            let reason = format!("it is nested more than {MAX_DEPTH} levels deep");
+            let reason = rquickjs::String::from_str(ctx.clone(), &reason)
+                .map_or_else(|_| Value::new_undefined(ctx.clone()), rquickjs::String::into_value);
+            (reason, Form::Unreadable)
+        }
+        Err(Declined) => {
+            let text = String::from_utf8(payload)
+                .unwrap_or_else(|invalid| String::from_utf8_lossy(invalid.as_bytes()).into_owned());
+            let text = rquickjs::String::from_str(ctx.clone(), &text)
+                .map_or_else(|_| Value::new_undefined(ctx.clone()), rquickjs::String::into_value);
+            (text, Form::Text)
+        }
+    }
+}
+
+/// The builder gave up: the input is not JSON it makes exactly (or QuickJS ran
+/// out of memory). The caller falls back to QuickJS's parser.
+#[derive(Debug)]
+struct Declined;
+type Step<T> = Result<T, Declined>;
+
+/// Keys the envelope's shape is recognised by.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Tag {
+    Content,
+    Structured,
+    Type,
+    Text,
+    Other,
+    /// Written with escapes: the shape is not recognised from it.
+    Escaped,
+}
+
+struct Key {
+    atom: JsAtom,
+    /// Not in the cache: freed once used.
+    owned: bool,
+    tag: Tag,
+}
+
+enum Frame {
+    Array { start: usize },
+    Object { object: JsValue, key: Key },
+}
+
+/// What the envelope of a tool call's result looked like, to decide whether
+/// its text block is the program's value (`valueOf` in `core.js`).
+#[derive(Default)]
+struct Envelope {
+    /// A key there written with escapes: the shape is not judged.
+    unusual: bool,
+    content_keys: u32,
+    structured_keys: u32,
+    content_len: Option<usize>,
+    type_keys: u32,
+    type_is_text: bool,
+    text_keys: u32,
+    speculation: Option<Speculation>,
+}
+
+/// The first block's text, read as JSON where it stood.
+struct Speculation {
+    value: JsValue,
+    /// The block (a reference of its own), whose `text` is undefined meanwhile.
+    block: JsValue,
+    /// The text was nested too deep to be read: `value` is the text itself.
+    deep: bool,
+    /// The text's escaped bytes in the payload.
+    span: (usize, usize),
+    /// A later `text` key replaced the placeholder.
+    overwritten: bool,
+}
+
+/// A string as the input holds it.
+enum Scanned {
+    /// Bytes `start..end` of the input, without escapes.
+    Raw { start: usize, end: usize, ascii: bool },
+    /// Decoded into the scratch buffer (UTF-8).
+    Decoded { ascii: bool },
+}
+
+/// The caches' hash: a multiply-xor over eight bytes at a time, seeded per
+/// parse (so a server cannot choose keys that all collide) and finished with
+/// splitmix64's mixer (keys differing only in later bytes, `user1`, `user2`,
+/// would otherwise share their low bits, and so their buckets).
+#[derive(Clone, Copy)]
+struct Seeded(u64);
+
+impl BuildHasher for Seeded {
+    type Hasher = FastHash;
+    fn build_hasher(&self) -> FastHash {
+        FastHash(self.0)
+    }
+}
+
+struct FastHash(u64);
+
+impl Hasher for FastHash {
+    fn finish(&self) -> u64 {
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for chunk in bytes.chunks(8) {
+            let mut word = [0u8; 8];
+            word[..chunk.len()].copy_from_slice(chunk);
+            self.0 = (self.0.rotate_left(5) ^ u64::from_le_bytes(word)).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+        }
+    }
+}
+
+struct Builder<'a> {
+    ctx: *mut qjs::JSContext,
+    input: &'a [u8],
+    pos: usize,
+    frames: Vec<Frame>,
+    /// Elements of the open arrays, owned until their array is made.
+    values: Vec<JsValue>,
+    atoms: HashMap<&'a [u8], JsAtom, Seeded>,
+    scratch: Vec<u8>,
+    envelope: Option<Envelope>,
+    /// The input went deeper than [`MAX_DEPTH`].
+    too_deep: bool,
+}
+
+impl Drop for Builder<'_> {
+    fn drop(&mut self) {
+        // SAFETY: every value and atom here is owned by the builder and was made in `ctx`.
+        unsafe {
+            for value in self.values.drain(..) {
+                qjs::JS_FreeValue(self.ctx, value);
+            }
+            for frame in self.frames.drain(..) {
+                if let Frame::Object { object, key } = frame {
+                    qjs::JS_FreeValue(self.ctx, object);
+                    if key.owned {
+                        qjs::JS_FreeAtom(self.ctx, key.atom);
+                    }
+                }
+            }
+            for (_, atom) in self.atoms.drain() {
+                qjs::JS_FreeAtom(self.ctx, atom);
+            }
+            if let Some(Speculation { value, block, .. }) = self.envelope.as_mut().and_then(|e| e.speculation.take()) {
+                qjs::JS_FreeValue(self.ctx, value);
+                qjs::JS_FreeValue(self.ctx, block);
+            }
+        }
+    }
+}
+
+/// Whether any byte of `word` is `"`, `\` or below 0x20: where a string's plain run ends.
+#[inline]
+fn stops(word: u64) -> u64 {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    let zero = |x: u64| x.wrapping_sub(ONES) & !x & HIGHS;
+    let quote = zero(word ^ (ONES * u64::from(b'"')));
+    let backslash = zero(word ^ (ONES * u64::from(b'\\')));
+    let control = word.wrapping_sub(ONES * 0x20) & !word & HIGHS;
+    quote | backslash | control
+}
+
+impl<'a> Builder<'a> {
+    fn new(ctx: *mut qjs::JSContext, input: &'a [u8], track_envelope: bool) -> Self {
+        Builder {
+            ctx,
+            input,
+            pos: 0,
+            frames: Vec::new(),
+            values: Vec::new(),
+            atoms: HashMap::with_hasher(Seeded(getrandom::u64().unwrap_or(0x9e37_79b9_7f4a_7c15))),
+            scratch: Vec::new(),
+            envelope: track_envelope.then(Envelope::default),
+            too_deep: false,
+        }
+    }
+
+    #[inline]
+    fn peek(&self) -> u8 {
+        self.input.get(self.pos).copied().unwrap_or(0)
+    }
+
+    #[inline]
+    fn at(&self, offset: usize) -> u8 {
+        self.input.get(self.pos + offset).copied().unwrap_or(0)
+    }
+
+    /// Skips whitespace. Inside a string (`NESTED`), the text's newlines, tabs
+    /// and carriage returns are the escapes `\n`, `\t`, `\r`.
+    #[inline]
+    fn skip_whitespace<const NESTED: bool>(&mut self) {
+        loop {
+            match self.peek() {
+                b' ' => self.pos += 1,
+                b'\t' | b'\n' | b'\r' if !NESTED => self.pos += 1,
+                b'\\' if NESTED && matches!(self.at(1), b'n' | b't' | b'r') => self.pos += 2,
+                _ => return,
+            }
+        }
+    }
+
+    /// Consumes a string's opening quote (`\"` inside a string), or declines.
+    #[inline]
+    fn open_quote<const NESTED: bool>(&mut self) -> Step<()> {
+        if NESTED {
+            if self.peek() == b'\\' && self.at(1) == b'"' {
+                self.pos += 2;
+                return Ok(());
+            }
+        } else if self.peek() == b'"' {
+            self.pos += 1;
+            return Ok(());
+        }
+        Err(Declined)
+    }
+
+    /// One whole document: a value and nothing but whitespace after it (inside
+    /// a string: up to the string's closing quote, where it stops).
+    fn document<const NESTED: bool>(&mut self) -> Step<JsValue> {
+        let value = self.value::<NESTED>()?;
+        self.skip_whitespace::<NESTED>();
+        let ended = if NESTED { self.peek() == b'"' } else { self.pos == self.input.len() };
+        if !ended {
+            // SAFETY: `value` is owned here and goes nowhere else.
+            unsafe { qjs::JS_FreeValue(self.ctx, value) };
+            return Err(Declined);
+        }
+        Ok(value)
+    }
+
+    /// Parses values until the outermost one is complete.
+    fn value<const NESTED: bool>(&mut self) -> Step<JsValue> {
+        'value: loop {
+            self.skip_whitespace::<NESTED>();
+            // Every array and object counts, empty ones too, as QuickJS's recursion does.
+            if matches!(self.peek(), b'[' | b'{') && self.frames.len() >= MAX_DEPTH {
+                self.too_deep = true;
+                return Err(Declined);
+            }
+            let mut value = match self.peek() {
+                b'{' => {
+                    self.pos += 1;
+                    self.skip_whitespace::<NESTED>();
+                    // SAFETY: a new object in the builder's context, owned by the builder.
+                    let object = self.check(unsafe { qjs::JS_NewObject(self.ctx) })?;
+                    if self.peek() == b'}' {
+                        self.pos += 1;
+                        object
+                    } else {
+                        self.frames.push(Frame::Object { object, key: Key { atom: 0, owned: false, tag: Tag::Other } });
+                        self.member_key::<NESTED>()?;
+                        continue 'value;
+                    }
+                }
+                b'[' => {
+                    self.pos += 1;
+                    self.skip_whitespace::<NESTED>();
+                    if self.peek() == b']' {
+                        self.pos += 1;
+                        // SAFETY: a new array in the builder's context, owned by the builder.
+                        self.check(unsafe { qjs::JS_NewArray(self.ctx) })?
+                    } else {
+                        self.frames.push(Frame::Array { start: self.values.len() });
+                        continue 'value;
+                    }
+                }
+                b'"' if !NESTED => {
+                    if self.speculating() {
+                        self.speculate()?
+                    } else {
+                        self.pos += 1;
+                        self.string_value::<NESTED>()?
+                    }
+                }
+                b'\\' if NESTED => {
+                    self.open_quote::<NESTED>()?;
+                    self.string_value::<NESTED>()?
+                }
+                b'-' | b'0'..=b'9' => self.number()?,
+                b't' => self.literal(b"true", TRUE)?,
+                b'f' => self.literal(b"false", FALSE)?,
+                b'n' => self.literal(b"null", NULL)?,
+                _ => return Err(Declined),
+            };
+            // `value` is complete: put it in its container, closing those that end here.
+            loop {
+                let Some(frame) = self.frames.last_mut() else { return Ok(value) };
+                match frame {
+                    Frame::Array { start } => {
+                        let start = *start;
+                        self.values.push(value);
+                        self.skip_whitespace::<NESTED>();
+                        match self.peek() {
+                            b',' => {
+                                self.pos += 1;
+                                continue 'value;
+                            }
+                            b']' => {
+                                self.pos += 1;
+                                self.frames.pop();
+                                value = self.array(start)?;
+                            }
+                            _ => return Err(Declined),
+                        }
+                    }
+                    Frame::Object { object, key } => {
+                        let (object, atom) = (*object, key.atom);
+                        // SAFETY: `object` is the frame's, `value` is owned and is consumed.
+                        let defined = unsafe {
+                            qjs::JS_DefinePropertyValue(self.ctx, object, atom, value, qjs::JS_PROP_C_W_E as i32)
+                        };
+                        self.release_key();
+                        if defined < 0 {
+                            self.clear_exception();
+                            return Err(Declined);
+                        }
+                        self.skip_whitespace::<NESTED>();
+                        match self.peek() {
+                            b',' => {
+                                self.pos += 1;
+                                self.member_key::<NESTED>()?;
+                                continue 'value;
+                            }
+                            b'}' => {
+                                self.pos += 1;
+                                let Some(Frame::Object { object, .. }) = self.frames.pop() else { unreachable!() };
+                                value = object;
+                            }
+                            _ => return Err(Declined),
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Makes the array of the elements from `start` on.
+    fn array(&mut self, start: usize) -> Step<JsValue> {
+        let count = self.values.len() - start;
+        if let Some(envelope) = &mut self.envelope
+            && self.frames.len() == 1
+            && matches!(&self.frames[0], Frame::Object { key, .. } if key.tag == Tag::Content)
+        {
+            envelope.content_len = Some(count);
+        }
+        let count = i32::try_from(count).map_err(|_| Declined)?;
+        // SAFETY: the elements are owned; `JS_NewArrayFrom` takes them, also when it fails.
+        let array = unsafe { qjs::JS_NewArrayFrom(self.ctx, count, self.values.as_ptr().add(start)) };
+        // SAFETY: the elements now belong to the array (or were freed): forget them here.
+        unsafe { self.values.set_len(start) };
+        self.check(array)
+    }
+
+    /// Frees the current object frame's key once its value is defined.
+    fn release_key(&mut self) {
+        if let Some(Frame::Object { key, .. }) = self.frames.last_mut()
+            && key.owned
+        {
+            // SAFETY: an owned key's atom is the builder's to free, once.
+            unsafe { qjs::JS_FreeAtom(self.ctx, key.atom) };
+            key.owned = false;
+        }
+    }
+
+    /// Reads `"key" :` into the current object frame.
+    fn member_key<const NESTED: bool>(&mut self) -> Step<()> {
+        self.skip_whitespace::<NESTED>();
+        self.open_quote::<NESTED>()?;
+        let key = self.key::<NESTED>()?;
+        let tag = key.tag;
+        let Some(Frame::Object { key: slot, .. }) = self.frames.last_mut() else { unreachable!() };
+        *slot = key;
+        self.skip_whitespace::<NESTED>();
+        if self.peek() != b':' {
+            return Err(Declined);
+        }
+        self.pos += 1;
+        if !NESTED {
+            self.note_key(tag);
+        }
+        Ok(())
+    }
+
+    /// Whether the frames are the envelope's first content block (`{"content": [{`).
+    fn in_first_block(&self) -> bool {
+        self.frames.len() == 3
+            && matches!(&self.frames[0], Frame::Object { key, .. } if key.tag == Tag::Content)
+            && matches!(&self.frames[1], Frame::Array { start } if *start == self.values.len())
+            && matches!(&self.frames[2], Frame::Object { .. })
+    }
+
+    /// Counts the envelope's keys that decide its shape.
+    fn note_key(&mut self, tag: Tag) {
+        let depth = self.frames.len();
+        if self.envelope.is_none() || depth > 3 || tag == Tag::Other {
+            return;
+        }
+        let first_block = self.in_first_block();
+        let type_is_text = tag == Tag::Type && self.input[self.pos..].trim_ascii_start().starts_with(b"\"text\"");
+        let Some(envelope) = &mut self.envelope else { return };
+        if depth == 1 {
+            match tag {
+                Tag::Content => envelope.content_keys += 1,
+                Tag::Structured => envelope.structured_keys += 1,
+                Tag::Escaped => envelope.unusual = true,
+                _ => {}
+            }
+        } else if first_block {
+            match tag {
+                Tag::Type => {
+                    envelope.type_keys += 1;
+                    envelope.type_is_text = type_is_text;
+                }
+                Tag::Text => {
+                    envelope.text_keys += 1;
+                    if let Some(speculation) = &mut envelope.speculation {
+                        speculation.overwritten = true;
+                    }
+                }
+                Tag::Escaped => envelope.unusual = true,
+                _ => {}
+            }
+        }
+    }
+
+    /// Whether the string value about to be read is the first block's first `text`.
+    fn speculating(&self) -> bool {
+        self.envelope.as_ref().is_some_and(|e| e.speculation.is_none() && e.text_keys == 1)
+            && self.in_first_block()
+            && matches!(self.frames.last(), Some(Frame::Object { key, .. }) if key.tag == Tag::Text)
+    }
+
+    /// Reads the first block's text as JSON where it stands, inside the string;
+    /// its `text` is undefined until [`finish`](Self::finish) decides. If the
+    /// text is not JSON the builder makes (most prose fails at its first byte),
+    /// it becomes a string as any other.
+    fn speculate(&mut self) -> Step<JsValue> {
+        let start = self.pos + 1;
+        let mut inner = Builder::new(self.ctx, self.input, false);
+        inner.pos = start;
+        let (value, end, deep) = match inner.document::<true>() {
+            Ok(value) => (value, inner.pos, false),
+            Err(Declined) => {
+                let deep = inner.too_deep || too_deep::<true>(&self.input[start..]);
+                drop(inner);
+                self.pos = start;
+                let text = self.string_value::<false>()?;
+                if !deep {
+                    return Ok(text);
+                }
+                (text, self.pos - 1, true)
+            }
+        };
+        self.pos = end + 1;
+        let Some(Frame::Object { object, .. }) = self.frames.last() else { unreachable!() };
+        // SAFETY: a second reference to the block, released by `finish` or on drop.
+        let block = unsafe { qjs::JS_DupValue(self.ctx, *object) };
+        if let Some(envelope) = &mut self.envelope {
+            envelope.speculation = Some(Speculation { value, block, deep, span: (start, end), overwritten: false });
+        }
+        Ok(UNDEFINED)
+    }
+
+    /// The result and its form: for a tool call's text result that was JSON,
+    /// the value itself; otherwise the envelope (with the text put back).
+    fn finish(&mut self, envelope_value: JsValue) -> Step<(JsValue, Form)> {
+        let Some(mut envelope) = self.envelope.take() else { return Ok((envelope_value, Form::Parsed)) };
+        let Some(speculation) = envelope.speculation.take() else { return Ok((envelope_value, Form::Parsed)) };
+        let text_result = !envelope.unusual
+            && envelope.content_keys == 1
+            && envelope.structured_keys == 0
+            && envelope.content_len == Some(1)
+            && envelope.type_keys == 1
+            && envelope.type_is_text
+            && envelope.text_keys == 1
+            && !speculation.overwritten;
+        // SAFETY: the speculation's value and block reference are owned here; each is freed or handed on once.
+        unsafe {
+            if text_result {
+                qjs::JS_FreeValue(self.ctx, speculation.block);
+                qjs::JS_FreeValue(self.ctx, envelope_value);
+                return Ok((speculation.value, Form::Value));
+            }
+            if speculation.deep && !speculation.overwritten {
+                let atom = qjs::JS_NewAtomLen(self.ctx, c"text".as_ptr(), 4);
+                qjs::JS_DefinePropertyValue(
+                    self.ctx,
+                    speculation.block,
+                    atom,
+                    speculation.value,
+                    qjs::JS_PROP_C_W_E as i32,
+                );
+                qjs::JS_FreeAtom(self.ctx, atom);
+                qjs::JS_FreeValue(self.ctx, speculation.block);
+                return Ok((envelope_value, Form::Parsed));
+            }
+            qjs::JS_FreeValue(self.ctx, speculation.value);
+            if !speculation.overwritten {
+                self.pos = speculation.span.0;
+                let text = match self.string_value::<false>() {
+                    Ok(text) => text,
+                    Err(Declined) => {
+                        qjs::JS_FreeValue(self.ctx, speculation.block);
+                        qjs::JS_FreeValue(self.ctx, envelope_value);
+                        // The text was JSON, so it is a string this builder makes: out of memory.
+                        return Err(Declined);
+                    }
+                };
+                let atom = qjs::JS_NewAtomLen(self.ctx, c"text".as_ptr(), 4);
+                qjs::JS_DefinePropertyValue(self.ctx, speculation.block, atom, text, qjs::JS_PROP_C_W_E as i32);
+                qjs::JS_FreeAtom(self.ctx, atom);
+            }
+            qjs::JS_FreeValue(self.ctx, speculation.block);
+        }
+        Ok((envelope_value, Form::Parsed))
+    }
+
+    /// Turns QuickJS's exception value into a decline.
+    fn check(&mut self, value: JsValue) -> Step<JsValue> {
+        // SAFETY: inspecting a value's tag reads no memory.
+        if unsafe { qjs::JS_IsException(value) } {
+            self.clear_exception();
+            return Err(Declined);
+        }
+        Ok(value)
+    }
+
+    fn clear_exception(&mut self) {
+        // SAFETY: the pending exception is taken and released.
+        unsafe { qjs::JS_FreeValue(self.ctx, qjs::JS_GetException(self.ctx)) };
+    }
+
+    fn literal(&mut self, word: &[u8], value: JsValue) -> Step<JsValue> {
+        if self.input[self.pos..].starts_with(word) {
+            self.pos += word.len();
+            Ok(value)
+        } else {
+            Err(Declined)
+        }
+    }
+
+    /// A JSON number, as `JSON.parse` makes it: correctly rounded (Rust's
+    /// parser and QuickJS's `strtod` both are), `-0` kept, overflow to infinity.
+    fn number(&mut self) -> Step<JsValue> {
+        let start = self.pos;
+        let negative = self.peek() == b'-';
+        if negative {
+            self.pos += 1;
+        }
+        let digits = self.pos;
+        let mut integer: u64 = 0;
+        while let digit @ b'0'..=b'9' = self.peek() {
+            integer = integer.wrapping_mul(10).wrapping_add(u64::from(digit - b'0'));
+            self.pos += 1;
+        }
+        let count = self.pos - digits;
+        if count == 0 || (count > 1 && self.input[digits] == b'0') {
+            return Err(Declined);
+        }
+        let simple = !matches!(self.peek(), b'.' | b'e' | b'E');
+        if simple && count <= 15 {
+            let magnitude = integer as f64;
+            return Ok(qjs::JS_NewFloat64(if negative { -magnitude } else { magnitude }));
+        }
+        if self.peek() == b'.' {
+            self.pos += 1;
+            self.some_digits()?;
+        }
+        if matches!(self.peek(), b'e' | b'E') {
+            self.pos += 1;
+            if matches!(self.peek(), b'+' | b'-') {
+                self.pos += 1;
+            }
+            self.some_digits()?;
+        }
+        let text = std::str::from_utf8(&self.input[start..self.pos]).map_err(|_| Declined)?;
+        let number: f64 = text.parse().map_err(|_| Declined)?;
+        Ok(qjs::JS_NewFloat64(number))
+    }
+
+    /// One or more digits (a fraction's or an exponent's).
+    fn some_digits(&mut self) -> Step<()> {
+        let start = self.pos;
+        while self.peek().is_ascii_digit() {
+            self.pos += 1;
+        }
+        if self.pos == start { Err(Declined) } else { Ok(()) }
+    }
+
+    /// A string value, its opening quote consumed.
+    fn string_value<const NESTED: bool>(&mut self) -> Step<JsValue> {
+        let scanned = self.scan_string::<NESTED>()?;
+        let bytes = match scanned {
+            Scanned::Raw { start, end, ascii: true } if (1..=SHARED_STRING_BYTES).contains(&(end - start)) => {
+                return self.short_string(start, end);
+            }
+            Scanned::Raw { start, end, ascii } => {
+                let bytes = &self.input[start..end];
+                if !ascii {
+                    std::str::from_utf8(bytes).map_err(|_| Declined)?;
+                }
+                bytes
+            }
+            Scanned::Decoded { ascii } => {
+                if !ascii {
+                    std::str::from_utf8(&self.scratch).map_err(|_| Declined)?;
+                }
+                &self.scratch[..]
+            }
+        };
+        // SAFETY: `bytes` is valid UTF-8 of the given length; QuickJS copies it.
+        let string = unsafe { qjs::JS_NewStringLen(self.ctx, bytes.as_ptr().cast(), bytes.len() as _) };
+        self.check(string)
+    }
+
+    /// A short plain ASCII string value, from the atom cache: values such as
+    /// `"open"` or a label repeat across records, and an atom's string is
+    /// shared instead of allocated and copied each time.
+    fn short_string(&mut self, start: usize, end: usize) -> Step<JsValue> {
+        let input = self.input;
+        let bytes = &input[start..end];
+        let atom = match self.atoms.get(bytes) {
+            Some(&atom) => atom,
+            None if self.atoms.len() < CACHED_KEYS => {
+                let atom = self.atom(bytes, true)?;
+                self.atoms.insert(bytes, atom);
+                atom
+            }
+            None => {
+                // SAFETY: ASCII, copied by QuickJS.
+                let string = unsafe { qjs::JS_NewStringLen(self.ctx, bytes.as_ptr().cast(), bytes.len() as _) };
+                return self.check(string);
+            }
+        };
+        // SAFETY: the atom is the cache's; its string comes with a reference of its own.
+        let string = unsafe { qjs::JS_AtomToString(self.ctx, atom) };
+        self.check(string)
+    }
+
+    /// A key, its opening quote consumed, as an atom (cached when short and plain).
+    fn key<const NESTED: bool>(&mut self) -> Step<Key> {
+        let scanned = self.scan_string::<NESTED>()?;
+        let (start, end, ascii) = match scanned {
+            Scanned::Raw { start, end, ascii } => (start, end, ascii),
+            Scanned::Decoded { ascii } => {
+                let scratch = std::mem::take(&mut self.scratch);
+                let atom = self.atom(&scratch, ascii);
+                self.scratch = scratch;
+                return Ok(Key { atom: atom?, owned: true, tag: Tag::Escaped });
+            }
+        };
+        let input = self.input;
+        let bytes = &input[start..end];
+        let tag = match bytes {
+            b"content" => Tag::Content,
+            b"structuredContent" => Tag::Structured,
+            b"type" => Tag::Type,
+            b"text" => Tag::Text,
+            _ => Tag::Other,
+        };
+        if let Some(&atom) = self.atoms.get(bytes) {
+            return Ok(Key { atom, owned: false, tag });
+        }
+        let atom = self.atom(bytes, ascii)?;
+        if bytes.len() <= CACHED_KEY_BYTES && self.atoms.len() < CACHED_KEYS {
+            self.atoms.insert(bytes, atom);
+            return Ok(Key { atom, owned: false, tag });
+        }
+        Ok(Key { atom, owned: true, tag })
+    }
+
+    /// The atom of a key, as `JSON.parse` makes it (integer-like keys become integer atoms).
+    fn atom(&mut self, bytes: &[u8], ascii: bool) -> Step<JsAtom> {
+        // SAFETY: `bytes` is valid UTF-8 (checked below when not ASCII); QuickJS copies it.
+        unsafe {
+            if ascii {
+                // `JS_NewAtomLen` finds existing atoms by their bytes, which is right only for ASCII.
+                let atom = qjs::JS_NewAtomLen(self.ctx, bytes.as_ptr().cast(), bytes.len() as _);
+                return if atom == 0 { Err(Declined) } else { Ok(atom) };
+            }
+            std::str::from_utf8(bytes).map_err(|_| Declined)?;
+            let string = self.check(qjs::JS_NewStringLen(self.ctx, bytes.as_ptr().cast(), bytes.len() as _))?;
+            let atom = qjs::JS_ValueToAtom(self.ctx, string);
+            qjs::JS_FreeValue(self.ctx, string);
+            if atom == 0 {
+                self.clear_exception();
+                return Err(Declined);
+            }
+            Ok(atom)
+        }
+    }
+
+    /// Advances over a string's plain run (no `"`, `\\` or control byte),
+    /// eight bytes at a time, noting in `high` whether any byte is not ASCII.
+    #[inline]
+    fn plain_run(&mut self, high: &mut u64) {
+        while let Some(chunk) = self.input.get(self.pos..self.pos + 8) {
+            let word = u64::from_le_bytes(chunk.try_into().expect("eight bytes"));
+            let stop = stops(word);
+            if stop != 0 {
+                let run = (stop.trailing_zeros() / 8) as usize;
+                if run > 0 {
+                    *high |= word & (u64::MAX >> (64 - 8 * run));
+                }
+                self.pos += run;
+                return;
+            }
+            *high |= word;
+            self.pos += 8;
+        }
+        while let Some(&byte) = self.input.get(self.pos) {
+            if byte == b'"' || byte == b'\\' || byte < 0x20 {
+                return;
+            }
+            *high |= u64::from(byte);
+            self.pos += 1;
+        }
+    }
+
+    /// Finds a string's end, its opening quote consumed, leaving the position
+    /// after its closing quote. Escapes are decoded into `scratch`.
+    fn scan_string<const NESTED: bool>(&mut self) -> Step<Scanned> {
+        const HIGH_BITS: u64 = 0x8080_8080_8080_8080;
+        let start = self.pos;
+        let mut high = 0u64;
+        self.plain_run(&mut high);
+        match self.peek() {
+            b'"' if !NESTED => {
+                self.pos += 1;
+                return Ok(Scanned::Raw { start, end: self.pos - 1, ascii: high & HIGH_BITS == 0 });
+            }
+            b'\\' if NESTED && self.at(1) == b'"' => {
+                self.pos += 2;
+                return Ok(Scanned::Raw { start, end: self.pos - 2, ascii: high & HIGH_BITS == 0 });
+            }
+            b'\\' => {}
+            _ => return Err(Declined),
+        }
+        // Escapes: decode the rest into `scratch`, run by run.
+        self.scratch.clear();
+        self.scratch.extend_from_slice(&self.input[start..self.pos]);
+        loop {
+            match self.peek() {
+                b'"' if !NESTED => {
+                    self.pos += 1;
+                    return Ok(Scanned::Decoded { ascii: high & HIGH_BITS == 0 });
+                }
+                b'\\' => {
+                    if NESTED {
+                        // The text's own escapes are `\\` then the escaped character.
+                        match self.at(1) {
+                            b'"' => {
+                                self.pos += 2;
+                                return Ok(Scanned::Decoded { ascii: high & HIGH_BITS == 0 });
+                            }
+                            b'\\' => self.pos += 2,
+                            _ => return Err(Declined),
+                        }
+                    } else {
+                        self.pos += 1;
+                    }
+                    let unit = self.escape::<NESTED>()?;
+                    if unit >= 0x80 {
+                        high |= HIGH_BITS;
+                    }
+                    let mut utf8 = [0u8; 4];
+                    self.scratch
+                        .extend_from_slice(char::from_u32(unit).ok_or(Declined)?.encode_utf8(&mut utf8).as_bytes());
+                }
+                _ => return Err(Declined),
+            }
+            let run = self.pos;
+            self.plain_run(&mut high);
+            self.scratch.extend_from_slice(&self.input[run..self.pos]);
+        }
+    }
+
+    /// The character an escape stands for, its backslash consumed. Inside a
+    /// string, `"` and `\` are themselves escaped. A surrogate must come as a
+    /// pair (a lone one declines: UTF-8 cannot hold it).
+    fn escape<const NESTED: bool>(&mut self) -> Step<u32> {
+        let byte = self.peek();
+        let byte = if NESTED && byte == b'\\' {
+            let escaped = self.at(1);
+            if !matches!(escaped, b'"' | b'\\') {
+                return Err(Declined);
+            }
+            self.pos += 1;
+            escaped
+        } else {
+            byte
+        };
+        self.pos += 1;
+        Ok(match byte {
+            b'"' => u32::from(b'"'),
+            b'\\' => u32::from(b'\\'),
+            b'/' => u32::from(b'/'),
+            b'b' => 0x08,
+            b'f' => 0x0c,
+            b'n' => u32::from(b'\n'),
+            b'r' => u32::from(b'\r'),
+            b't' => u32::from(b'\t'),
+            b'u' => {
+                let unit = self.hex4()?;
+                if (0xdc00..0xe000).contains(&unit) {
+                    return Err(Declined);
+                }
+                if (0xd800..0xdc00).contains(&unit) {
+                    let prefix: &[u8] = if NESTED { b"\\\\u" } else { b"\\u" };
+                    if !self.input[self.pos..].starts_with(prefix) {
+                        return Err(Declined);
+                    }
+                    self.pos += prefix.len();
+                    let low = self.hex4()?;
+                    if !(0xdc00..0xe000).contains(&low) {
+                        return Err(Declined);
+                    }
+                    0x10000 + ((unit - 0xd800) << 10) + (low - 0xdc00)
+                } else {
+                    unit
+                }
+            }
+            _ => return Err(Declined),
+        })
+    }
+
+    fn hex4(&mut self) -> Step<u32> {
+        let digits = self.input.get(self.pos..self.pos + 4).ok_or(Declined)?;
+        let mut unit = 0;
+        for &digit in digits {
+            unit = unit * 16 + char::from(digit).to_digit(16).ok_or(Declined)?;
+        }
+        self.pos += 4;
+        Ok(unit)
+    }
+}
+
+/// Whether `bytes` (a JSON text; inside a string, up to its closing quote)
+/// opens more than [`MAX_DEPTH`] arrays and objects at once, whether or not
+/// it is valid: the most QuickJS's parser could recurse on it.
+fn too_deep<const NESTED: bool>(bytes: &[u8]) -> bool {
+    let (mut depth, mut in_string, mut escaped) = (0usize, false, false);
+    let mut i = 0;
+    while i < bytes.len() {
+        let mut byte = bytes[i];
+        i += 1;
+        if NESTED {
+            match byte {
+                b'"' => return false,
+                // The text's characters come escaped: `\"` is a quote, `\\` a backslash.
+                b'\\' => {
+                    byte = match bytes.get(i) {
+                        Some(b'"') => b'"',
+                        Some(b'\\') => b'\\',
+                        _ => b' ',
+                    };
+                    i += 1;
+                }
+                _ => {}
+            }
+        }
+        if in_string {
+            if escaped {
+                escaped = false;
+            } else if byte == b'\\' {
+                escaped = true;
+            } else if byte == b'"' {
+                in_string = false;
+            }
+            continue;
+        }
+        match byte {
+            b'"' => in_string = true,
+            b'[' | b'{' => {
+                depth += 1;
+                if depth > MAX_DEPTH {
+                    return true;
+                }
+            }
+            b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    false
+}
