@@ -24,6 +24,9 @@ cd "$ROOT"
 cargo build --release -p sluice-peer-bench
 install -m 0755 target/release/sluice-peer-bench "$WORK/bin/sluice-peer-bench"
 mkdir -p target/bench
+# A compiled-code cache of this checkout's own: another checkout's Sluice may use the
+# harness's default one, and entries of another format would be rewritten back and forth.
+export SLUICE_CACHE_DIR="$ROOT/target/bench/peers-cache"
 {
   echo "# Sluice and its peers, one sitting ($(date -u +%Y-%m-%d), $(nproc) cores)"
   echo
