@@ -2,7 +2,7 @@
 GUEST_TARGET_DIR := target/guests
 GUEST_BUILD := cargo build --release --target wasm32-wasip1 --target-dir $(GUEST_TARGET_DIR) --manifest-path
 
-.PHONY: example test conformance bench bench-search bench-tokens setup
+.PHONY: example test conformance bench bench-peers bench-search bench-tokens setup
 
 setup:
 	@bash .ci/setup
@@ -31,6 +31,12 @@ bench: setup
 	cargo bench --bench serve
 	cargo bench --bench scale_out
 	cargo bench --bench retrieval
+
+## Sluice beside the sandboxes agents use today (isolated-vm, node:vm, Deno, quickjs-emscripten,
+## pydantic-monty, wasmtime-py), same workloads, one sitting; the harness is $(PEERS_DIR)
+## (default ../shared/peers); writes target/bench/peers.md. First run installs the peers (minutes).
+bench-peers: setup
+	bash benches/peers/run.sh
 
 ## Measures how well search finds the right tool (recall@1/3/5, MRR) on real servers; writes target/bench/search.md.
 bench-search: setup

@@ -2,7 +2,9 @@
 //!
 //! Run with `make bench` (or `cargo bench --bench run_latency`). Prints a table
 //! and writes it to `target/bench/run_latency.md`. Each run gets a fresh store and
-//! instance from the pre-instantiated, cached module, as a server would.
+//! instance from the pre-instantiated, cached module, as a server would: on a
+//! current-thread runtime one after another, then on a multi-thread one (a task
+//! per run, as `sluice serve` runs them) one at a time and many at once.
 
 #![forbid(unsafe_code)]
 
@@ -18,6 +20,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use common::{Samples, measure_sequential};
+use futures::StreamExt as _;
 use serde_json::{Value, json};
 use sluice::{
     ExecutionPolicy, InProcessTools, JavaScript, RunControl, RunOutcome, RunStatus, Runtime, RuntimeConfig,
@@ -30,6 +33,38 @@ const hot = issues.filter((i) => i.state === 'open' && i.labels.includes('bug') 
 console.log(hot.length);
 for (const issue of hot.slice(0, 5)) console.log(issue.title);
 "#;
+
+/// Worker threads of the multi-thread runtime: the reference machine's cores.
+const WORKERS: usize = 2;
+/// Runs timed by the concurrent measurement, and how many are in flight at once.
+const CONCURRENT_RUNS: usize = 10_000;
+const IN_FLIGHT: usize = 32;
+
+/// Runs `runs` of `run` on `tokio`, `in_flight` at a time, after a warm-up of as
+/// many; each run's time is from its start to its end.
+fn measure_concurrent<F: Future<Output = RunOutcome> + Send + 'static>(
+    tokio: &tokio::runtime::Runtime,
+    runs: usize,
+    in_flight: usize,
+    run: impl Fn() -> F,
+) -> Samples {
+    let timed = |count: usize| {
+        let stream = futures::stream::iter(0..count).map(|_| {
+            let run = run();
+            async move {
+                let started = Instant::now();
+                let outcome = run.await;
+                assert_eq!(outcome.status, RunStatus::Ok, "{outcome:?}");
+                started.elapsed()
+            }
+        });
+        tokio.block_on(stream.buffer_unordered(in_flight).collect::<Vec<Duration>>())
+    };
+    timed(in_flight);
+    let started = Instant::now();
+    let timings = timed(runs);
+    Samples::new(timings, started.elapsed())
+}
 
 /// Times `run` (see [`measure_sequential`]); every run must succeed.
 fn measure<F: Future<Output = RunOutcome>>(
@@ -138,6 +173,34 @@ fn main() {
     writeln!(table, "| JavaScript, cold (first ever): pre-initialise, compile, first run | {} |", millis(js_cold))
         .unwrap();
     writeln!(table, "| JavaScript, cold: new runtime, disk cache, first run | {} |", millis(js_from_disk)).unwrap();
+
+    // The same one-call program in the runtime a server uses: multi-thread tokio, each
+    // run a task on a worker; first one at a time, then many at once over both cores.
+    let server = tokio::runtime::Builder::new_multi_thread().worker_threads(WORKERS).enable_all().build().unwrap();
+    let javascript = Arc::new(javascript);
+    let spawned = || {
+        let (javascript, policy, tools) = (javascript.clone(), policy.clone(), tools.clone());
+        async move {
+            let run = async move { javascript.run("trivial.js", TRIVIAL_JS, &policy, tools, &RunControl::new()).await };
+            tokio::spawn(run).await.expect("the run's task ends").expect("the run starts")
+        }
+    };
+    let spawned_one_by_one = measure(&server, 100, 2_000, spawned);
+    writeln!(
+        table,
+        "| JavaScript, one tool call, multi-thread tokio ({WORKERS} workers), one at a time: p50 | {} |",
+        micros(spawned_one_by_one.percentile(0.5))
+    )
+    .unwrap();
+    writeln!(table, "| the same: p99 | {} |", micros(spawned_one_by_one.percentile(0.99))).unwrap();
+    let concurrent = measure_concurrent(&server, CONCURRENT_RUNS, IN_FLIGHT, spawned);
+    writeln!(
+        table,
+        "| JavaScript, one tool call, multi-thread tokio, {IN_FLIGHT} at once: runs per second | {:.0} |",
+        concurrent.per_second()
+    )
+    .unwrap();
+    writeln!(table, "| the same: p50 latency of a run | {} |", micros(concurrent.percentile(0.5))).unwrap();
 
     print!("{table}");
     let out = root.join("target/bench");

@@ -6,7 +6,7 @@
 
 use std::sync::Arc;
 
-use crate::module_cache::{EntryKind, sha256_hex};
+use crate::module_cache::EntryKind;
 use crate::sandbox::preinit::preinitialize;
 use crate::{
     ExecutionPolicy, LoadError, Program, ProgramInput, RunControl, RunError, RunOutcome, Runtime, ToolHost, strip_types,
@@ -15,6 +15,8 @@ use crate::{
 /// The interpreter module as built, before pre-initialisation.
 const INTERPRETER: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/sluice-js.wasm"));
 const INTERPRETER_NAME: &str = "sluice-js.wasm";
+/// [`INTERPRETER`]'s SHA-256 in hex, computed by build.rs.
+const INTERPRETER_SHA256: &str = include_str!(concat!(env!("OUT_DIR"), "/sluice-js.sha256"));
 
 /// The JavaScript sandbox: runs ES-module programs in QuickJS, with `tools`,
 /// `sluice` and `console` already set up. Load once, run many times.
@@ -27,11 +29,18 @@ impl JavaScript {
     /// Prepares the interpreter on `runtime`: pre-initialised (read from the
     /// runtime's cache directory when an earlier process did it) and compiled.
     pub async fn load(runtime: &Runtime) -> Result<JavaScript, LoadError> {
-        // Sealed to this name like every cache entry (`module_cache.rs`): a file
+        // Sealed to these names like every cache entry (`module_cache.rs`): a file
         // planted here is a miss, not a foreign interpreter.
-        let entry = format!("{}.wasm", sha256_hex(INTERPRETER));
+        let hash = INTERPRETER_SHA256;
+        // The compiled, pre-initialised interpreter, straight from the cache: a cold
+        // start then reads and checks one entry, not the module it was compiled from too.
+        let compiled = format!("js-{hash}");
+        if let Some(program) = runtime.load_named(INTERPRETER_NAME, &compiled) {
+            return Ok(JavaScript { program });
+        }
+        let entry = format!("{hash}.wasm");
         if let Some(bytes) = runtime.cache().read_entry(EntryKind::Interpreter, &entry) {
-            match runtime.load(INTERPRETER_NAME, &bytes) {
+            match runtime.load_and_name(INTERPRETER_NAME, &bytes, &compiled) {
                 Ok(program) => return Ok(JavaScript { program }),
                 Err(error) => {
                     tracing::warn!(%error, "pre-initialising the interpreter again: the cached copy is unusable");
@@ -40,7 +49,7 @@ impl JavaScript {
         }
         let initialized = preinitialize(runtime, INTERPRETER_NAME, INTERPRETER).await?;
         runtime.cache().write_entry(EntryKind::Interpreter, &entry, &initialized);
-        let program = runtime.load(INTERPRETER_NAME, &initialized)?;
+        let program = runtime.load_and_name(INTERPRETER_NAME, &initialized, &compiled)?;
         Ok(JavaScript { program })
     }
 
@@ -78,5 +87,15 @@ impl JavaScript {
         control: &RunControl,
     ) -> Result<RunOutcome, RunError> {
         self.program.run_with_input(policy, tools, &ProgramInput::new(name, source), control).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_interpreters_hash_from_the_build_is_its_hash() {
+        assert_eq!(INTERPRETER_SHA256, crate::module_cache::sha256_hex(INTERPRETER));
     }
 }

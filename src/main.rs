@@ -401,6 +401,10 @@ fn run_program(args: RunArgs) -> anyhow::Result<ExitCode> {
     }
     refuse_in_cache("--skills", args.skills.skills.as_deref(), &config)?;
     config.fuel_metering = args.limits.fuel.is_some();
+    // One program at a time (the interpreter's first pre-initialisation, then the
+    // program): a pool of one slot, not a server's thousand, whose stacks' guard
+    // pages alone took several milliseconds of a cold start to map and unmap.
+    config.max_concurrent_runs = 1;
     let tool_list_cache = config.cache_dir.clone();
     let launcher = Launcher::new(Runtime::new(config).context("cannot start the sandbox")?);
     let tokio = tokio::runtime::Builder::new_multi_thread().enable_all().build().context("cannot start tokio")?;

@@ -8,8 +8,8 @@
 //!   owned by this user (or root) and not writable by others (unless sticky, as
 //!   `/tmp` is). A directory that fails the check is not used: a warning, and
 //!   compiled code is kept in memory only.
-//! - **Every entry is sealed to its name.** An entry is `MAGIC`, then an
-//!   HMAC-SHA256 under a per-user key (`<root>/key`, 0600, made on first use)
+//! - **Every entry is sealed to its name.** An entry is `MAGIC`, then a MAC
+//!   (BLAKE3 in keyed mode) under a per-user key (`<root>/key`, 0600, made on first use)
 //!   over the entry's kind, its name (the module's SHA-256 and the engine's
 //!   compatibility tag) and its bytes, then the bytes. An entry is deserialised
 //!   only after its MAC checks out, so a file planted under a program's hash,
@@ -24,7 +24,6 @@ use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
-use hmac::{Hmac, Mac};
 use sha2::{Digest, Sha256};
 use wasmtime::{Engine, Module};
 
@@ -40,8 +39,9 @@ pub enum CompileSource {
     MemoryCache,
 }
 
-/// The first bytes of every entry; a change of layout changes it.
-const MAGIC: &[u8; 8] = b"sluice\x01\n";
+/// The first bytes of every entry; a change of layout (or of MAC) changes it.
+/// Version 1 entries (HMAC-SHA256) are misses, rewritten on first use.
+const MAGIC: &[u8; 8] = b"sluice\x02\n";
 /// Bytes of the MAC after [`MAGIC`].
 const MAC_BYTES: usize = 32;
 /// The largest entry read back (a compiled JavaScript interpreter is ~10 MiB).
@@ -141,6 +141,34 @@ impl ModuleCache {
         Ok((module, source))
     }
 
+    /// The module kept under `name` by [`ModuleCache::put_named`] (in this process
+    /// or, sealed like every entry, on disk), if there is one. A name stands for
+    /// what was compiled, as the JavaScript interpreter's hash does for its
+    /// pre-initialised module: a hit skips reading and hashing that module.
+    pub fn get_named(&self, engine: &Engine, name: &str) -> Option<(Module, CompileSource)> {
+        let key = named_key(name);
+        if let Some(module) = self.loaded.lock().unwrap_or_else(|p| p.into_inner()).get(&key) {
+            return Some((module.clone(), CompileSource::MemoryCache));
+        }
+        let disk = self.disk.as_ref()?;
+        let file = format!("{name}.cwasm");
+        let bytes = disk.read(EntryKind::CompiledModule, &file)?;
+        let module = deserialize(engine, &bytes, &disk.path(EntryKind::CompiledModule, &file))?;
+        self.loaded.lock().unwrap_or_else(|p| p.into_inner()).insert(key, module.clone());
+        Some((module, CompileSource::DiskCache))
+    }
+
+    /// Keeps `module` under `name` as well, for [`ModuleCache::get_named`].
+    pub fn put_named(&self, name: &str, module: &Module) {
+        self.loaded.lock().unwrap_or_else(|p| p.into_inner()).insert(named_key(name), module.clone());
+        if let Some(disk) = &self.disk {
+            match module.serialize() {
+                Ok(bytes) => disk.write(EntryKind::CompiledModule, &format!("{name}.cwasm"), &bytes),
+                Err(error) => tracing::warn!(%error, "could not serialise a compiled module for the cache"),
+            }
+        }
+    }
+
     /// The bytes cached under `kind`/`name`, if an entry exists and its seal checks out.
     pub fn read_entry(&self, kind: EntryKind, name: &str) -> Option<Vec<u8>> {
         self.disk.as_ref()?.read(kind, name)
@@ -154,11 +182,17 @@ impl ModuleCache {
     }
 }
 
+/// The in-memory key of a named module: never the SHA-256 of a module's bytes,
+/// which is what [`ModuleCache::get_or_compile`] keys by.
+fn named_key(name: &str) -> [u8; 32] {
+    Sha256::new().chain_update(b"named module\0").chain_update(name.as_bytes()).finalize().into()
+}
+
 /// Loads compiled code that [`DiskCache::read`] has verified.
 fn deserialize(engine: &Engine, bytes: &[u8], path: &Path) -> Option<Module> {
     // SAFETY: `Module::deserialize` requires bytes produced by `Module::serialize`
     // of a compatible engine, unmodified. These bytes come only from
-    // `DiskCache::read`, which returns an entry only when its HMAC-SHA256, under
+    // `DiskCache::read`, which returns an entry only when its keyed BLAKE3 MAC, under
     // a key that exists only in this user's private cache directory, matches the
     // entry's kind (compiled module), its name (the SHA-256 of the WebAssembly it
     // was compiled from) and its engine tag. Only `DiskCache::write`, called with
@@ -204,15 +238,16 @@ impl DiskCache {
         }
     }
 
-    /// The MAC of an entry: over its kind, the engine tag, its name and its bytes.
-    fn seal(&self, kind: EntryKind, name: &str, bytes: &[u8]) -> Hmac<Sha256> {
-        let mut mac = Hmac::<Sha256>::new_from_slice(&self.key).expect("HMAC takes keys of any length");
+    /// The MAC of an entry: over its kind, the engine tag, its name and its bytes
+    /// (each field length-prefixed, so no two entries' inputs run together).
+    fn seal(&self, kind: EntryKind, name: &str, bytes: &[u8]) -> blake3::Hash {
+        let mut mac = blake3::Hasher::new_keyed(&self.key);
         for field in [kind.label().as_bytes(), self.engine_tag.as_bytes(), name.as_bytes()] {
             mac.update(&(field.len() as u64).to_le_bytes());
             mac.update(field);
         }
         mac.update(bytes);
-        mac
+        mac.finalize()
     }
 
     /// Reads and verifies an entry; any problem is a miss (logged when it is more
@@ -224,25 +259,34 @@ impl DiskCache {
     /// [`DiskCache::read`] of an entry of at most `max` bytes (header included); a larger one is a miss.
     fn read_at_most(&self, kind: EntryKind, name: &str, max: u64) -> Option<Vec<u8>> {
         let path = self.path(kind, name);
-        let mut contents = match read_own_file(&path, max) {
-            Ok(contents) => contents,
+        // The header apart from the bytes, so they need no shifting into place (~5 MiB for the interpreter).
+        let mut header = [0; MAGIC.len() + MAC_BYTES];
+        let bytes = match open_own_file(&path, max).and_then(|file| read_entry_file(file, &mut header, max)) {
+            Ok(Some(bytes)) => bytes,
+            Ok(None) => {
+                tracing::warn!(path = %path.display(), "ignoring a cache entry too short to be one");
+                return None;
+            }
             Err(error) if error.kind() == std::io::ErrorKind::NotFound => return None,
             Err(error) => {
                 tracing::warn!(path = %path.display(), %error, "ignoring a cache entry");
                 return None;
             }
         };
-        let header = MAGIC.len() + MAC_BYTES;
-        let valid = contents.len() >= header && contents.starts_with(MAGIC) && {
-            let (tag, bytes) = contents[MAGIC.len()..].split_at(MAC_BYTES);
-            self.seal(kind, name, bytes).verify_slice(tag).is_ok()
-        };
+        let (magic, tag) = header.split_at(MAGIC.len());
+        if magic != MAGIC {
+            // Another version's entry (Sluice before the MAC changed, or after): a plain miss.
+            tracing::debug!(path = %path.display(), "ignoring a cache entry of another format");
+            return None;
+        }
+        // `blake3::Hash`'s equality is constant-time.
+        let valid =
+            <[u8; MAC_BYTES]>::try_from(tag).is_ok_and(|tag| self.seal(kind, name, &bytes) == blake3::Hash::from(tag));
         if !valid {
             tracing::warn!(path = %path.display(), "ignoring a cache entry that Sluice did not write for this name");
             return None;
         }
-        contents.drain(..header);
-        Some(contents)
+        Some(bytes)
     }
 
     /// Writes an entry atomically; a failure is logged, never fatal.
@@ -252,7 +296,7 @@ impl DiskCache {
             let dir = path.parent().expect("entries live in a directory");
             let mut file = tempfile::NamedTempFile::new_in(dir)?;
             file.write_all(MAGIC)?;
-            file.write_all(&self.seal(kind, name, bytes).finalize().into_bytes())?;
+            file.write_all(self.seal(kind, name, bytes).as_bytes())?;
             file.write_all(bytes)?;
             file.as_file().sync_data()?;
             file.persist(&path).map_err(|e| e.error)?;
@@ -421,6 +465,34 @@ fn read_or_make_key_once(path: &Path) -> Result<[u8; KEY_BYTES], String> {
 /// `max` bytes. A symlink, another owner, a group- or world-writable mode, or a
 /// larger file is an error (`InvalidData`).
 fn read_own_file(path: &Path, max: u64) -> std::io::Result<Vec<u8>> {
+    let file = open_own_file(path, max)?;
+    let mut bytes = Vec::with_capacity(file.metadata()?.len() as usize);
+    file.take(max + 1).read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > max {
+        return Err(too_large(max));
+    }
+    Ok(bytes)
+}
+
+/// An entry's `header`, filled, and the bytes after it; `None` if the file is shorter than a header.
+fn read_entry_file(file: File, header: &mut [u8], max: u64) -> std::io::Result<Option<Vec<u8>>> {
+    let length = file.metadata()?.len();
+    let mut file = file.take(max + 1);
+    match file.read_exact(header) {
+        Ok(()) => {}
+        Err(error) if error.kind() == std::io::ErrorKind::UnexpectedEof => return Ok(None),
+        Err(error) => return Err(error),
+    }
+    let mut bytes = Vec::with_capacity(length.saturating_sub(header.len() as u64) as usize);
+    file.read_to_end(&mut bytes)?;
+    if (header.len() + bytes.len()) as u64 > max {
+        return Err(too_large(max));
+    }
+    Ok(Some(bytes))
+}
+
+/// Opens a regular file of this user's, writable by no one else, of at most `max` bytes.
+fn open_own_file(path: &Path, max: u64) -> std::io::Result<File> {
     let invalid = |why: String| std::io::Error::new(std::io::ErrorKind::InvalidData, why);
     let before = std::fs::symlink_metadata(path)?;
     if !before.file_type().is_file() {
@@ -442,14 +514,13 @@ fn read_own_file(path: &Path, max: u64) -> std::io::Result<Vec<u8>> {
         }
     }
     if metadata.len() > max {
-        return Err(invalid(format!("it is larger than {max} bytes")));
+        return Err(too_large(max));
     }
-    let mut bytes = Vec::with_capacity(metadata.len() as usize);
-    file.take(max + 1).read_to_end(&mut bytes)?;
-    if bytes.len() as u64 > max {
-        return Err(invalid(format!("it is larger than {max} bytes")));
-    }
-    Ok(bytes)
+    Ok(file)
+}
+
+fn too_large(max: u64) -> std::io::Error {
+    std::io::Error::new(std::io::ErrorKind::InvalidData, format!("it is larger than {max} bytes"))
 }
 
 fn io(path: &Path, error: std::io::Error) -> String {

@@ -28,6 +28,10 @@ pub(super) struct Process {
 /// Whether [`become_subreaper`] succeeded in this process.
 static SUBREAPER: AtomicBool = AtomicBool::new(false);
 
+/// Whether any server process was ever started here: until one is, nothing can
+/// have been adopted, and [`kill_adopted`] need not read the whole process table.
+static ANY_SERVER_STARTED: AtomicBool = AtomicBool::new(false);
+
 /// The processes of servers that are up, which an adopted-children sweep spares.
 static SERVERS: Mutex<Option<HashSet<u32>>> = Mutex::new(None);
 
@@ -50,6 +54,11 @@ pub fn become_subreaper() -> std::io::Result<()> {
         SUBREAPER.store(true, Ordering::Release);
     }
     Ok(())
+}
+
+/// Notes that a server process was started (whether or not its pid is known).
+pub(super) fn note_server_started() {
+    ANY_SERVER_STARTED.store(true, Ordering::Release);
 }
 
 /// Notes that `pid` is a server's process (spared by [`kill_adopted`]).
@@ -94,7 +103,7 @@ pub(super) fn kill(processes: &[Process]) {
 /// is outside its process group and is not a live server's process: what
 /// servers left behind and this process adopted. Does nothing otherwise.
 pub(super) fn kill_adopted() {
-    if !SUBREAPER.load(Ordering::Acquire) {
+    if !SUBREAPER.load(Ordering::Acquire) || !ANY_SERVER_STARTED.load(Ordering::Acquire) {
         return;
     }
     let this = std::process::id();

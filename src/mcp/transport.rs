@@ -226,6 +226,7 @@ pub(super) fn open(server: &str, transport: &Transport, max_message: usize) -> R
             let mut wrap = CommandWrap::from(cmd);
             wrap.wrap(ProcessGroup::leader());
             let mut process = wrap.spawn().map_err(|source| OpenError::Spawn { command: command.clone(), source })?;
+            process_tree::note_server_started();
             let stdin = process.stdin().take().expect("stdin is piped");
             let stdout = process.stdout().take().expect("stdout is piped");
             let stderr = process.stderr().take().expect("stderr is piped");

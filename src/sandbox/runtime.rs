@@ -2,7 +2,6 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
@@ -11,7 +10,7 @@ use wasmtime::{Engine, Linker, Module, PoolingAllocationConfig, Store, UpdateDea
 use super::ending::timeout;
 use super::program::Program;
 use super::{RunState, abi, workspace};
-use crate::module_cache::ModuleCache;
+use crate::module_cache::{CompileSource, ModuleCache};
 use crate::{LoadError, RuntimeError};
 
 /// How often the engine's epoch advances: the precision of deadlines, and how
@@ -30,6 +29,9 @@ pub struct RuntimeConfig {
     /// some speed. Default: off.
     pub fuel_metering: bool,
     /// Programs that may run at once (the size of the instance pool). Default: 1,000.
+    /// Larger pools (10,000 is measured: `benches/peers`, `park` mode) reserve address
+    /// space, not memory: a slot costs only the pages its run touches, about 0.4 MiB
+    /// (PSS) for a JavaScript program parked on a tool call.
     pub max_concurrent_runs: u32,
     /// The largest memory any policy may grant. Default: 4 GiB.
     pub max_memory_bytes: u64,
@@ -135,6 +137,9 @@ impl Runtime {
             .total_stacks(runs)
             .max_memories_per_module(1)
             .linear_memory_keep_resident(usize::try_from(config.keep_resident_bytes).unwrap_or(usize::MAX))
+            // Tables likewise: a run fills the interpreter's function table lazily, and a
+            // table returned to the kernel is faulted back in (read, then written) every run.
+            .table_keep_resident(usize::try_from(config.keep_resident_bytes).unwrap_or(usize::MAX))
             // Reset only the pages a run wrote, not the whole kept range: 1,000 programs
             // parked at once otherwise fault in and zero ~4.4 MiB each as they end (benches/serve.rs).
             .pagemap_scan(wasmtime::Enabled::Auto)
@@ -186,6 +191,27 @@ impl Runtime {
             .cache
             .get_or_compile(engine, bytes, || Module::new(engine, bytes))
             .map_err(|e| LoadError::Invalid(format!("{e:#}")))?;
+        self.program(name, module, compile_source)
+    }
+
+    /// Like [`Runtime::load`], and keeps the compiled module under `cache_name`
+    /// too, for [`Runtime::load_named`].
+    pub(crate) fn load_and_name(&self, name: &str, bytes: &[u8], cache_name: &str) -> Result<Program, LoadError> {
+        let program = self.load(name, bytes)?;
+        self.inner.cache.put_named(cache_name, program.pre.module());
+        Ok(program)
+    }
+
+    /// The program compiled earlier under `cache_name` ([`Runtime::load_and_name`]),
+    /// from this process or the disk cache, without its WebAssembly; `None` if
+    /// neither has it (or it no longer links).
+    pub(crate) fn load_named(&self, name: &str, cache_name: &str) -> Option<Program> {
+        let (module, compile_source) = self.inner.cache.get_named(&self.inner.engine, cache_name)?;
+        self.program(name, module, compile_source).ok()
+    }
+
+    /// A compiled module as a runnable program: a command (`_start`), linked.
+    fn program(&self, name: &str, module: Module, compile_source: CompileSource) -> Result<Program, LoadError> {
         if !module.exports().any(|e| e.name() == "_start" && e.ty().func().is_some()) {
             return Err(LoadError::NotACommand);
         }
@@ -240,20 +266,20 @@ fn skip_wat_comments(mut text: &str) -> &str {
 
 /// Advances the engine's epoch every [`EPOCH_TICK`] until dropped.
 struct EpochTicker {
-    stop: Arc<AtomicBool>,
+    /// Dropping it wakes the thread at once to stop (a sleep would hold up the
+    /// drop, and so a `sluice run`'s exit, by up to a tick).
+    stop: Option<std::sync::mpsc::Sender<()>>,
     thread: Option<JoinHandle<()>>,
 }
 
 impl EpochTicker {
     fn start(engine: &Engine) -> Self {
-        let stop = Arc::new(AtomicBool::new(false));
+        let (stop, stopped) = std::sync::mpsc::channel::<()>();
         let engine = engine.weak();
-        let flag = stop.clone();
         let thread = std::thread::Builder::new()
             .name("sluice-epoch".to_owned())
             .spawn(move || {
-                while !flag.load(Ordering::Relaxed) {
-                    std::thread::sleep(EPOCH_TICK);
+                while let Err(std::sync::mpsc::RecvTimeoutError::Timeout) = stopped.recv_timeout(EPOCH_TICK) {
                     match engine.upgrade() {
                         Some(engine) => engine.increment_epoch(),
                         None => break,
@@ -261,13 +287,13 @@ impl EpochTicker {
                 }
             })
             .expect("the epoch thread starts");
-        EpochTicker { stop, thread: Some(thread) }
+        EpochTicker { stop: Some(stop), thread: Some(thread) }
     }
 }
 
 impl Drop for EpochTicker {
     fn drop(&mut self) {
-        self.stop.store(true, Ordering::Relaxed);
+        drop(self.stop.take());
         if let Some(thread) = self.thread.take() {
             let _ = thread.join();
         }

@@ -678,15 +678,27 @@ async fn a_damaged_cached_interpreter_is_rebuilt_not_trusted() {
     let config = sluice::RuntimeConfig::default().with_cache_dir(cache.path());
     let first = sluice::Runtime::new(config.clone()).unwrap();
     JavaScript::load(&first).await.unwrap();
-    let cached = std::fs::read_dir(cache.path().join("js")).unwrap().next().unwrap().unwrap().path();
-    std::fs::write(&cached, b"\0asm damaged").unwrap();
+    // Both forms the interpreter is cached in: pre-initialised (js/), and compiled
+    // under its own name (js-<hash>.cwasm beside the compiled programs), which a start reads first.
+    let pre_initialised = std::fs::read_dir(cache.path().join("js")).unwrap().next().unwrap().unwrap().path();
+    let compiled = std::fs::read_dir(cache.path())
+        .unwrap()
+        .flat_map(|dir| std::fs::read_dir(dir.unwrap().path()).into_iter().flatten())
+        .map(|entry| entry.unwrap().path())
+        .find(|path| path.file_name().unwrap().to_string_lossy().starts_with("js-"))
+        .expect("the compiled interpreter is cached under its own name");
+    for cached in [&pre_initialised, &compiled] {
+        std::fs::write(cached, b"\0asm damaged").unwrap();
+    }
 
     let second = sluice::Runtime::new(config).unwrap();
     let javascript = JavaScript::load(&second).await.expect("a damaged cache entry is replaced");
     let tools = tools(Arc::new(ConcurrencyProbe::default()), 1);
     let outcome = javascript.run("hello.js", &source("hello.js"), &policy(), tools, &RunControl::new()).await.unwrap();
     assert_ok(&outcome);
-    assert_ne!(std::fs::read(&cached).unwrap(), b"\0asm damaged");
+    for cached in [&pre_initialised, &compiled] {
+        assert_ne!(std::fs::read(cached).unwrap(), b"\0asm damaged", "{}", cached.display());
+    }
 }
 
 /// A tool that never answers: a program calling it is parked until its run ends.

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Sluice beside the sandboxes agents use today, on the same workloads in one sitting
+# (`make bench-peers`): prints the table and writes it to target/bench/peers.md.
+#
+# The peers' harness is not part of this repository: it is read from $PEERS_DIR
+# (default ../shared/peers beside the checkout; see its README) and run where its
+# scripts expect it, /tmp/peers. Its setup.sh installs the npm and PyPI peers once
+# (isolated-vm compiles from source: minutes); this script builds the Sluice side
+# (benches/peers, this checkout's library) and installs it there as
+# bin/sluice-peer-bench, which run_all.sh calls. A whole run takes a few minutes.
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+PEERS_DIR=${PEERS_DIR:-$ROOT/../shared/peers}
+WORK=/tmp/peers
+[ -f "$PEERS_DIR/run_all.sh" ] || { echo "no peer harness at $PEERS_DIR (set PEERS_DIR)" >&2; exit 1; }
+mkdir -p "$WORK/bin"
+# Adds what is missing and overwrites nothing: others may be using /tmp/peers too.
+cp -rn "$PEERS_DIR"/. "$WORK"/
+if [ ! -d "$WORK/npm/node_modules/isolated-vm" ] || [ ! -x "$WORK/venv/bin/python" ]; then
+  bash "$WORK/setup.sh"
+fi
+[ -f "$WORK/data/issues.json" ] || python3 "$WORK/data/gen.py"
+cd "$ROOT"
+cargo build --release -p sluice-peer-bench
+install -m 0755 target/release/sluice-peer-bench "$WORK/bin/sluice-peer-bench"
+mkdir -p target/bench
+# A compiled-code cache of this checkout's own: another checkout's Sluice may use the
+# harness's default one, and entries of another format would be rewritten back and forth.
+export SLUICE_CACHE_DIR="$ROOT/target/bench/peers-cache"
+{
+  echo "# Sluice and its peers, one sitting ($(date -u +%Y-%m-%d), $(nproc) cores)"
+  echo
+  bash "$WORK/run_all.sh"
+} | tee target/bench/peers.md

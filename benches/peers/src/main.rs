@@ -1,0 +1,208 @@
+//! The peers' workloads (W1, W2, cold, parked memory) run on Sluice's library, printing `RESULT {json}` lines as the peers' harnesses do.
+//!
+//! Built and run by `benches/peers/run.sh` (`make bench-peers`), which hands it to
+//! the shared harness (`../shared/peers`, see its README) as `sluice-peer-bench`.
+//! Modes, as the harness calls them:
+//! - none: W1 (one tool call, log the result; 20 warm-up, 2,000 timed) and W2 (the
+//!   10,000 issues as 3.6 MB of JSON text, parsed and filtered; 5 warm-up, 50 timed);
+//! - `structured`: the same with W2's result as MCP `structuredContent`;
+//! - `once`: one W1, for the harness's whole-process cold start;
+//! - `w1`: W1 only (for profiling a run);
+//! - `park K`: K programs parked on a tool that has not answered; RSS per program.
+//!
+//! A multi-thread tokio runtime (2 workers), as a server embeds it; `SLUICE_RT=current`
+//! for a current-thread one. The data set is the harness's: `$PEERS_TMP` (default
+//! `/tmp/peers`)`/data/issues.json` and `expected_w2.json`.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+use sluice::{
+    ExecutionPolicy, InProcessTools, JavaScript, RunControl, RunStatus, Runtime, RuntimeConfig, ToolDefinition,
+    ToolHost, ToolResult,
+};
+
+const W1: &str = "const r = await tools.demo.echo({a:1}); console.log(JSON.stringify(r));";
+const W2: &str = "const issues = await tools.demo.list_issues({});\
+ const m = issues.filter(i => i.state === 'open' && i.labels.includes('bug') && i.comments > 10);\
+ console.log(JSON.stringify({count: m.length, titles: m.slice(0, 5).map(i => i.title)}));";
+const PARK: &str = "const r = await tools.demo.slow({}); console.log(r);";
+
+/// Median, p99 and friends of millisecond timings, as the harness's table reads them.
+fn stats(mut xs: Vec<f64>) -> Value {
+    xs.sort_by(f64::total_cmp);
+    let q = |p: f64| xs[((p * xs.len() as f64).ceil() as usize).clamp(1, xs.len()) - 1];
+    json!({"n": xs.len(), "median": q(0.5), "p99": q(0.99), "min": xs[0], "max": xs[xs.len() - 1],
+           "mean": xs.iter().sum::<f64>() / xs.len() as f64})
+}
+
+/// The process's resident set and its peak, in MiB.
+fn rss_mib() -> (f64, f64) {
+    let status = std::fs::read_to_string("/proc/self/status").expect("Linux's /proc");
+    let field = |key: &str| {
+        status
+            .lines()
+            .find_map(|line| line.strip_prefix(key))
+            .and_then(|rest| rest.split_whitespace().next())
+            .and_then(|kib| kib.parse::<f64>().ok())
+            .map_or(0.0, |kib| kib / 1024.0)
+    };
+    (field("VmRSS:"), field("VmHWM:"))
+}
+
+/// The process's proportional set size in MiB: shared pages (the interpreter's
+/// memory image, mapped into every pool slot) counted once in all, not once per mapping as in RSS.
+fn pss_mib() -> f64 {
+    let rollup = std::fs::read_to_string("/proc/self/smaps_rollup").unwrap_or_default();
+    rollup
+        .lines()
+        .find_map(|line| line.strip_prefix("Pss:"))
+        .and_then(|rest| rest.split_whitespace().next())
+        .and_then(|kib| kib.parse::<f64>().ok())
+        .map_or(0.0, |kib| kib / 1024.0)
+}
+
+/// `echo`, `list_issues` (text or structured) and `slow`, which answers once `gate` has a permit.
+/// The data set is read and parsed only for W2 (`w2`): parsing 3.6 MB of JSON is no
+/// part of a cold start.
+fn tools(
+    data: &str,
+    w2: bool,
+    structured: bool,
+    gate: Arc<tokio::sync::Semaphore>,
+    waiting: Arc<AtomicUsize>,
+) -> Arc<dyn ToolHost> {
+    let text =
+        if w2 { std::fs::read_to_string(format!("{data}/issues.json")).unwrap_or_default() } else { String::new() };
+    let parsed = if w2 { serde_json::from_str(&text).unwrap_or(Value::Null) } else { Value::Null };
+    let (text, parsed) = (Arc::new(text), Arc::new(parsed));
+    let object = || json!({"type": "object"});
+    Arc::new(
+        InProcessTools::new()
+            .with_tool("demo", ToolDefinition::new("echo", "Echo.", object()), |args| async move {
+                Ok(ToolResult::structured(Value::Object(args)))
+            })
+            .with_tool("demo", ToolDefinition::new("list_issues", "Issues.", object()), move |_| {
+                let (text, parsed) = (text.clone(), parsed.clone());
+                async move {
+                    Ok(if structured {
+                        ToolResult::structured((*parsed).clone())
+                    } else {
+                        ToolResult::text((*text).clone())
+                    })
+                }
+            })
+            .with_tool("demo", ToolDefinition::new("slow", "Waits.", object()), move |_| {
+                let (gate, waiting) = (gate.clone(), waiting.clone());
+                async move {
+                    waiting.fetch_add(1, Ordering::SeqCst);
+                    gate.acquire().await.expect("the gate is never closed").forget();
+                    Ok(ToolResult::text("done"))
+                }
+            }),
+    )
+}
+
+fn main() {
+    let mut args = std::env::args().skip(1);
+    let mode = args.next().unwrap_or_default();
+    let current_thread = std::env::var("SLUICE_RT").as_deref() == Ok("current");
+    let rt = if current_thread {
+        tokio::runtime::Builder::new_current_thread().enable_all().build()
+    } else {
+        tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()
+    }
+    .expect("a tokio runtime");
+    let peers = std::env::var("PEERS_TMP").unwrap_or_else(|_| "/tmp/peers".into());
+    let data = format!("{peers}/data");
+    let cache = std::env::var("SLUICE_CACHE_DIR").unwrap_or_else(|_| format!("{peers}/cache/sluice"));
+    let parked: usize = args.next().and_then(|k| k.parse().ok()).unwrap_or(1000);
+    let mut config = RuntimeConfig::default().with_cache_dir(&cache);
+    if mode == "park" {
+        config.max_concurrent_runs = u32::try_from(parked + 100).expect("a pool size");
+    } else if mode == "once" {
+        // One program in a fresh process, as `sluice run` sizes it.
+        config.max_concurrent_runs = 1;
+    }
+    let runtime = Runtime::new(config).expect("the runtime starts");
+    let js = Arc::new(rt.block_on(JavaScript::load(&runtime)).expect("the interpreter loads"));
+    let policy = ExecutionPolicy::default();
+    // Parked programs wait on a semaphore with no permits; adding k permits wakes them all.
+    let gate = Arc::new(tokio::sync::Semaphore::new(0));
+    let waiting = Arc::new(AtomicUsize::new(0));
+    let w2 = !matches!(mode.as_str(), "once" | "park" | "w1");
+    let host = tools(&data, w2, mode == "structured", gate.clone(), waiting.clone());
+    let expected_w2 = std::fs::read_to_string(format!("{data}/expected_w2.json")).unwrap_or_default();
+    let control = RunControl::new();
+    let run = |source: &'static str| {
+        let outcome = rt.block_on(js.run("bench.js", source, &policy, host.clone(), &control)).expect("the run starts");
+        assert_eq!(outcome.status, RunStatus::Ok, "{outcome:?}");
+        String::from_utf8_lossy(&outcome.stdout).trim().to_owned()
+    };
+    match mode.as_str() {
+        "once" => println!("{}", run(W1)),
+        "park" => {
+            let (before, pss_before) = (rss_mib().0, pss_mib());
+            let started = Instant::now();
+            let handles: Vec<_> = (0..parked)
+                .map(|_| {
+                    let (js, policy, host) = (js.clone(), policy.clone(), host.clone());
+                    rt.spawn(async move { js.run("park.js", PARK, &policy, host, &RunControl::new()).await })
+                })
+                .collect();
+            // Every program has made its call once the tool has counted it (polled, with a deadline).
+            let deadline = Instant::now() + Duration::from_secs(120);
+            while waiting.load(Ordering::SeqCst) < parked && Instant::now() < deadline {
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            let (rss_parked, pss_parked) = (rss_mib().0, pss_mib());
+            // Where the parked programs' memory is, for a closer look (`PARK_SMAPS=file`).
+            if let Ok(path) = std::env::var("PARK_SMAPS") {
+                std::fs::copy("/proc/self/smaps", path).expect("smaps is copied");
+            }
+            let seconds = started.elapsed().as_secs_f64();
+            let parked_count = waiting.load(Ordering::SeqCst);
+            gate.add_permits(parked);
+            let ok = handles
+                .into_iter()
+                .map(|handle| rt.block_on(handle))
+                .filter(|joined| matches!(joined, Ok(Ok(outcome)) if outcome.status == RunStatus::Ok))
+                .count();
+            let park = json!({"k": parked, "ok": ok, "parked": parked_count,
+                "mib_per_parked": (rss_parked - before) / parked as f64, "rss_parked_mib": rss_parked, "seconds": seconds,
+                "pss_mib_per_parked": (pss_parked - pss_before) / parked as f64, "pss_parked_mib": pss_parked});
+            println!("RESULT {}", json!({"peer": "sluice", "park": park}));
+        }
+        _ => {
+            for _ in 0..20 {
+                assert_eq!(run(W1), "{\"a\":1}");
+            }
+            let mut w1 = Vec::with_capacity(2000);
+            for _ in 0..2000 {
+                let sent = Instant::now();
+                let out = run(W1);
+                w1.push(sent.elapsed().as_secs_f64() * 1e3);
+                assert_eq!(out, "{\"a\":1}");
+            }
+            let mut w2 = Vec::with_capacity(50);
+            for i in 0..if mode == "w1" { 0 } else { 55 } {
+                let sent = Instant::now();
+                let out = run(W2);
+                if i >= 5 {
+                    w2.push(sent.elapsed().as_secs_f64() * 1e3);
+                }
+                assert_eq!(out, expected_w2.trim());
+            }
+            let mut label = if mode == "structured" { "sluice (structuredContent)" } else { "sluice" }.to_owned();
+            if current_thread {
+                label.push_str(" [current-thread rt]");
+            }
+            let w2 = if w2.is_empty() { Value::Null } else { stats(w2) };
+            let result = json!({"peer": label, "version": "checkout", "w1": stats(w1), "w2": w2,
+                "proc_peak_rss_mib": rss_mib().1});
+            println!("RESULT {result}");
+        }
+    }
+}
