@@ -194,12 +194,15 @@ impl Runtime {
         self.program(name, module, compile_source)
     }
 
-    /// Like [`Runtime::load`], and keeps the compiled module under `cache_name`
-    /// too, for [`Runtime::load_named`].
+    /// Compiles `bytes` and keeps the compiled module under `cache_name` only,
+    /// for [`Runtime::load_named`]: not also under the hash of `bytes` as
+    /// [`Runtime::load`] would, which for the interpreter was a second 5 MiB
+    /// entry that nothing read.
     pub(crate) fn load_and_name(&self, name: &str, bytes: &[u8], cache_name: &str) -> Result<Program, LoadError> {
-        let program = self.load(name, bytes)?;
-        self.inner.cache.put_named(cache_name, program.pre.module());
-        Ok(program)
+        check_format(bytes)?;
+        let module = Module::new(&self.inner.engine, bytes).map_err(|e| LoadError::Invalid(format!("{e:#}")))?;
+        self.inner.cache.put_named(cache_name, &module);
+        self.program(name, module, CompileSource::Compiled)
     }
 
     /// The program compiled earlier under `cache_name` ([`Runtime::load_and_name`]),

@@ -687,6 +687,15 @@ async fn a_damaged_cached_interpreter_is_rebuilt_not_trusted() {
         .map(|entry| entry.unwrap().path())
         .find(|path| path.file_name().unwrap().to_string_lossy().starts_with("js-"))
         .expect("the compiled interpreter is cached under its own name");
+    // And only under it: no second copy of the same compiled module (same length, as
+    // only the MAC would differ) named by the pre-initialised module's hash.
+    let length = std::fs::metadata(&compiled).unwrap().len();
+    let copies: Vec<_> = std::fs::read_dir(compiled.parent().unwrap())
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .filter(|path| path != &compiled && std::fs::metadata(path).unwrap().len() == length)
+        .collect();
+    assert!(copies.is_empty(), "the compiled interpreter is cached twice: {copies:?}");
     for cached in [&pre_initialised, &compiled] {
         std::fs::write(cached, b"\0asm damaged").unwrap();
     }
