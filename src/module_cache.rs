@@ -119,21 +119,12 @@ impl ModuleCache {
         if let Some(module) = self.loaded.lock().unwrap_or_else(|p| p.into_inner()).get(&key) {
             return Ok((module.clone(), CompileSource::MemoryCache));
         }
-        let name = format!("{}.cwasm", hex(&key));
-        let from_disk = self.disk.as_ref().and_then(|disk| {
-            let bytes = disk.read(EntryKind::CompiledModule, &name)?;
-            deserialize(engine, &bytes, &disk.path(EntryKind::CompiledModule, &name))
-        });
-        let (module, source) = match from_disk {
+        let file = format!("{}.cwasm", hex(&key));
+        let (module, source) = match self.read_compiled(engine, &file) {
             Some(module) => (module, CompileSource::DiskCache),
             None => {
                 let module = compile()?;
-                if let Some(disk) = &self.disk {
-                    match module.serialize() {
-                        Ok(bytes) => disk.write(EntryKind::CompiledModule, &name, &bytes),
-                        Err(error) => tracing::warn!(%error, "could not serialise a compiled module for the cache"),
-                    }
-                }
+                self.write_compiled(&file, &module);
                 (module, CompileSource::Compiled)
             }
         };
@@ -150,10 +141,7 @@ impl ModuleCache {
         if let Some(module) = self.loaded.lock().unwrap_or_else(|p| p.into_inner()).get(&key) {
             return Some((module.clone(), CompileSource::MemoryCache));
         }
-        let disk = self.disk.as_ref()?;
-        let file = format!("{name}.cwasm");
-        let bytes = disk.read(EntryKind::CompiledModule, &file)?;
-        let module = deserialize(engine, &bytes, &disk.path(EntryKind::CompiledModule, &file))?;
+        let module = self.read_compiled(engine, &format!("{name}.cwasm"))?;
         self.loaded.lock().unwrap_or_else(|p| p.into_inner()).insert(key, module.clone());
         Some((module, CompileSource::DiskCache))
     }
@@ -161,9 +149,21 @@ impl ModuleCache {
     /// Keeps `module` under `name` as well, for [`ModuleCache::get_named`].
     pub fn put_named(&self, name: &str, module: &Module) {
         self.loaded.lock().unwrap_or_else(|p| p.into_inner()).insert(named_key(name), module.clone());
+        self.write_compiled(&format!("{name}.cwasm"), module);
+    }
+
+    /// The compiled module in the disk cache's entry `file`, if there is one and its seal checks out.
+    fn read_compiled(&self, engine: &Engine, file: &str) -> Option<Module> {
+        let disk = self.disk.as_ref()?;
+        let bytes = disk.read(EntryKind::CompiledModule, file)?;
+        deserialize(engine, &bytes, &disk.path(EntryKind::CompiledModule, file))
+    }
+
+    /// Writes `module` to the disk cache's entry `file` (a no-op without a disk cache).
+    fn write_compiled(&self, file: &str, module: &Module) {
         if let Some(disk) = &self.disk {
             match module.serialize() {
-                Ok(bytes) => disk.write(EntryKind::CompiledModule, &format!("{name}.cwasm"), &bytes),
+                Ok(bytes) => disk.write(EntryKind::CompiledModule, file, &bytes),
                 Err(error) => tracing::warn!(%error, "could not serialise a compiled module for the cache"),
             }
         }
@@ -195,7 +195,7 @@ fn deserialize(engine: &Engine, bytes: &[u8], path: &Path) -> Option<Module> {
     // `DiskCache::read`, which returns an entry only when its keyed BLAKE3 MAC, under
     // a key that exists only in this user's private cache directory, matches the
     // entry's kind (compiled module), its name (the SHA-256 of the WebAssembly it
-    // was compiled from) and its engine tag. Only `DiskCache::write`, called with
+    // was compiled from, or a name given by `put_named`) and its engine tag. Only `DiskCache::write`, called with
     // the output of `Module::serialize` of this engine, makes such a MAC; so the
     // bytes are exactly what a compatible engine serialised for this module. The
     // bytes are in memory, not a mapped file, so a later change to the file
@@ -465,13 +465,8 @@ fn read_or_make_key_once(path: &Path) -> Result<[u8; KEY_BYTES], String> {
 /// `max` bytes. A symlink, another owner, a group- or world-writable mode, or a
 /// larger file is an error (`InvalidData`).
 fn read_own_file(path: &Path, max: u64) -> std::io::Result<Vec<u8>> {
-    let file = open_own_file(path, max)?;
-    let mut bytes = Vec::with_capacity(file.metadata()?.len() as usize);
-    file.take(max + 1).read_to_end(&mut bytes)?;
-    if bytes.len() as u64 > max {
-        return Err(too_large(max));
-    }
-    Ok(bytes)
+    let bytes = read_entry_file(open_own_file(path, max)?, &mut [], max)?;
+    Ok(bytes.expect("an empty header is always read"))
 }
 
 /// An entry's `header`, filled, and the bytes after it; `None` if the file is shorter than a header.
