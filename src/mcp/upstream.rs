@@ -61,8 +61,9 @@ pub(super) struct Upstream {
     last_refresh: std::sync::Mutex<Option<Instant>>,
     /// The server's log notifications, over all its connections, and the runs they may go to.
     logs: Arc<ServerLogs>,
-    /// The handshake that last worked, tried first on the next connection.
-    era: std::sync::Mutex<Option<Era>>,
+    /// Whether the last connection came up with `initialize`: the next one
+    /// then starts with it, not with a `server/discover` probe.
+    initialize_first: AtomicBool,
     starts: AtomicU64,
     in_flight: AtomicU64,
     /// Set by the state machine; read by `summary` and `activity` without waiting.
@@ -171,7 +172,7 @@ impl Upstream {
             redactor,
             last_refresh: std::sync::Mutex::new(None),
             logs: ServerLogs::new(name),
-            era: std::sync::Mutex::new(None),
+            initialize_first: AtomicBool::new(false),
             starts: AtomicU64::new(0),
             in_flight: AtomicU64::new(0),
             snapshot: std::sync::Mutex::new(Snapshot::default()),
@@ -285,9 +286,8 @@ impl Upstream {
     /// worked is remembered for the next connection, and forgotten when it
     /// fails. `Err` says what went wrong.
     async fn connect(&self) -> Result<Connection, String> {
-        let remembered = *self.era.lock().expect("era lock");
-        let first = self.connect_in(remembered.unwrap_or(Era::Probe)).await;
-        let connection = match first {
+        let era = if self.initialize_first.load(Ordering::Acquire) { Era::Initialize } else { Era::Probe };
+        let connection = match self.connect_in(era).await {
             Ok(connection) => connection,
             Err(Failure { retry_legacy: true, message }) => {
                 tracing::info!(server = %self.name, "server/discover failed ({message}); trying initialize");
@@ -296,15 +296,12 @@ impl Upstream {
             Err(failure) => {
                 // The era that worked before may be what fails now (the server was
                 // upgraded or replaced): the next connection probes afresh.
-                *self.era.lock().expect("era lock") = None;
+                self.initialize_first.store(false, Ordering::Release);
                 return Err(failure.message);
             }
         };
-        let era = match connection.service.peer().peer_info() {
-            Some(info) if !info.protocol_version.has_initialize() => Era::Probe,
-            _ => Era::Initialize,
-        };
-        *self.era.lock().expect("era lock") = Some(era);
+        let modern = connection.service.peer().peer_info().is_some_and(|info| !info.protocol_version.has_initialize());
+        self.initialize_first.store(!modern, Ordering::Release);
         Ok(connection)
     }
 
@@ -313,9 +310,15 @@ impl Upstream {
         let fail = |message: String| Failure { message, retry_legacy: false };
         let stale = Arc::new(AtomicBool::new(false));
         // `initialize` offers 2025-11-25, the newest era that has it.
-        let protocol = match era {
-            Era::Probe => ProtocolVersion::V_2026_07_28,
-            Era::Initialize => ProtocolVersion::V_2025_11_25,
+        let (protocol, lifecycle) = match era {
+            Era::Probe => (
+                ProtocolVersion::V_2026_07_28,
+                ClientLifecycleMode::Auto {
+                    preferred_versions: vec![ProtocolVersion::V_2026_07_28],
+                    legacy_version: Some(ProtocolVersion::V_2025_11_25),
+                },
+            ),
+            Era::Initialize => (ProtocolVersion::V_2025_11_25, ClientLifecycleMode::Initialize),
         };
         let handler = Handler {
             server: self.name.clone().into(),
@@ -323,13 +326,6 @@ impl Upstream {
             disk: self.disk.clone(),
             protocol,
             elicitation: self.options.elicitation,
-        };
-        let lifecycle = match era {
-            Era::Probe => ClientLifecycleMode::Auto {
-                preferred_versions: vec![ProtocolVersion::V_2026_07_28],
-                legacy_version: Some(ProtocolVersion::V_2025_11_25),
-            },
-            Era::Initialize => ClientLifecycleMode::Initialize,
         };
         // What a failed probe may retry with `initialize`: not a server that
         // died, not one that failed `initialize` after the probe already, not
