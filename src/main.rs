@@ -102,12 +102,8 @@ struct ServeArgs {
     /// until a program, search or description needs them.
     #[arg(long, value_name = "FILE")]
     config: Option<PathBuf>,
-    /// How to answer a server that asks for input during a call: `decline`
-    /// (the default), or `accept-defaults` (the defaults its form gives; a
-    /// form with a required field lacking one is declined). The program sees
-    /// only the tool's result.
-    #[arg(long, value_name = "POLICY", value_parser = parse_elicitation, default_value = "decline")]
-    elicitation: Elicitation,
+    #[command(flatten)]
+    answers: AnswerArgs,
     /// Serve on stdin and stdout (the default).
     #[arg(long, conflicts_with = "http")]
     stdio: bool,
@@ -204,6 +200,17 @@ struct ToolsArgs {
     config: Option<PathBuf>,
 }
 
+/// How servers' requests for input are answered, for `sluice run` and `sluice serve`.
+#[derive(clap::Args)]
+struct AnswerArgs {
+    /// How to answer a server that asks for input during a call: `decline`
+    /// (the default), or `accept-defaults` (the defaults its form gives; a
+    /// form with a required field lacking one is declined). The program sees
+    /// only the tool's result.
+    #[arg(long, value_name = "POLICY", value_parser = parse_elicitation, default_value = "decline")]
+    elicitation: Elicitation,
+}
+
 /// The `/skills` grant, for `sluice run` and `sluice serve`.
 #[derive(clap::Args)]
 struct SkillsArgs {
@@ -292,12 +299,8 @@ struct RunArgs {
     /// Seed for the program's random numbers (default: fresh each run).
     #[arg(long, value_name = "N")]
     seed: Option<u64>,
-    /// How to answer a server that asks for input during a call: `decline`
-    /// (the default), or `accept-defaults` (the defaults its form gives; a
-    /// form with a required field lacking one is declined). The program sees
-    /// only the tool's result.
-    #[arg(long, value_name = "POLICY", value_parser = parse_elicitation, default_value = "decline")]
-    elicitation: Elicitation,
+    #[command(flatten)]
+    answers: AnswerArgs,
     /// Print one JSON object with status, output and stats instead of the output.
     #[arg(long)]
     json: bool,
@@ -424,7 +427,7 @@ fn run_program(args: RunArgs) -> anyhow::Result<ExitCode> {
     let source = read_program(&args).with_context(cannot_run)?;
     let mut options = McpOptions::for_result_cap(policy.limits.result_bytes);
     options.tool_list_cache = tool_list_cache;
-    options.elicitation = args.elicitation;
+    options.elicitation = args.answers.elicitation;
     // A workspace the user named may hold files the program writes: neither the
     // configuration nor a server may come from there (src/trust.rs).
     let granted = granted_workspace(args.workspace.as_deref(), args.allow_workspace_code);
@@ -501,7 +504,7 @@ fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
     let granted = granted_workspace(args.workspace.as_deref(), args.allow_workspace_code);
     let mut options = McpOptions::for_result_cap(serve_config.limits.result_bytes);
     options.tool_list_cache = tool_list_cache;
-    options.elicitation = args.elicitation;
+    options.elicitation = args.answers.elicitation;
     let mut upstream = load_config(args.config.as_deref(), granted)?;
     check_writable_skills(args.config.as_deref(), &upstream, &args.skills, args.allow_workspace_code)?;
     let already_said = upstream.warnings.len();
