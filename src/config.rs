@@ -8,9 +8,10 @@
 //! globs with `*` and `?`), `readOnly` (only tools annotated `readOnlyHint`), and
 //! `description` (the one-line summary programs see). `"disabled": true` leaves a
 //! server out. Unknown keys are ignored with a warning naming the closest known
-//! key (`readonly` → `readOnly`).
+//! key (`readonly` → `readOnly`). A remote server's `oauth` object ([`OAuthConfig`])
+//! says how Sluice signs in to it; there an unknown key is an error.
 //!
-//! **Secrets stay on the host:** `${env:NAME}` in `env` values and `headers` is
+//! **Secrets stay on the host:** `${env:NAME}` in `env` values, `headers` and `oauth.clientSecret` is
 //! kept as a template and expanded from Sluice's own environment only when the
 //! server is started; nothing of the configuration is shown to programs but the
 //! server names and their `description`. A stdio server gets no variable of
@@ -107,7 +108,75 @@ pub enum Transport {
         url: String,
         /// Headers sent with every request (values may hold `${env:NAME}`).
         headers: BTreeMap<String, Template>,
+        /// How Sluice signs in with OAuth 2.1 when the server asks for it; `None`
+        /// is the default client (dynamic registration or a client metadata
+        /// document, the authorization-code grant, scopes the server names).
+        oauth: Option<OAuthConfig>,
     },
+}
+
+/// A remote server's OAuth 2.1 client settings (the `"oauth"` object of an
+/// HTTP server). Every key is optional; an unknown key is an error, as a
+/// misspelt secret or grant would otherwise be silently ignored.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[non_exhaustive]
+pub struct OAuthConfig {
+    /// A client registered with the authorization server beforehand
+    /// (`clientId`); without one Sluice uses `clientMetadataUrl` where the
+    /// server supports client metadata documents, else dynamic registration.
+    pub client_id: Option<String>,
+    /// The registered client's secret (`clientSecret`, usually `${env:NAME}`).
+    pub client_secret: Option<Template>,
+    /// A PEM private key file for `private_key_jwt` (`privateKeyFile`), with
+    /// the `client_credentials` grant.
+    pub private_key_file: Option<PathBuf>,
+    /// The key's JWT algorithm (`signingAlgorithm`: `ES256`, the default,
+    /// `ES384`, `RS256`, `RS384` or `RS512`).
+    pub signing_algorithm: Option<String>,
+    /// Scopes to ask for (`scopes`); default: those the server's challenge or
+    /// its protected-resource metadata names.
+    pub scopes: Vec<String>,
+    /// The HTTPS URL of this client's metadata document (`clientMetadataUrl`, SEP-991).
+    pub client_metadata_url: Option<String>,
+    /// How tokens are obtained (`grant`).
+    pub grant: OAuthGrant,
+    /// The enterprise identity provider (`idp`), with the `enterprise` grant.
+    pub idp: Option<Box<IdpConfig>>,
+}
+
+/// The enterprise identity provider of the `enterprise` grant (SEP-990): the
+/// person's ID token from it is exchanged there for an identity assertion
+/// (RFC 8693), which the MCP server's authorization server takes as a JWT
+/// bearer grant (RFC 7523). No browser, nothing stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct IdpConfig {
+    /// Its issuer identifier (`issuer`).
+    pub issuer: String,
+    /// Its token endpoint (`tokenEndpoint`).
+    pub token_endpoint: String,
+    /// This client's id there (`clientId`).
+    pub client_id: String,
+    /// This client's secret there, if it is confidential (`clientSecret`, usually `${env:NAME}`).
+    pub client_secret: Option<Template>,
+    /// The person's ID token from it (`idToken`, usually `${env:NAME}`, set by the enterprise's sign-in).
+    pub id_token: Template,
+}
+
+/// How a server's tokens are obtained.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum OAuthGrant {
+    /// A person signs in once in a browser (`sluice login SERVER`); runs use
+    /// the stored token and refresh it.
+    #[default]
+    AuthorizationCode,
+    /// The client authenticates itself (`clientSecret` or `privateKeyFile`)
+    /// at each connection; no login, nothing stored.
+    ClientCredentials,
+    /// Enterprise-managed authorization (SEP-990): an ID token from the
+    /// configured `idp` is exchanged at each connection; no login, nothing stored.
+    Enterprise,
 }
 
 /// A string that may refer to Sluice's environment as `${env:NAME}`.
@@ -354,7 +423,15 @@ fn parse_server(name: &str, value: &Value, warnings: &mut Vec<String>) -> Result
             if !(url.starts_with("http://") || url.starts_with("https://")) {
                 return Err(format!("server {name:?}: \"url\" must be an http:// or https:// URL, not {url:?}"));
             }
-            Transport::Http { url, headers: templates("headers")? }
+            let headers = templates("headers")?;
+            let oauth = match field("oauth") {
+                None | Some(Value::Null) => None,
+                Some(value) => Some(parse_oauth(name, value)?),
+            };
+            if oauth.is_some() && headers.keys().any(|key| key.eq_ignore_ascii_case("authorization")) {
+                return Err(format!("server {name:?} has both an \"Authorization\" header and \"oauth\"; keep one"));
+            }
+            Transport::Http { url, headers, oauth }
         }
         (Some("sse"), _, _) => {
             return Err(format!(
@@ -387,7 +464,7 @@ fn parse_server(name: &str, value: &Value, warnings: &mut Vec<String>) -> Result
     };
     let tools = ToolFilter { allow: strings("allow")?, deny: strings("deny")?, read_only };
 
-    const KNOWN: [&str; 13] = [
+    const KNOWN: [&str; 14] = [
         "type",
         "command",
         "args",
@@ -395,6 +472,7 @@ fn parse_server(name: &str, value: &Value, warnings: &mut Vec<String>) -> Result
         "cwd",
         "url",
         "headers",
+        "oauth",
         "timeout",
         "allow",
         "deny",
@@ -404,6 +482,151 @@ fn parse_server(name: &str, value: &Value, warnings: &mut Vec<String>) -> Result
     ];
     warn_unknown(name, fields, &KNOWN, warnings);
     Ok(ServerConfig { transport, timeout, tools, description: string("description")? })
+}
+
+/// Reads a server's `"oauth"` object; unknown keys and contradictions are errors.
+fn parse_oauth(name: &str, value: &Value) -> Result<OAuthConfig, String> {
+    const KNOWN: [&str; 8] = [
+        "clientId",
+        "clientSecret",
+        "privateKeyFile",
+        "signingAlgorithm",
+        "scopes",
+        "clientMetadataUrl",
+        "grant",
+        "idp",
+    ];
+    const ALGORITHMS: [&str; 5] = ["ES256", "ES384", "RS256", "RS384", "RS512"];
+    let shape = "an object such as {\"clientId\": \"...\"}";
+    let settings = Settings::new(name, "oauth", value, &KNOWN, shape)?;
+    let (fields, string) = (settings.fields, |key: &str| settings.string(key));
+    let scopes = match fields.get("scopes") {
+        None | Some(Value::Null) => Vec::new(),
+        Some(Value::Array(items)) => items
+            .iter()
+            .map(|item| item.as_str().filter(|s| !s.is_empty() && !s.contains(char::is_whitespace)))
+            .map(|scope| scope.map(str::to_owned))
+            .collect::<Option<Vec<_>>>()
+            .ok_or_else(|| format!("server {name:?}: \"oauth.scopes\" must be a list of scopes without spaces"))?,
+        Some(_) => return Err(format!("server {name:?}: \"oauth.scopes\" must be a list of strings")),
+    };
+    let grant = match string("grant")?.as_deref() {
+        None | Some("authorization_code") => OAuthGrant::AuthorizationCode,
+        Some("client_credentials") => OAuthGrant::ClientCredentials,
+        Some("enterprise") => OAuthGrant::Enterprise,
+        Some(other) => {
+            let hint = did_you_mean(other, ["authorization_code", "client_credentials", "enterprise"]);
+            return Err(format!(
+                "server {name:?}: \"oauth.grant\" must be \"authorization_code\", \"client_credentials\" or \"enterprise\", not {other:?}{hint}"
+            ));
+        }
+    };
+    let client_secret = string("clientSecret")?
+        .map(|text| Template::parse(&text).map_err(|e| format!("server {name:?}: \"oauth.clientSecret\": {e}")))
+        .transpose()?;
+    let client_metadata_url = string("clientMetadataUrl")?;
+    if let Some(url) = &client_metadata_url {
+        let path = url.strip_prefix("https://").and_then(|rest| rest.split_once('/')).map(|(_, path)| path);
+        if path.is_none_or(str::is_empty) {
+            return Err(format!(
+                "server {name:?}: \"oauth.clientMetadataUrl\" must be an https:// URL with a path, not {url:?}"
+            ));
+        }
+    }
+    let config = OAuthConfig {
+        client_id: string("clientId")?,
+        client_secret,
+        private_key_file: string("privateKeyFile")?.map(PathBuf::from),
+        signing_algorithm: string("signingAlgorithm")?,
+        scopes,
+        client_metadata_url,
+        grant,
+        idp: fields.get("idp").map(|idp| parse_idp(name, idp).map(Box::new)).transpose()?,
+    };
+    let needs = |what: &str| Err(format!("server {name:?}: \"oauth\": {what}"));
+    if (config.client_secret.is_some() || config.private_key_file.is_some()) && config.client_id.is_none() {
+        return needs("a \"clientSecret\" or \"privateKeyFile\" belongs to a \"clientId\"; add it");
+    }
+    if let Some(algorithm) = &config.signing_algorithm {
+        if !ALGORITHMS.contains(&algorithm.as_str()) {
+            let hint = did_you_mean(algorithm, ALGORITHMS);
+            return needs(&format!(
+                "\"signingAlgorithm\" must be one of {}, not {algorithm:?}{hint}",
+                ALGORITHMS.join(", ")
+            ));
+        }
+        if config.private_key_file.is_none() {
+            return needs("\"signingAlgorithm\" is the algorithm of a \"privateKeyFile\"; add it");
+        }
+    }
+    if config.client_secret.is_some() && config.private_key_file.is_some() {
+        return needs("\"clientSecret\" and \"privateKeyFile\" are two ways to authenticate; keep one");
+    }
+    match config.grant {
+        OAuthGrant::ClientCredentials if config.client_secret.is_none() && config.private_key_file.is_none() => {
+            needs("the client_credentials grant needs \"clientId\" with \"clientSecret\" or \"privateKeyFile\"")
+        }
+        OAuthGrant::AuthorizationCode | OAuthGrant::Enterprise if config.private_key_file.is_some() => {
+            needs("\"privateKeyFile\" is for the client_credentials grant")
+        }
+        OAuthGrant::Enterprise if config.idp.is_none() || config.client_id.is_none() => {
+            needs("the enterprise grant needs \"clientId\" (at the server's authorization server) and \"idp\"")
+        }
+        OAuthGrant::AuthorizationCode | OAuthGrant::ClientCredentials if config.idp.is_some() => {
+            needs("\"idp\" is for the enterprise grant (\"grant\": \"enterprise\")")
+        }
+        _ => Ok(config),
+    }
+}
+
+/// A settings object (`oauth`, `oauth.idp`) of one server, read field by field.
+struct Settings<'v> {
+    name: &'v str,
+    what: &'static str,
+    fields: &'v Map<String, Value>,
+}
+
+impl<'v> Settings<'v> {
+    /// `value` as the settings object `what` of server `name` (`shape` says what
+    /// it should look like); an unknown key is an error.
+    fn new(name: &'v str, what: &'static str, value: &'v Value, known: &[&str], shape: &str) -> Result<Self, String> {
+        let Value::Object(fields) = value else {
+            return Err(format!("server {name:?}: \"{what}\" must be {shape}"));
+        };
+        if let Some(key) = fields.keys().find(|key| !known.contains(&key.as_str())) {
+            let hint = did_you_mean(key, known.iter().copied());
+            return Err(format!("server {name:?}: \"{what}\" has the unknown key {key:?}{hint}"));
+        }
+        Ok(Settings { name, what, fields })
+    }
+
+    /// The field `key`, a non-empty string if present.
+    fn string(&self, key: &str) -> Result<Option<String>, String> {
+        match self.fields.get(key) {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::String(text)) if !text.trim().is_empty() => Ok(Some(text.clone())),
+            Some(_) => Err(format!("server {:?}: \"{}.{key}\" must be a non-empty string", self.name, self.what)),
+        }
+    }
+}
+
+/// Reads `oauth.idp`: the enterprise grant's identity provider.
+fn parse_idp(name: &str, value: &Value) -> Result<IdpConfig, String> {
+    const KNOWN: [&str; 5] = ["issuer", "tokenEndpoint", "clientId", "clientSecret", "idToken"];
+    let shape = "an object with \"issuer\", \"tokenEndpoint\", \"clientId\" and \"idToken\"";
+    let settings = Settings::new(name, "oauth.idp", value, &KNOWN, shape)?;
+    let string = |key: &str| settings.string(key);
+    let required = |key: &str| string(key)?.ok_or_else(|| format!("server {name:?}: \"oauth.idp\" needs \"{key}\""));
+    let template = |key: &str, text: String| {
+        Template::parse(&text).map_err(|e| format!("server {name:?}: \"oauth.idp.{key}\": {e}"))
+    };
+    Ok(IdpConfig {
+        issuer: required("issuer")?,
+        token_endpoint: required("tokenEndpoint")?,
+        client_id: required("clientId")?,
+        client_secret: string("clientSecret")?.map(|text| template("clientSecret", text)).transpose()?,
+        id_token: template("idToken", required("idToken")?)?,
+    })
 }
 
 fn warn_unknown(name: &str, fields: &Map<String, Value>, known: &[&str], warnings: &mut Vec<String>) {
@@ -500,6 +723,74 @@ mod tests {
             }
         }
         assert!(matches!(parse("{not json"), Err(ConfigError::Json { .. })));
+    }
+
+    #[test]
+    fn oauth_settings_are_read_and_checked() {
+        let config = parse(
+            r#"{"mcpServers": {"remote": {"url": "https://mcp.example.com/mcp", "oauth": {
+                "clientId": "sluice", "clientSecret": "${env:SECRET}", "scopes": ["read", "write"],
+                "clientMetadataUrl": "https://sluice.example/client.json"}}}}"#,
+        )
+        .unwrap();
+        let Transport::Http { oauth: Some(oauth), .. } = &config.servers["remote"].transport else { panic!() };
+        assert_eq!(oauth.client_id.as_deref(), Some("sluice"));
+        assert_eq!(oauth.scopes, ["read", "write"]);
+        assert_eq!(oauth.grant, OAuthGrant::AuthorizationCode);
+        assert!(oauth.client_secret.is_some());
+
+        for (oauth, expected) in [
+            (r#"{"clientID": "x"}"#, "unknown key \"clientID\" (did you mean `clientId`?)"),
+            (r#"{"grant": "password"}"#, "\"oauth.grant\" must be"),
+            (r#"{"grant": "client_credential"}"#, "did you mean `client_credentials`"),
+            (r#"{"grant": "client_credentials", "clientId": "x"}"#, "needs \"clientId\" with"),
+            (r#"{"clientSecret": "s"}"#, "belongs to a \"clientId\""),
+            (r#"{"clientId": "x", "clientSecret": "s", "privateKeyFile": "k"}"#, "keep one"),
+            (r#"{"clientId": "x", "privateKeyFile": "k"}"#, "for the client_credentials grant"),
+            (r#"{"scopes": ["a b"]}"#, "without spaces"),
+            (r#"{"clientMetadataUrl": "http://x.example/c.json"}"#, "https:// URL with a path"),
+            (r#"{"clientMetadataUrl": "https://x.example/"}"#, "https:// URL with a path"),
+            (r#"{"clientId": ""}"#, "non-empty string"),
+            (
+                r#"{"grant": "client_credentials", "clientId": "x", "privateKeyFile": "k", "signingAlgorithm": "es256"}"#,
+                "did you mean `ES256`",
+            ),
+            (r#"{"clientId": "x", "signingAlgorithm": "RS256"}"#, "the algorithm of a \"privateKeyFile\""),
+            (r#""yes""#, "must be an object"),
+            (
+                r#"{"grant": "enterprise", "clientId": "x"}"#,
+                "needs \"clientId\" (at the server's authorization server) and \"idp\"",
+            ),
+            (
+                r#"{"clientId": "x", "idp": {"issuer": "i", "tokenEndpoint": "t", "clientId": "c", "idToken": "d"}}"#,
+                "for the enterprise grant",
+            ),
+            (
+                r#"{"grant": "enterprise", "clientId": "x", "idp": {"issuer": "i", "tokenEndpoint": "t", "clientId": "c"}}"#,
+                "needs \"idToken\"",
+            ),
+            (
+                r#"{"grant": "enterprise", "clientId": "x", "idp": {"issuer": "i", "token_endpoint": "t"}}"#,
+                "did you mean `tokenEndpoint`",
+            ),
+        ] {
+            let text = format!(r#"{{"mcpServers": {{"r": {{"url": "https://x.example/mcp", "oauth": {oauth}}}}}}}"#);
+            let message = parse(&text).unwrap_err().to_string();
+            assert!(message.contains(expected), "{oauth}: {message}");
+        }
+        let enterprise = parse(
+            r#"{"mcpServers": {"r": {"url": "https://x.example/mcp", "oauth": {"grant": "enterprise", "clientId": "x",
+                "idp": {"issuer": "https://idp.example", "tokenEndpoint": "https://idp.example/token",
+                        "clientId": "sluice", "idToken": "${env:SSO_ID_TOKEN}"}}}}}"#,
+        )
+        .unwrap();
+        let Transport::Http { oauth: Some(oauth), .. } = &enterprise.servers["r"].transport else { panic!() };
+        let idp = oauth.idp.as_ref().unwrap();
+        assert_eq!((oauth.grant, idp.client_id.as_str()), (OAuthGrant::Enterprise, "sluice"));
+        assert_eq!(idp.id_token.expand(|name| (name == "SSO_ID_TOKEN").then(|| "t".to_owned())).unwrap(), "t");
+        let both = r#"{"mcpServers": {"r": {"url": "https://x.example/mcp", "headers": {"authorization": "Bearer t"},
+            "oauth": {}}}}"#;
+        assert!(parse(both).unwrap_err().to_string().contains("keep one"));
     }
 
     #[test]

@@ -41,7 +41,7 @@ pub mod trust;
 mod typescript;
 pub mod units;
 
-pub use control::{Progress, RunControl};
+pub use control::{Asker, LogSink, Progress, RunControl};
 pub use error::{LaunchError, LoadError, RunError, RuntimeError, chain};
 pub use js::JavaScript;
 pub use launch::{Language, Launched, Launcher, Source, WorkspaceChoice};

@@ -2,7 +2,7 @@
 
 #![forbid(unsafe_code)]
 
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -12,7 +12,7 @@ use anyhow::Context;
 use clap::{Parser, Subcommand};
 use sluice::bindings;
 use sluice::config::SluiceConfig;
-use sluice::mcp::{Elicitation, McpOptions, McpTools};
+use sluice::mcp::{Elicitation, McpOptions, McpTools, TerminalAsker};
 use sluice::terminal::{escape_controls, escape_controls_keep_lines, escape_output};
 use sluice::tools::tree;
 use sluice::trust::{self, WorkspaceTrust};
@@ -94,6 +94,38 @@ enum Command {
     /// describe_tool) instead of every upstream definition. stdio by default;
     /// `--http` for Streamable HTTP. Long programs can run as tasks.
     Serve(ServeArgs),
+    /// Sign in to a remote server that uses OAuth, once: opens the authorization
+    /// URL in `$BROWSER` (else the desktop's opener), always printing it too,
+    /// and waits for the redirect on a loopback port. The token is kept in a
+    /// private file of Sluice's (`$SLUICE_CREDENTIALS_DIR`, default
+    /// ~/.config/sluice/credentials) and refreshed by runs; programs never see it.
+    Login(LoginArgs),
+    /// Forget a remote server's stored sign-in (the token is not revoked at the server).
+    Logout(LogoutArgs),
+}
+
+#[derive(clap::Args)]
+struct LogoutArgs {
+    /// The server's name in the configuration.
+    server: String,
+    /// MCP servers, as for `sluice run`.
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+}
+
+#[derive(clap::Args)]
+struct LoginArgs {
+    /// The server's name in the configuration.
+    server: String,
+    /// MCP servers, as for `sluice run`.
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// How long to wait for the browser to come back.
+    #[arg(long, value_name = "DURATION", default_value = "5m", value_parser = units::parse_duration)]
+    timeout: std::time::Duration,
+    /// Only print the URL; start no browser.
+    #[arg(long)]
+    no_browser: bool,
 }
 
 #[derive(clap::Args)]
@@ -203,12 +235,14 @@ struct ToolsArgs {
 /// How servers' requests for input are answered, for `sluice run` and `sluice serve`.
 #[derive(clap::Args)]
 struct AnswerArgs {
-    /// How to answer a server that asks for input during a call: `decline`
-    /// (the default), or `accept-defaults` (the defaults its form gives; a
-    /// form with a required field lacking one is declined). The program sees
-    /// only the tool's result.
-    #[arg(long, value_name = "POLICY", value_parser = parse_elicitation, default_value = "decline")]
-    elicitation: Elicitation,
+    /// How to answer a server that asks for input during a call when no one is
+    /// asked: `decline` (the default), or `accept-defaults` (the defaults its
+    /// form gives; a form with a required field lacking one is declined). The
+    /// program sees only the tool's result. Without this flag, `run` asks you on
+    /// the terminal (when stdin and stderr are one) and `serve --stdio` asks its
+    /// client (when it takes elicitations) first.
+    #[arg(long, value_name = "POLICY", value_parser = parse_elicitation)]
+    elicitation: Option<Elicitation>,
 }
 
 /// The `/skills` grant, for `sluice run` and `sluice serve`.
@@ -310,8 +344,13 @@ struct RunArgs {
 }
 
 fn main() -> ExitCode {
+    // rmcp's OAuth module logs authorization codes and whole token responses (an
+    // `id_token`, vendor fields) at debug: never below info, whatever SLUICE_LOG asks.
+    let filter = std::env::var("SLUICE_LOG").unwrap_or_else(|_| "warn".into());
+    let filter = tracing_subscriber::EnvFilter::try_new(format!("{filter},rmcp::transport::auth=info"))
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn,rmcp::transport::auth=info"));
     tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("SLUICE_LOG").unwrap_or_else(|_| "warn".into()))
+        .with_env_filter(filter)
         .with_writer(std::io::stderr)
         // Colour only for a person at a terminal: no escape codes in a log file or a pipe.
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
@@ -337,7 +376,56 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Tools(args) => browse_tools(args),
         Command::Bindings(args) => write_bindings(args),
         Command::Serve(args) => serve(args),
+        Command::Login(args) => login(args),
+        Command::Logout(args) => logout(args),
     }
+}
+
+/// The configured server `name`, or an error naming the closest.
+fn configured_server(
+    config: &sluice::config::SluiceConfig,
+    name: &str,
+) -> anyhow::Result<sluice::config::ServerConfig> {
+    match config.servers.get(name) {
+        Some(server) => Ok(server.clone()),
+        None => {
+            let hint = sluice::suggest::did_you_mean(name, config.servers.keys().map(String::as_str));
+            anyhow::bail!("the configuration has no server named {name:?}{hint}")
+        }
+    }
+}
+
+fn credentials_dir() -> anyhow::Result<PathBuf> {
+    sluice::mcp::default_credentials_dir().context("no directory for credentials: set SLUICE_CREDENTIALS_DIR or HOME")
+}
+
+fn logout(args: LogoutArgs) -> anyhow::Result<ExitCode> {
+    let server = configured_server(&load_config(args.config.as_deref(), None)?, &args.server)?;
+    if sluice::mcp::logout(&args.server, &server, &credentials_dir()?)? {
+        eprintln!("sluice: signed out of {} (its token is forgotten, not revoked)", args.server);
+    } else {
+        eprintln!("sluice: {} had no stored sign-in", args.server);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn login(args: LoginArgs) -> anyhow::Result<ExitCode> {
+    let server = configured_server(&load_config(args.config.as_deref(), None)?, &args.server)?;
+    let mut options = sluice::mcp::LoginOptions::new(credentials_dir()?);
+    options.timeout = args.timeout;
+    if args.no_browser {
+        options.browser = None;
+    }
+    let tokio = tokio::runtime::Builder::new_multi_thread().enable_all().build().context("cannot start tokio")?;
+    let stored = tokio
+        .block_on(sluice::mcp::login(&args.server, &server, &options, |text| eprintln!("sluice: {text}")))
+        .with_context(|| format!("cannot sign in to {:?}", args.server))?;
+    eprintln!(
+        "sluice: signed in to {}; the token is in {}",
+        args.server,
+        escape_controls(&stored.display().to_string())
+    );
+    Ok(ExitCode::SUCCESS)
 }
 
 fn write_bindings(args: BindingsArgs) -> anyhow::Result<ExitCode> {
@@ -381,7 +469,9 @@ fn with_servers<T>(
     config: Option<&std::path::Path>,
     work: impl AsyncFnOnce(&McpTools) -> anyhow::Result<T>,
 ) -> anyhow::Result<T> {
-    let servers = McpTools::new(&load_config(config, None)?, McpOptions::default());
+    let mut options = McpOptions::default();
+    options.credentials_dir = sluice::mcp::default_credentials_dir();
+    let servers = McpTools::new(&load_config(config, None)?, options);
     let tokio = tokio::runtime::Builder::new_multi_thread().enable_all().build().context("cannot start tokio")?;
     let result = tokio.block_on(work(&servers));
     tokio.block_on(servers.shutdown());
@@ -427,14 +517,23 @@ fn run_program(args: RunArgs) -> anyhow::Result<ExitCode> {
     let source = read_program(&args).with_context(cannot_run)?;
     let mut options = McpOptions::for_result_cap(policy.limits.result_bytes);
     options.tool_list_cache = tool_list_cache;
-    options.elicitation = args.answers.elicitation;
+    options.credentials_dir = sluice::mcp::default_credentials_dir();
+    options.elicitation = args.answers.elicitation.unwrap_or_default();
+    // Without a policy named, a server's question goes to the person at the
+    // terminal (unless stdin held the program).
+    let terminal = std::io::stdin().is_terminal() && std::io::stderr().is_terminal() && args.program.as_os_str() != "-";
+    options.ask_runs = args.answers.elicitation.is_none() && terminal;
     // A workspace the user named may hold files the program writes: neither the
     // configuration nor a server may come from there (src/trust.rs).
     let granted = granted_workspace(args.workspace.as_deref(), args.allow_workspace_code);
     let config = load_config(args.config.as_deref(), granted)?;
     check_writable_skills(args.config.as_deref(), &config, &args.skills, args.allow_workspace_code)?;
+    let ask_terminal = options.ask_runs;
     let servers = Arc::new(McpTools::new(&config, options));
-    let control = RunControl::new();
+    let mut control = RunControl::new();
+    if ask_terminal {
+        control = control.with_asker(Arc::new(TerminalAsker::stdio()));
+    }
     let launched = tokio.block_on(async {
         let run = launcher.run(&source, policy, &workspace, servers.clone(), &control);
         tokio::select! {
@@ -504,7 +603,11 @@ fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
     let granted = granted_workspace(args.workspace.as_deref(), args.allow_workspace_code);
     let mut options = McpOptions::for_result_cap(serve_config.limits.result_bytes);
     options.tool_list_cache = tool_list_cache;
-    options.elicitation = args.answers.elicitation;
+    options.credentials_dir = sluice::mcp::default_credentials_dir();
+    options.elicitation = args.answers.elicitation.unwrap_or_default();
+    // Over stdio, a server's question goes to the client that submitted the program,
+    // if it takes elicitations (stateless HTTP has no way back to the client).
+    options.ask_runs = args.answers.elicitation.is_none() && args.http.is_none();
     let mut upstream = load_config(args.config.as_deref(), granted)?;
     check_writable_skills(args.config.as_deref(), &upstream, &args.skills, args.allow_workspace_code)?;
     let already_said = upstream.warnings.len();

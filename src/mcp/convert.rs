@@ -5,6 +5,7 @@ use rmcp::ServiceError;
 use rmcp::model::{CallToolResult, Tool};
 use rmcp::service::ClientInitializeError;
 use rmcp::transport::DynamicTransportError;
+use rmcp::transport::auth::AuthError;
 use rmcp::transport::streamable_http_client::StreamableHttpError;
 use serde_json::Value;
 
@@ -55,7 +56,7 @@ pub(super) fn request_error(
         ServiceError::TransportClosed => format!("it stopped during the request: {}", redactor.redact(post_mortem)),
         ServiceError::TransportSend(error) => {
             tracing::warn!(server, "a request failed in the transport: {}", escape_controls(&error.to_string()));
-            transport_failure(&error, redactor)
+            transport_failure(server, &error, redactor)
         }
         ServiceError::UnexpectedResponse => {
             "it answered with something other than a tool result (a task or a request for input, which \
@@ -72,14 +73,14 @@ pub(super) fn request_error(
 
 /// Why the MCP handshake failed, for the program: the kind of failure, with
 /// what the server said redacted; the full error (URL, HTTP body) is for the log.
-pub(super) fn handshake_error(error: &ClientInitializeError, redactor: &Redactor) -> String {
+pub(super) fn handshake_error(server: &str, error: &ClientInitializeError, redactor: &Redactor) -> String {
     match error {
-        ClientInitializeError::TransportError { error, .. } => transport_failure(error, redactor),
+        ClientInitializeError::TransportError { error, .. } => transport_failure(server, error, redactor),
         ClientInitializeError::JsonRpcError(error) => {
             format!("it answered with error {}: {}", error.code.0, redactor.redact(&error.message))
         }
         ClientInitializeError::ConnectionClosed(_) => "the connection closed".to_owned(),
-        ClientInitializeError::LegacyFallbackFailed { fallback, .. } => handshake_error(fallback, redactor),
+        ClientInitializeError::LegacyFallbackFailed { fallback, .. } => handshake_error(server, fallback, redactor),
         other => redactor.redact(&other.to_string()),
     }
 }
@@ -92,18 +93,25 @@ fn too_deep() -> String {
 }
 
 /// Whether a handshake failed because the server wants credentials (HTTP 401
-/// or 403 for scope): no other handshake gets further without them.
+/// or 403 for scope) or Sluice's OAuth could not provide them: no other
+/// handshake gets further without them.
 pub(super) fn needs_credentials(error: &ClientInitializeError) -> bool {
     let ClientInitializeError::TransportError { error, .. } = error else { return false };
     matches!(
         error.error.downcast_ref::<StreamableHttpError<reqwest::Error>>(),
-        Some(StreamableHttpError::AuthRequired(_) | StreamableHttpError::InsufficientScope(_))
+        Some(
+            StreamableHttpError::AuthRequired(_)
+                | StreamableHttpError::InsufficientScope(_)
+                | StreamableHttpError::Auth(_)
+        )
     )
 }
 
 /// What a transport failure means, for the program: for Streamable HTTP, the
-/// kind of failure and the status code, never the URL, headers or body.
-fn transport_failure(error: &DynamicTransportError, redactor: &Redactor) -> String {
+/// kind of failure and the status code, never the URL, headers, body or an
+/// OAuth detail (the log has those); a server that wants a sign-in names the
+/// command that gives it one.
+fn transport_failure(server: &str, error: &DynamicTransportError, redactor: &Redactor) -> String {
     let Some(http) = error.error.downcast_ref::<StreamableHttpError<reqwest::Error>>() else {
         return format!("the request could not be sent: {}", redactor.redact(&error.error.to_string()));
     };
@@ -117,9 +125,27 @@ fn transport_failure(error: &DynamicTransportError, redactor: &Redactor) -> Stri
             None => "the HTTP request failed".to_owned(),
         },
         StreamableHttpError::HttpStatus(error) => format!("it answered HTTP {}", error.status),
-        StreamableHttpError::AuthRequired(_) => "it answered HTTP 401: it requires authorization".to_owned(),
-        StreamableHttpError::InsufficientScope(_) => {
-            "it answered HTTP 403: the credentials' scope is too narrow".to_owned()
+        StreamableHttpError::AuthRequired(_) => {
+            format!("it answered HTTP 401: it requires authorization; sign in with `sluice login {server}`")
+        }
+        StreamableHttpError::InsufficientScope(_) => format!(
+            "it answered HTTP 403: the sign-in's scope is too narrow; sign in again with `sluice login {server}`, \
+             which asks for the scope it wants"
+        ),
+        StreamableHttpError::Auth(error) => {
+            tracing::warn!(server, "OAuth failed: {}", escape_controls(&crate::error::chain(error)));
+            match error {
+                AuthError::AuthorizationRequired | AuthError::TokenRefreshRejected(_) => {
+                    format!("its sign-in has expired or was revoked; sign in again with `sluice login {server}`")
+                }
+                AuthError::TokenRefreshFailed(_) => {
+                    "its token could not be refreshed (the authorization server did not answer as expected)".to_owned()
+                }
+                AuthError::ClientCredentialsError(_) | AuthError::TokenExchangeFailed(_) => {
+                    "the authorization server did not give Sluice a token for its client credentials".to_owned()
+                }
+                _ => "its OAuth authorization failed (Sluice's log says why)".to_owned(),
+            }
         }
         // `HTTP <status>: <body>`, or what was wrong with a body that is not JSON-RPC.
         StreamableHttpError::UnexpectedServerResponse(text) => {

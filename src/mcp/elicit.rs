@@ -31,16 +31,20 @@ impl Elicitation {
         }
     }
 
-    /// The capability to declare in the handshake: none when every request is declined.
-    pub(super) fn capability(self) -> Option<ElicitationCapability> {
-        match self {
-            Elicitation::Decline => None,
-            Elicitation::AcceptDefaults => {
-                let mut capability = ElicitationCapability::new();
+    /// The capability to declare in the handshake: forms and URLs when runs'
+    /// askers are asked first, forms when this policy accepts them, else none
+    /// (every request would be declined).
+    pub(super) fn capability(self, ask_runs: bool) -> Option<ElicitationCapability> {
+        let mut capability = ElicitationCapability::new();
+        match (self, ask_runs) {
+            (_, true) => {
                 capability.form = Some(Default::default());
-                Some(capability)
+                capability.url = Some(Default::default());
             }
+            (Elicitation::AcceptDefaults, false) => capability.form = Some(Default::default()),
+            (Elicitation::Decline, false) => return None,
         }
+        Some(capability)
     }
 
     /// The answer to `request`.
@@ -109,6 +113,8 @@ mod tests {
         assert_eq!(Elicitation::AcceptDefaults.answer(&request).action, ElicitationAction::Decline);
         let easy = form(json!({ "type": "object", "properties": { "a": { "type": "string", "default": "x" } } }));
         assert_eq!(Elicitation::Decline.answer(&easy).action, ElicitationAction::Decline);
-        assert!(Elicitation::Decline.capability().is_none());
+        assert!(Elicitation::Decline.capability(false).is_none());
+        let asked = Elicitation::Decline.capability(true).unwrap();
+        assert!(asked.form.is_some() && asked.url.is_some(), "an asker may take either mode");
     }
 }

@@ -19,6 +19,11 @@
 //! Errors name the server and the kind of failure; host details they quote
 //! (stderr, HTTP errors) are redacted of the server's configured values first.
 //!
+//! A remote server that wants OAuth gets the token `sluice login` stored
+//! ([`login`], [`McpOptions::credentials_dir`]), refreshed when it expires, or
+//! one of its own by the client-credentials grant; a server that needs a sign-in
+//! it does not have fails the call with an error naming `sluice login`.
+//!
 //! Child processes start with a clean environment ([`INHERITED_VARIABLES`] and
 //! the configured `env`, nothing else of Sluice's) in their own process group,
 //! which is killed, with every descendant, when the connection goes away (see
@@ -27,7 +32,9 @@
 
 mod convert;
 mod elicit;
+mod interview;
 mod list_cache;
+mod oauth;
 mod oversize;
 mod process_tree;
 mod redact;
@@ -37,6 +44,8 @@ mod upstream;
 mod validate;
 
 pub use elicit::Elicitation;
+pub use interview::TerminalAsker;
+pub use oauth::{CredentialsError, LoginError, LoginOptions, default_credentials_dir, login, logout};
 pub use process_tree::become_subreaper;
 pub use transport::INHERITED_VARIABLES;
 
@@ -81,8 +90,18 @@ pub struct McpOptions {
     pub tool_list_cache: Option<PathBuf>,
     /// How long a cached tool list is trusted without the server being asked again. Default: 24 h.
     pub tool_list_ttl: Duration,
-    /// How a server's request for input during a call is answered. Default: declined.
+    /// How a server's request for input during a call is answered when no one
+    /// is asked (see `ask_runs`). Default: declined.
     pub elicitation: Elicitation,
+    /// Where remote servers' OAuth tokens are (`sluice login` writes them; see
+    /// [`default_credentials_dir`]); `None` uses no stored token. Default:
+    /// `None`; the CLI uses the default directory.
+    pub credentials_dir: Option<PathBuf>,
+    /// Whether a server's request for input goes first to the [`crate::Asker`]
+    /// of the run whose call it came during (when that run is the only one with
+    /// calls in flight to the server), so servers are told Sluice takes forms
+    /// and URLs. Default: `false`.
+    pub ask_runs: bool,
 }
 
 impl McpOptions {
@@ -108,6 +127,8 @@ impl Default for McpOptions {
             tool_list_cache: None,
             tool_list_ttl: Duration::from_secs(24 * 60 * 60),
             elicitation: Elicitation::Decline,
+            credentials_dir: None,
+            ask_runs: false,
         }
     }
 }

@@ -7,7 +7,9 @@
 //! holds that may be a secret: `env` values (literal or expanded from
 //! `${env:NAME}`, and each expanded variable on its own), `args`, header values
 //! (`Authorization` and any other), and the URL (whole, and its userinfo, path
-//! segments and query string). A value is hidden wherever it occurs, and so is
+//! segments and query string), and the OAuth tokens and registered client secret
+//! the server's connections use, learnt as they are read or issued
+//! ([`Redactor::add_secret`], shared by every clone). A value is hidden wherever it occurs, and so is
 //! any run of [`FRAGMENT`] or more bytes copied from one (a token quoted in
 //! part, or inside a longer line). Values shorter than [`MIN_SECRET`] bytes are
 //! left alone: they cannot be told apart from ordinary words. Control
@@ -15,6 +17,7 @@
 //! the terminal of whoever reads the error.
 
 use std::collections::HashSet;
+use std::sync::{Arc, Mutex};
 
 use crate::config::{ServerConfig, Template, Transport};
 use crate::terminal::escape_controls;
@@ -36,9 +39,19 @@ const MAX_INDEXED_BYTES: usize = 1 << 20;
 /// `--token=abc`, `Bearer abc`, `user:password@host`, `/path/segments`, `a=1&b=2`.
 const SEPARATORS: &[char] = &[' ', '\t', '=', ':', '@', '/', '?', '&', '#', ',', ';', '"', '\''];
 
-/// Hides a server's configured values (see the module documentation).
+/// Hides a server's configured values (see the module documentation), and the
+/// secrets it is given later (OAuth tokens), in every clone.
 #[derive(Debug, Default, Clone)]
 pub(crate) struct Redactor {
+    configured: Index,
+    /// Secrets learnt after the configuration (tokens as they are issued),
+    /// shared by every clone of this redactor.
+    late: Arc<Mutex<Index>>,
+}
+
+/// Values to hide, indexed for search.
+#[derive(Debug, Default, Clone)]
+struct Index {
     /// Values of `MIN_SECRET..FRAGMENT` bytes, found by search.
     short: Vec<String>,
     /// Every `FRAGMENT`-byte window of the longer values.
@@ -51,8 +64,8 @@ impl Redactor {
     /// variable that is not set expands to nothing here; starting the server
     /// reports it).
     pub(crate) fn for_server(config: &ServerConfig, lookup: impl Fn(&str) -> Option<String>) -> Redactor {
-        let mut redactor = Redactor::default();
-        let template = |redactor: &mut Redactor, template: &Template| {
+        let mut redactor = Index::default();
+        let template = |redactor: &mut Index, template: &Template| {
             let variables = std::cell::RefCell::new(Vec::new());
             let expanded = template.expand(|name| {
                 let value = lookup(name).unwrap_or_default();
@@ -76,18 +89,53 @@ impl Redactor {
                     template(&mut redactor, value);
                 }
             }
-            Transport::Http { url, headers } => {
+            Transport::Http { url, headers, oauth } => {
                 redactor.add_url(url);
                 for value in headers.values() {
                     template(&mut redactor, value);
                 }
+                if let Some(secret) = oauth.as_ref().and_then(|oauth| oauth.client_secret.as_ref()) {
+                    template(&mut redactor, secret);
+                }
             }
         }
-        redactor
+        Redactor { configured: redactor, late: Arc::default() }
     }
 
+    /// Hides `secret` too, from now on, in this redactor and every clone of it.
+    pub(crate) fn add_secret(&self, secret: &str) {
+        self.late.lock().expect("redactor lock").add(secret);
+    }
+
+    /// `text` with every configured value, and every [`FRAGMENT`]-byte piece of
+    /// one, replaced by [`REDACTED`], and control characters escaped.
+    pub(crate) fn redact(&self, text: &str) -> String {
+        let mut hidden = vec![false; text.len()];
+        self.configured.mark(text, &mut hidden);
+        self.late.lock().expect("redactor lock").mark(text, &mut hidden);
+        let mut out = String::with_capacity(text.len());
+        let mut chars = text.char_indices().peekable();
+        while let Some((at, c)) = chars.next() {
+            // A character is hidden if any of its bytes is.
+            if hidden[at..at + c.len_utf8()].contains(&true) {
+                out.push_str(REDACTED);
+                while let Some(&(next, c)) = chars.peek() {
+                    if !hidden[next..next + c.len_utf8()].contains(&true) {
+                        break;
+                    }
+                    chars.next();
+                }
+            } else {
+                out.push(c);
+            }
+        }
+        escape_controls(&out).into_owned()
+    }
+}
+
+impl Index {
     /// Hides `value`, and each of its parts between [`SEPARATORS`].
-    pub(crate) fn add(&mut self, value: &str) {
+    fn add(&mut self, value: &str) {
         self.add_one(value);
         if value.contains(SEPARATORS) {
             for part in value.split(SEPARATORS) {
@@ -127,11 +175,9 @@ impl Redactor {
         }
     }
 
-    /// `text` with every configured value, and every [`FRAGMENT`]-byte piece of
-    /// one, replaced by [`REDACTED`], and control characters escaped.
-    pub(crate) fn redact(&self, text: &str) -> String {
+    /// Marks in `hidden` the bytes of `text` that are values, or pieces of one.
+    fn mark(&self, text: &str, hidden: &mut [bool]) {
         let bytes = text.as_bytes();
-        let mut hidden = vec![false; bytes.len()];
         if !self.windows.is_empty() {
             for (start, window) in bytes.windows(FRAGMENT).enumerate() {
                 if self.windows.contains(<&[u8; FRAGMENT]>::try_from(window).expect("windows of FRAGMENT bytes")) {
@@ -144,23 +190,6 @@ impl Redactor {
                 hidden[start..start + found.len()].fill(true);
             }
         }
-        let mut out = String::with_capacity(text.len());
-        let mut chars = text.char_indices().peekable();
-        while let Some((at, c)) = chars.next() {
-            // A character is hidden if any of its bytes is.
-            if hidden[at..at + c.len_utf8()].contains(&true) {
-                out.push_str(REDACTED);
-                while let Some(&(next, c)) = chars.peek() {
-                    if !hidden[next..next + c.len_utf8()].contains(&true) {
-                        break;
-                    }
-                    chars.next();
-                }
-            } else {
-                out.push(c);
-            }
-        }
-        escape_controls(&out).into_owned()
     }
 }
 
@@ -173,6 +202,17 @@ mod tests {
         let config =
             SluiceConfig::parse(&serde_json::json!({ "mcpServers": { "s": server } }).to_string(), "t").unwrap();
         Redactor::for_server(&config.servers["s"], lookup)
+    }
+
+    #[test]
+    fn a_secret_learnt_later_is_hidden_by_every_clone() {
+        let original = redactor(serde_json::json!({ "url": "https://mcp.example.com/mcp" }), |_| None);
+        let clone = original.clone();
+        let token = "at-9f8e7d6c5b4a3210";
+        assert_eq!(original.redact(&format!("bad {token}")), format!("bad {token}"));
+        clone.add_secret(token);
+        assert_eq!(original.redact(&format!("bad {token}!")), "bad [redacted]!");
+        assert_eq!(original.redact(&format!("bad {}", &token[4..])), "bad [redacted]");
     }
 
     #[test]

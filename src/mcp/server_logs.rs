@@ -13,13 +13,14 @@ use std::time::Instant;
 
 use rmcp::RoleClient;
 #[allow(deprecated)] // Logging (deprecated by SEP-2577 in 2026-07-28) is what servers still send.
-use rmcp::model::{JsonRpcMessage, LoggingLevel, LoggingMessageNotificationParam, ServerNotification};
+use rmcp::model::{JsonRpcError, JsonRpcMessage, LoggingLevel, LoggingMessageNotificationParam, ServerNotification};
 use rmcp::service::{RxJsonRpcMessage, TxJsonRpcMessage};
 use rmcp::transport::Transport;
 use serde_json::Value;
 
 use crate::terminal::escape_controls;
 use crate::tools::RunRecorder;
+use crate::tools::text::truncate_chars;
 
 /// Log notifications a server may send at once before the rate applies.
 const LOG_BURST: f64 = 50.0;
@@ -48,6 +49,12 @@ impl ServerLogs {
         let id = NEXT.fetch_add(1, Ordering::Relaxed);
         self.listeners().push((id, run));
         Listening { logs: self.clone(), id }
+    }
+
+    /// The run whose calls are all that is in flight to this server, if there
+    /// is one: the only run a server's message without a request id can be for.
+    pub(super) fn sole_run(&self) -> Option<RunRecorder> {
+        sole_listener(&self.listeners()).cloned()
     }
 
     fn listeners(&self) -> MutexGuard<'_, Vec<(u64, RunRecorder)>> {
@@ -105,15 +112,17 @@ impl Drop for Listening {
 }
 
 /// A client transport that hands each log notification to [`ServerLogs`] as it
-/// is received, before the messages after it; everything passes through unchanged.
+/// is received, before the messages after it, and ends the connection on an
+/// error that answers no request ([`Lost`]); everything else passes through unchanged.
 pub(super) struct LogTap<T> {
     inner: T,
     logs: Arc<ServerLogs>,
+    lost: Arc<Lost>,
 }
 
 impl<T> LogTap<T> {
-    pub(super) fn new(inner: T, logs: Arc<ServerLogs>) -> LogTap<T> {
-        LogTap { inner, logs }
+    pub(super) fn new(inner: T, logs: Arc<ServerLogs>, lost: Arc<Lost>) -> LogTap<T> {
+        LogTap { inner, logs, lost }
     }
 }
 
@@ -129,16 +138,67 @@ impl<T: Transport<RoleClient>> Transport<RoleClient> for LogTap<T> {
 
     async fn receive(&mut self) -> Option<RxJsonRpcMessage<RoleClient>> {
         let message = self.inner.receive().await;
-        if let Some(JsonRpcMessage::Notification(notification)) = &message
-            && let ServerNotification::LoggingMessageNotification(logged) = &notification.notification
-        {
-            self.logs.record(&logged.params);
+        match &message {
+            Some(JsonRpcMessage::Notification(notification)) => {
+                if let ServerNotification::LoggingMessageNotification(logged) = &notification.notification {
+                    self.logs.record(&logged.params);
+                }
+            }
+            Some(JsonRpcMessage::Error(JsonRpcError { id: None, error, .. })) if self.lost.armed() => {
+                let why = format!("error {}: {}", error.code.0, truncate_chars(&error.message, LOST_MESSAGE_CHARS));
+                tracing::warn!(
+                    target: "sluice::server",
+                    server = %self.logs.server,
+                    "the server answered a request it could not read ({}): reconnecting",
+                    escape_controls(&why)
+                );
+                self.lost.note(why);
+                return None;
+            }
+            _ => {}
         }
         message
     }
 
     fn close(&mut self) -> impl Future<Output = Result<(), Self::Error>> + Send {
         self.inner.close()
+    }
+}
+
+/// The most characters of a server's error message kept to explain a lost connection.
+const LOST_MESSAGE_CHARS: usize = 300;
+
+/// Why a connection's tap ended it, once its handshake is done.
+///
+/// An error without an id answers a request the server could not read: over
+/// Streamable HTTP, a POST it refused (a session it no longer knows, answered 400
+/// instead of the 404 rmcp recovers from). rmcp can route it to no call, so that
+/// call would wait out its timeout. Ending the connection fails the calls in
+/// flight at once, with this reason, and the next call connects afresh. (During
+/// the handshake rmcp itself decides; a refused `server/discover` falls back.)
+#[derive(Default)]
+pub(super) struct Lost {
+    armed: std::sync::atomic::AtomicBool,
+    why: Mutex<Option<String>>,
+}
+
+impl Lost {
+    /// From now on, an id-less error ends the connection.
+    pub(super) fn arm(&self) {
+        self.armed.store(true, Ordering::Release);
+    }
+
+    fn armed(&self) -> bool {
+        self.armed.load(Ordering::Acquire)
+    }
+
+    fn note(&self, why: String) {
+        *self.why.lock().unwrap_or_else(|poisoned| poisoned.into_inner()) = Some(why);
+    }
+
+    /// The error that ended the connection, if one did.
+    pub(super) fn why(&self) -> Option<String> {
+        self.why.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).clone()
     }
 }
 

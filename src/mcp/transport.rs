@@ -1,5 +1,6 @@
 //! Opening a connection to one server: a stdio child in its own process group, with
-//! a clean environment, or a Streamable HTTP endpoint; both with message-size caps.
+//! a clean environment, or a Streamable HTTP endpoint (with the server's OAuth token,
+//! `oauth/`, when it has one); both with message-size caps.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
@@ -10,6 +11,7 @@ use rmcp::transport::async_rw::AsyncRwTransport;
 use rmcp::transport::streamable_http_client::StreamableHttpClientTransportConfig;
 use tokio::io::{AsyncBufReadExt, AsyncRead, BufReader};
 
+use super::oauth::{self, HttpClient};
 use super::oversize::CapLines;
 use super::process_tree::{self, Process};
 use super::redact::Redactor;
@@ -61,8 +63,8 @@ pub(super) enum Opened {
         Child,
         tokio::sync::watch::Receiver<Option<String>>,
     ),
-    /// A Streamable HTTP endpoint.
-    Http(StreamableHttpClientTransport<reqwest::Client>),
+    /// A Streamable HTTP endpoint (with its OAuth token, if it has one).
+    Http(StreamableHttpClientTransport<HttpClient>),
 }
 
 /// A server's child process, its process group and its descendants. Dropping it
@@ -197,10 +199,21 @@ pub(super) enum OpenError {
     Spawn { command: String, source: std::io::Error },
     #[error("header {name:?}: {message}")]
     Header { name: String, message: String },
+    /// The details (paths) are in Sluice's log, not in what a program sees.
+    #[error("its OAuth sign-in cannot be used ({reason}); Sluice's log says why")]
+    OAuth { reason: &'static str },
 }
 
-/// Opens `transport` for server `server`. `max_message` caps one incoming message.
-pub(super) fn open(server: &str, transport: &Transport, max_message: usize) -> Result<Opened, OpenError> {
+/// Opens `transport` for server `server`. `max_message` caps one incoming
+/// message; `credentials` is where OAuth tokens are stored, if anywhere, and
+/// `redactor` learns each token the connection uses.
+pub(super) fn open(
+    server: &str,
+    transport: &Transport,
+    max_message: usize,
+    credentials: Option<&std::path::Path>,
+    redactor: &Redactor,
+) -> Result<Opened, OpenError> {
     let lookup = |name: &str| std::env::var(name).ok();
     match transport {
         Transport::Stdio { command, args, env, cwd } => {
@@ -243,7 +256,7 @@ pub(super) fn open(server: &str, transport: &Transport, max_message: usize) -> R
             let child = Child { process: Mutex::new(process), pid, descendants: Mutex::default(), stderr: tail };
             Ok(Opened::Stdio(transport, child, garbage))
         }
-        Transport::Http { url, headers } => {
+        Transport::Http { url, headers, oauth: settings } => {
             let mut custom = HashMap::new();
             for (name, value) in headers {
                 let header = |message: String| OpenError::Header { name: name.clone(), message };
@@ -257,7 +270,22 @@ pub(super) fn open(server: &str, transport: &Transport, max_message: usize) -> R
                 .custom_headers(custom)
                 .max_json_response_size(max_message)
                 .max_sse_event_size(max_message);
-            Ok(Opened::Http(StreamableHttpClientTransport::from_config(config)))
+            // A static Authorization header is the server's credential: no OAuth then.
+            let client = if headers.keys().any(|name| name.eq_ignore_ascii_case("authorization")) {
+                HttpClient::plain()
+            } else {
+                oauth::http_client(url, settings.as_ref(), credentials, lookup, redactor).map_err(|error| {
+                    tracing::warn!(server, "{}", crate::error::chain(&error));
+                    match error {
+                        oauth::SetupError::Variable(missing) => OpenError::Variable(missing),
+                        oauth::SetupError::Credentials(_) => {
+                            OpenError::OAuth { reason: "its credentials file is refused" }
+                        }
+                        oauth::SetupError::Key { .. } => OpenError::OAuth { reason: "its private key cannot be read" },
+                    }
+                })?
+            };
+            Ok(Opened::Http(StreamableHttpClientTransport::with_client(client, config)))
         }
     }
 }

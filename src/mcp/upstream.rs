@@ -32,7 +32,7 @@ use super::McpOptions;
 use super::convert;
 use super::list_cache::CachedList;
 use super::redact::Redactor;
-use super::server_logs::{LogTap, ServerLogs};
+use super::server_logs::{LogTap, Lost, ServerLogs};
 use super::transport::{self, Child, Opened};
 use super::validate::{ArgumentSchema, MAX_SIGNATURE_CHARS};
 use crate::config::ServerConfig;
@@ -117,6 +117,8 @@ struct Connection {
     stale: Arc<AtomicBool>,
     /// The 2026-07-28 listen stream for list changes, if opened.
     listener: Option<tokio::task::AbortHandle>,
+    /// Why the transport tap ended the connection, if it did.
+    lost: Arc<Lost>,
 }
 
 impl Drop for Connection {
@@ -133,6 +135,12 @@ impl Connection {
     }
 
     async fn post_mortem(&self, redactor: &Redactor) -> String {
+        if let Some(why) = self.lost.why() {
+            return format!(
+                "it refused a request without saying which ({why}), so Sluice closed the connection; \
+                 the next call connects afresh"
+            );
+        }
         match &self.child {
             Some(child) => child.post_mortem(redactor).await,
             None => "the connection closed".to_owned(),
@@ -309,6 +317,7 @@ impl Upstream {
     async fn connect_in(&self, era: Era) -> Result<Connection, Failure> {
         let fail = |message: String| Failure { message, retry_legacy: false };
         let stale = Arc::new(AtomicBool::new(false));
+        let lost = Arc::new(Lost::default());
         // `initialize` offers 2025-11-25, the newest era that has it.
         let (protocol, lifecycle) = match era {
             Era::Probe => (
@@ -326,6 +335,8 @@ impl Upstream {
             disk: self.disk.clone(),
             protocol,
             elicitation: self.options.elicitation,
+            ask_runs: self.options.ask_runs,
+            logs: self.logs.clone(),
         };
         // What a failed probe may retry with `initialize`: not a server that
         // died, not one that failed `initialize` after the probe already, not
@@ -339,7 +350,9 @@ impl Upstream {
                         | rmcp::service::ClientInitializeError::Cancelled
                 )
         };
-        let opened = transport::open(&self.name, &self.config.transport, self.options.max_message_bytes)
+        let credentials = self.options.credentials_dir.as_deref();
+        let max_message = self.options.max_message_bytes;
+        let opened = transport::open(&self.name, &self.config.transport, max_message, credentials, &self.redactor)
             .map_err(|error| match error {
                 transport::OpenError::Header { .. } => self.redactor.redact(&error.to_string()),
                 _ => error.to_string(),
@@ -347,7 +360,8 @@ impl Upstream {
             .map_err(fail)?;
         let (service, child) = match opened {
             Opened::Stdio(transport, child, mut garbage) => {
-                let handshake = handler.serve_with_lifecycle(LogTap::new(transport, self.logs.clone()), lifecycle);
+                let handshake =
+                    handler.serve_with_lifecycle(LogTap::new(transport, self.logs.clone(), lost.clone()), lifecycle);
                 // MCP forbids anything but messages on stdout; a server that prints a
                 // banner anyway still gets a moment to finish the handshake.
                 let not_json = async {
@@ -368,7 +382,7 @@ impl Upstream {
                                 Failure {
                                     message: format!(
                                         "the MCP handshake failed: {}; {post_mortem}",
-                                        convert::handshake_error(&error, &self.redactor)
+                                        convert::handshake_error(&self.name, &error, &self.redactor)
                                     ),
                                     retry_legacy: retry_legacy(&error),
                                 }
@@ -384,7 +398,10 @@ impl Upstream {
                 }
             }
             Opened::Http(transport) => {
-                match handler.serve_with_lifecycle(LogTap::new(transport, self.logs.clone()), lifecycle).await {
+                match handler
+                    .serve_with_lifecycle(LogTap::new(transport, self.logs.clone(), lost.clone()), lifecycle)
+                    .await
+                {
                     Ok(service) => (service, None),
                     Err(error) => {
                         // The URL and what the server answered go to the log; the program gets them redacted.
@@ -393,7 +410,7 @@ impl Upstream {
                         return Err(Failure {
                             message: format!(
                                 "the MCP handshake failed: {}",
-                                convert::handshake_error(&error, &self.redactor)
+                                convert::handshake_error(&self.name, &error, &self.redactor)
                             ),
                             retry_legacy: retry_legacy(&error),
                         });
@@ -401,8 +418,9 @@ impl Upstream {
                 }
             }
         };
+        lost.arm();
         let listener = listen_for_list_changes(&self.name, &service, &stale, self.disk.clone());
-        Ok(Connection { service, child, tools: tokio::sync::Mutex::new(None), stale, listener })
+        Ok(Connection { service, child, tools: tokio::sync::Mutex::new(None), stale, listener, lost })
     }
 
     /// The server's tools: the live connection's list (listed if not cached),
@@ -569,11 +587,10 @@ impl Upstream {
 
         let mut params = CallToolRequestParams::new(tool.clone()).with_arguments(arguments);
         params.meta = Some(asking_for_logs());
-        let peer = connection.service.peer();
         let _in_flight = InFlight::enter(&self.in_flight);
         let _listening = RunRecorder::current().map(|run| self.logs.listen(run));
         // Dropping the request on timeout sends `notifications/cancelled` upstream.
-        match tokio::time::timeout(self.call_timeout(), peer.call_tool(params)).await {
+        match tokio::time::timeout(self.call_timeout(), connection.service.call_tool(params)).await {
             Ok(Ok(result)) => Ok(convert::result(result)),
             Ok(Err(error)) => Err(connection.request_error(&self.name, error, &self.redactor).await),
             Err(_) => Err(ToolCallError::Timeout { server: self.name.clone(), tool, after: self.call_timeout() }),
@@ -715,14 +732,18 @@ struct Handler {
     disk: Option<CachedList>,
     /// The protocol version `initialize` asks for.
     protocol: ProtocolVersion,
-    /// How the server's requests for input are answered.
+    /// How the server's requests for input are answered when no run's asker is.
     elicitation: super::Elicitation,
+    /// Whether a request for input goes first to the asker of the run it came during.
+    ask_runs: bool,
+    /// The calls in flight to the server, by run.
+    logs: Arc<ServerLogs>,
 }
 
 impl ClientHandler for Handler {
     fn get_info(&self) -> ClientConfig {
         let mut capabilities = ClientCapabilities::default();
-        capabilities.elicitation = self.elicitation.capability();
+        capabilities.elicitation = self.elicitation.capability(self.ask_runs);
         ClientConfig::new(capabilities, Implementation::new("sluice", env!("CARGO_PKG_VERSION")))
             .with_protocol_version(self.protocol.clone())
     }
@@ -732,9 +753,25 @@ impl ClientHandler for Handler {
         request: ElicitRequestParams,
         _context: RequestContext<RoleClient>,
     ) -> impl Future<Output = Result<ElicitResult, rmcp::ErrorData>> + Send + '_ {
-        let answer = self.elicitation.answer(&request);
-        tracing::info!(server = %self.server, action = ?answer.action, "answered the server's request for input");
-        std::future::ready(Ok(answer))
+        // Like a log line, the request names no call: it can only be put to
+        // the run whose calls are all that is in flight to this server.
+        let run = self.ask_runs.then(|| self.logs.sole_run()).flatten();
+        async move {
+            let asked = match (run, serde_json::to_value(&request)) {
+                (Some(run), Ok(question)) => run.ask(&self.server, question).await,
+                _ => None,
+            };
+            let (answer, by) = match asked.map(serde_json::from_value::<ElicitResult>) {
+                Some(Ok(answer)) => (answer, "the run's caller"),
+                Some(Err(error)) => {
+                    tracing::warn!(server = %self.server, "the caller's answer is not an ElicitResult: {error}");
+                    (self.elicitation.answer(&request), "policy")
+                }
+                None => (self.elicitation.answer(&request), "policy"),
+            };
+            tracing::info!(server = %self.server, action = ?answer.action, by, "answered the server's request for input");
+            Ok(answer)
+        }
     }
 
     fn on_tool_list_changed(&self, _context: NotificationContext<RoleClient>) -> impl Future<Output = ()> + Send + '_ {

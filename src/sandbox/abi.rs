@@ -18,7 +18,7 @@ use wasmtime::{Caller, Extern, Linker};
 use super::RunState;
 use super::limits::LimitExceeded;
 use crate::ExecutionLimits;
-use crate::control::Counters;
+use crate::control::{Counters, Requester};
 use crate::outcome::{LimitKind, LogRecord};
 use crate::terminal::escape_controls;
 use crate::tools::{RunRecorder, SearchQuery, ToolCall, ToolCallError, ToolCatalog, ToolHost, ToolResult};
@@ -291,12 +291,20 @@ pub(crate) struct Operations {
     progress: Arc<Counters>,
 }
 
+impl Drop for Operations {
+    /// The run is over: a server question still waiting on its asker gets no answer.
+    fn drop(&mut self) {
+        self.recorder.end();
+    }
+}
+
 impl Operations {
     pub fn new(
         tools: Arc<dyn ToolHost>,
         limits: ExecutionLimits,
         runtime: tokio::runtime::Handle,
         progress: Arc<Counters>,
+        requester: Requester,
     ) -> Self {
         let unread = UnreadBytes { held: Arc::default(), cap: limits.unread_result_bytes };
         Operations {
@@ -319,7 +327,7 @@ impl Operations {
             logs: Vec::new(),
             reported_error: None,
             stats: OperationStats::default(),
-            recorder: RunRecorder::new(),
+            recorder: RunRecorder::for_requester(requester),
             progress,
         }
     }
@@ -456,6 +464,7 @@ impl Operations {
         }
         tracing::info!(target: "sluice::guest", level, "{}", escape_controls(&message));
         self.log_bytes += size;
+        self.recorder.forward_log(level, None, &message);
         self.logs.push(LogRecord { level, message });
         Ok(())
     }

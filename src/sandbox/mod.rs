@@ -24,7 +24,7 @@ use self::abi::Operations;
 use self::limits::SandboxLimiter;
 use self::workspace::{WorkspaceGuard, WorkspaceRules};
 use crate::ExecutionPolicy;
-use crate::control::Counters;
+use crate::control::{Counters, Requester};
 use crate::tools::ToolHost;
 
 /// The state a running program's store holds.
@@ -42,12 +42,13 @@ impl RunState {
         policy: &ExecutionPolicy,
         tools: Arc<dyn ToolHost>,
         progress: Arc<Counters>,
+        requester: Requester,
     ) -> Self {
         let limits = &policy.limits;
         RunState {
             wasi,
             limiter: SandboxLimiter::new(limits.memory_bytes, limits.table_elements),
-            operations: Operations::new(tools, limits.clone(), tokio::runtime::Handle::current(), progress),
+            operations: Operations::new(tools, limits.clone(), tokio::runtime::Handle::current(), progress, requester),
             workspace: WorkspaceGuard::new(workspace),
         }
     }

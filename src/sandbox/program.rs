@@ -89,7 +89,7 @@ impl Program {
             wasi::SKILLS_GUEST_PATH => RunError::Skills { path: e.path, source: e.source },
             _ => RunError::Workspace { path: e.path, source: e.source },
         })?;
-        let state = RunState::new(wasi, plan.workspace, policy, tools.clone(), control.counters());
+        let state = RunState::new(wasi, plan.workspace, policy, tools.clone(), control.counters(), control.requester());
 
         let deadline = started + limits.deadline;
         let mut store = runtime.new_store(state, limits.fuel, started, limits.deadline);
@@ -135,7 +135,7 @@ impl Program {
         };
         let stdout = stdout.take();
         let stderr = stderr.take();
-        let ops = state.operations.stats;
+        let ops = std::mem::take(&mut state.operations.stats);
         let workspace = state.workspace.stats;
         let servers = server_stats(&tools.activity(), &state.operations.recorder, &ops.per_server);
         // The program's own log lines first, then what its servers logged during its calls.

@@ -5,15 +5,17 @@
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
+use futures::future::BoxFuture;
 use rmcp::handler::server::ServerHandler;
 use rmcp::model::{
     CallToolRequestParams, CallToolResponse, CallToolResult, CancelTaskParams, CreateTaskResult, DetailedTask,
-    ErrorCode, GetPromptRequestParams, GetPromptResponse, GetTaskParams, GetTaskResult, Implementation, JsonObject,
-    ListPromptsResult, ListResourceTemplatesResult, ListResourcesResult, ListToolsResult, PaginatedRequestParams,
-    ProgressNotificationParam, ProtocolVersion, ReadResourceRequestParams, ReadResourceResponse, ResultType,
-    ServerCapabilities, ServerConfig, Task, TaskPayload, TaskStatus, Tool, UpdateTaskParams,
+    ElicitRequestParams, ErrorCode, GetPromptRequestParams, GetPromptResponse, GetTaskParams, GetTaskResult,
+    Implementation, JsonObject, ListPromptsResult, ListResourceTemplatesResult, ListResourcesResult, ListToolsResult,
+    PaginatedRequestParams, ProgressNotificationParam, ProtocolVersion, ReadResourceRequestParams,
+    ReadResourceResponse, ResultType, ServerCapabilities, ServerConfig, Task, TaskPayload, TaskStatus, Tool,
+    UpdateTaskParams,
 };
-use rmcp::service::RequestContext;
+use rmcp::service::{Peer, RequestContext};
 use rmcp::{ErrorData as McpError, RoleServer};
 use serde_json::Value;
 
@@ -21,7 +23,7 @@ use super::browse;
 use super::definitions::{self, DESCRIBE_TOOL, EXECUTE, SEARCH_TOOLS};
 use super::tasks::{Owner, TaskError, TaskRecord, TaskState};
 use super::{BUSY, Refusal, Sluice, tool_error};
-use crate::RunControl;
+use crate::{Asker, LogSink, RunControl};
 
 /// How often progress is reported at most.
 const PROGRESS_INTERVAL: Duration = Duration::from_millis(250);
@@ -33,13 +35,15 @@ pub struct SluiceHandler {
     sluice: Arc<Sluice>,
     /// The owner of requests that carry none (stdio: the one client).
     default_owner: Owner,
+    /// The level `logging/setLevel` chose on this connection (stdio), if any.
+    log_level: Arc<std::sync::Mutex<Option<LogLevel>>>,
 }
 
 impl SluiceHandler {
     /// A handler for `sluice`; requests without an owner of their own (set by
     /// the HTTP layer from the auth token) belong to `default_owner`.
     pub fn new(sluice: Arc<Sluice>, default_owner: Owner) -> SluiceHandler {
-        SluiceHandler { sluice, default_owner }
+        SluiceHandler { sluice, default_owner, log_level: Arc::default() }
     }
 
     fn owner(&self, context: &RequestContext<RoleServer>) -> Owner {
@@ -61,11 +65,26 @@ impl SluiceHandler {
         // (MCP Inspector 2.12 does) expects a plain result for a call it did not task-augment.
         let tasks_declared = context.protocol_version().is_some_and(|version| version >= ProtocolVersion::V_2026_07_28)
             && context.client_capabilities().is_some_and(|caps| caps.supports_tasks());
-        let control = self.sluice.new_control();
+        let mut control = self.sluice.new_control();
+        if let Some(asker) = ClientAsker::for_request(&context) {
+            control = control.with_asker(Arc::new(asker));
+        }
+        let chosen = *self.log_level.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut log_sent = None;
+        if let Some((sink, sent)) = ClientLog::for_request(&context, chosen) {
+            control = control.with_log_sink(Arc::new(sink));
+            log_sent = Some(sent);
+        }
         let progress = progress_reporter(&context, control.clone());
         if !tasks_declared {
             let run = self.sluice.execute(&owner, &arguments, &control);
             let result = until_cancelled(run, &context, &control, progress).await.map_err(busy)?;
+            // The run's log lines go out before its result: the sink closes with the last
+            // control, and its sender finishes (a client that stopped reading gets a second).
+            drop(control);
+            if let Some(sent) = log_sent {
+                let _ = tokio::time::timeout(Duration::from_secs(1), sent).await;
+            }
             return Ok(CallToolResponse::Complete(call_result(result)?));
         }
         // The client takes tasks: run on our own task, and hand it over to a
@@ -96,6 +115,126 @@ impl SluiceHandler {
             }
             () = &mut progress => unreachable!("the reporter never ends"),
         }
+    }
+}
+
+/// Whether `context`'s request came over HTTP: stateless, answered by one
+/// JSON response, so nothing can be sent to the client while it runs.
+fn over_http(context: &RequestContext<RoleServer>) -> bool {
+    context.extensions.get::<http::request::Parts>().is_some()
+}
+
+/// The client that submitted a program, asked a server's question on its
+/// behalf (`elicitation/create`), so that the person behind the client answers.
+struct ClientAsker {
+    peer: Peer<RoleServer>,
+    form: bool,
+    url: bool,
+}
+
+impl ClientAsker {
+    /// An asker for the client of `context`, if it takes elicitations and can be
+    /// sent a request: over stdio, not over stateless HTTP (no channel back).
+    fn for_request(context: &RequestContext<RoleServer>) -> Option<ClientAsker> {
+        if over_http(context) {
+            return None;
+        }
+        let capabilities = context.client_capabilities()?;
+        let capability = capabilities.elicitation.as_ref()?;
+        // A bare `elicitation: {}` (2025-06-18) means forms.
+        let bare = capability.form.is_none() && capability.url.is_none();
+        Some(ClientAsker {
+            peer: context.peer.clone(),
+            form: bare || capability.form.is_some(),
+            url: capability.url.is_some(),
+        })
+    }
+}
+
+impl Asker for ClientAsker {
+    fn ask(&self, server: &str, mut request: Value) -> BoxFuture<'static, Option<Value>> {
+        let peer = self.peer.clone();
+        // The person answers Sluice, so they are told which of its servers asks.
+        if let Some(message) = request.get_mut("message")
+            && let Some(text) = message.as_str()
+        {
+            *message = Value::String(format!("{server} asks: {text}"));
+        }
+        let takes = |request: &ElicitRequestParams| match request {
+            ElicitRequestParams::FormElicitationParams { .. } => self.form,
+            ElicitRequestParams::UrlElicitationParams { .. } => self.url,
+            _ => false,
+        };
+        let request = serde_json::from_value::<ElicitRequestParams>(request).ok().filter(takes);
+        Box::pin(async move {
+            let answer = peer.create_elicitation(request?).await;
+            answer
+                .inspect_err(|error| tracing::info!("the client did not answer a server's question: {error}"))
+                .ok()
+                .and_then(|answer| serde_json::to_value(answer).ok())
+        })
+    }
+}
+
+/// A log level, as `logging/setLevel` or a request's `_meta` names it (rmcp's
+/// type is deprecated with logging itself, by SEP-2577, in 2026-07-28).
+#[allow(deprecated)]
+type LogLevel = rmcp::model::LoggingLevel;
+
+/// Log lines queued for a client; past it, lines are dropped (they stay in the run's `logs`).
+const CLIENT_LOG_QUEUE: usize = 64;
+
+/// A run's kept log lines, sent as they come to the client that submitted
+/// the program (`notifications/message`), at or above the level it chose.
+struct ClientLog {
+    lines: tokio::sync::mpsc::Sender<(LogLevel, String, String)>,
+    threshold: u8,
+}
+
+impl ClientLog {
+    /// A sink for the client of `context`, if it chose a level (the request's
+    /// `_meta`, else `logging/setLevel` on this connection) and can be sent a
+    /// notification during a request: over stdio, not over JSON-response HTTP;
+    /// with the task sending its lines, which ends once the sink is dropped.
+    #[allow(deprecated)]
+    fn for_request(
+        context: &RequestContext<RoleServer>,
+        chosen: Option<LogLevel>,
+    ) -> Option<(ClientLog, tokio::task::JoinHandle<()>)> {
+        if over_http(context) {
+            return None;
+        }
+        let level = context.meta.log_level().or(chosen)?;
+        let (lines, mut queued) = tokio::sync::mpsc::channel(CLIENT_LOG_QUEUE);
+        let peer = context.peer.clone();
+        let sender = tokio::spawn(async move {
+            while let Some((level, logger, message)) = queued.recv().await {
+                let line = rmcp::model::LoggingMessageNotificationParam::new(level, Value::String(message))
+                    .with_logger(logger);
+                if peer.notify_logging_message(line).await.is_err() {
+                    break;
+                }
+            }
+        });
+        Some((ClientLog { lines, threshold: level as u8 }, sender))
+    }
+}
+
+impl LogSink for ClientLog {
+    fn log(&self, level: &'static str, server: Option<&str>, message: &str) {
+        #[allow(deprecated)]
+        let level = match level {
+            "trace" | "debug" => LogLevel::Debug,
+            "info" => LogLevel::Info,
+            "warn" => LogLevel::Warning,
+            _ => LogLevel::Error,
+        };
+        if (level as u8) < self.threshold {
+            return;
+        }
+        let logger = server.map_or_else(|| "program".to_owned(), |server| format!("server {server}"));
+        // A client that does not keep up loses lines here, never the run its time.
+        let _ = self.lines.try_send((level, logger, message.to_owned()));
     }
 }
 
@@ -166,15 +305,31 @@ fn progress_reporter(context: &RequestContext<RoleServer>, control: RunControl) 
 }
 
 impl ServerHandler for SluiceHandler {
+    #[allow(deprecated)] // enable_logging: logging is what 2025-11-25 clients ask for.
     fn get_info(&self) -> ServerConfig {
-        let capabilities =
-            ServerCapabilities::builder().enable_tools().enable_tasks().enable_resources().enable_prompts().build();
+        let capabilities = ServerCapabilities::builder()
+            .enable_tools()
+            .enable_tasks()
+            .enable_resources()
+            .enable_prompts()
+            .enable_logging()
+            .build();
         let mut info = ServerConfig::new(capabilities);
         info.server_info = Implementation::new("sluice", env!("CARGO_PKG_VERSION"))
             .with_title("Sluice")
             .with_description("Runs programs that call MCP tools, in a deny-by-default sandbox");
         info.instructions = Some(definitions::INSTRUCTIONS.to_owned());
         info
+    }
+
+    #[allow(deprecated)]
+    async fn set_level(
+        &self,
+        request: rmcp::model::SetLevelRequestParams,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<(), McpError> {
+        *self.log_level.lock().unwrap_or_else(|poisoned| poisoned.into_inner()) = Some(request.level);
+        Ok(())
     }
 
     async fn list_resources(

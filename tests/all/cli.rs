@@ -129,3 +129,50 @@ fn the_workspace_flag_grants_a_directory_the_program_can_write() {
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
     assert_eq!(std::fs::read_to_string(workspace.path().join("inside.txt")).unwrap(), "hello");
 }
+
+/// A configuration with `tests/servers/asking.py`, whose tools ask for input while they run, and a program
+/// printing what `book` answered.
+fn asking_run(dir: &Path) -> (String, String) {
+    let config = dir.join("servers.json");
+    let server = serde_json::json!({ "mcpServers": { "asking": {
+        "command": crate::mcp_servers::server_bin("venv/bin/python"),
+        "args": [crate::support::root().join("tests/servers/asking.py")],
+    } } });
+    std::fs::write(&config, server.to_string()).unwrap();
+    let program = dir.join("book.js");
+    std::fs::write(&program, "console.log((await tools.asking.book({ flight: 'BA1' })).result);\n").unwrap();
+    (config.to_string_lossy().into_owned(), program.to_string_lossy().into_owned())
+}
+
+#[test]
+fn a_servers_question_is_asked_at_the_terminal_and_only_the_tools_result_reaches_the_program() {
+    let dir = tempfile::tempdir().unwrap();
+    let (config, program) = asking_run(dir.path());
+    // The person types a seat, keeps the default meal, and sends.
+    let driver = Command::new(crate::mcp_servers::server_bin("venv/bin/python"))
+        .arg(crate::support::root().join("tests/clients/at_a_terminal.py"))
+        .arg(r#"["14C", "", "y"]"#)
+        .args([env!("CARGO_BIN_EXE_sluice"), "run", "--config", &config, &program])
+        .env("SLUICE_CACHE_DIR", dir.path().join("cache"))
+        .output()
+        .expect("the terminal driver runs");
+    let seen: Value = serde_json::from_slice(&driver.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}{}", String::from_utf8_lossy(&driver.stdout), stderr(&driver)));
+    assert_eq!(seen["stdout"], "accept seat=14C meal=vegetarian\n", "{seen}");
+    let terminal = seen["terminal"].as_str().unwrap();
+    assert!(terminal.contains("server asking asks: Booking BA1: which seat?"), "{terminal}");
+    assert!(terminal.contains("seat") && terminal.contains("required"), "{terminal}");
+    assert_eq!(seen["code"], 0, "{seen}");
+
+    // Without a terminal, or with a policy named, no one is asked.
+    let cache = dir.path().join("cache");
+    let declined = sluice(&["run", "--config", &config, &program], &cache);
+    assert_eq!(String::from_utf8_lossy(&declined.stdout), "decline\n", "{}", stderr(&declined));
+    let defaults = sluice(&["run", "--config", &config, "--elicitation", "accept-defaults", &program], &cache);
+    assert_eq!(
+        String::from_utf8_lossy(&defaults.stdout),
+        "decline\n",
+        "the seat has no default: {}",
+        stderr(&defaults)
+    );
+}

@@ -14,6 +14,7 @@ mod hostile_tool_lists;
 mod inspector;
 mod javascript;
 mod mcp_servers;
+mod oauth;
 mod properties;
 mod redis_server;
 mod retrieval_queries;

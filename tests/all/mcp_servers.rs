@@ -180,10 +180,9 @@ console.log(JSON.stringify(log).includes('First light'));
     tools.shutdown().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn everything_over_streamable_http() {
-    let port = free_port();
-    let mut server = tokio::process::Command::new(server_bin("npm/node_modules/.bin/mcp-server-everything"))
+/// The everything server over Streamable HTTP on `port`, once it listens.
+async fn everything_http(port: u16) -> tokio::process::Child {
+    let server = tokio::process::Command::new(server_bin("npm/node_modules/.bin/mcp-server-everything"))
         .arg("streamableHttp")
         .env("PORT", port.to_string())
         .stdout(std::process::Stdio::null())
@@ -194,11 +193,62 @@ async fn everything_over_streamable_http() {
     let address = format!("127.0.0.1:{port}");
     wait_for("the HTTP server to listen", Duration::from_secs(30), || std::net::TcpStream::connect(&address).is_ok())
         .await;
+    server
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn everything_over_streamable_http_and_again_after_its_session_is_gone() {
+    let port = free_port();
+    let mut server = everything_http(port).await;
     let tools =
-        tools_for(json!({ "remote": { "url": format!("http://{address}/mcp"), "headers": { "X-Test": "1" } } }));
-    let outcome = run_js("console.log(await tools.remote['get-sum']({ a: 40, b: 2 }));", &tools).await;
+        tools_for(json!({ "remote": { "url": format!("http://127.0.0.1:{port}/mcp"), "headers": { "X-Test": "1" } } }));
+    let program = "console.log(await tools.remote['get-sum']({ a: 40, b: 2 }));";
+    let outcome = run_js(program, &tools).await;
     assert_ok(&outcome);
     assert_eq!(stdout(&outcome), "The sum of 40 and 2 is 42.\n");
+    // A 2025-era server keeps a session (Mcp-Session-Id); one that restarted knows none. The spec's
+    // answer to an unknown session is 404, after which rmcp starts a new session by itself; this
+    // server answers 400 with an error that names no request, which no call can be matched to. The
+    // call in flight fails at once (not at its timeout) saying so, and the next call reconnects.
+    server.kill().await.unwrap();
+    let _ = server.wait().await;
+    let mut server = everything_http(port).await;
+    let outcome = run_js(program, &tools).await;
+    let RunStatus::Failed { message, .. } = &outcome.status else { panic!("{:?}", outcome.status) };
+    assert!(message.contains("No valid session ID provided") && message.contains("connects afresh"), "{message}");
+    let outcome = run_js(program, &tools).await;
+    assert_ok(&outcome);
+    assert_eq!(stdout(&outcome), "The sum of 40 and 2 is 42.\n");
+    tools.shutdown().await;
+    server.kill().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_forgotten_2025_session_is_replaced_by_a_new_one_and_the_call_goes_through() {
+    // `tests/servers/sessions.py` keeps 2025-era sessions and, once asked, forgets them: the next
+    // request gets 404, as after a restart or an idle timeout. The client starts a new session
+    // (a second `initialize`) and sends the request again; the program never notices.
+    let dir = tempfile::tempdir().unwrap();
+    let record = dir.path().join("record");
+    let mut server = tokio::process::Command::new(server_bin("venv/bin/python"))
+        .arg(root().join("tests/servers/sessions.py"))
+        .arg(&record)
+        .stderr(std::process::Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let events = || std::fs::read_to_string(&record).unwrap_or_default();
+    wait_for("the sessions server to listen", Duration::from_secs(30), || events().contains("port ")).await;
+    let port = events().lines().find_map(|line| line.strip_prefix("port ")?.parse::<u16>().ok()).unwrap();
+    let tools = tools_for(json!({ "s": { "url": format!("http://127.0.0.1:{port}/mcp") } }));
+    let program = "console.log((await tools.s.add({ a: 1, b: 2 })).result);\n\
+                   await tools.s.forget_sessions({});\n\
+                   console.log((await tools.s.add({ a: 3, b: 4 })).result);";
+    let outcome = run_js(program, &tools).await;
+    assert_ok(&outcome);
+    assert_eq!(stdout(&outcome), "3\n7\n");
+    assert_eq!(outcome.stats.servers["s"].protocol.as_deref(), Some("2025-11-25"), "a session-ful era");
+    assert_eq!(events().lines().filter(|line| line.starts_with("session ")).count(), 2, "{}", events());
     tools.shutdown().await;
     server.kill().await.unwrap();
 }

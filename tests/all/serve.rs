@@ -451,6 +451,89 @@ async fn over_http_both_eras_see_three_tools_and_run_search_and_describe_against
     client.finish().await;
 }
 
+/// `tests/servers/asking.py`, whose tools ask for input while they run.
+fn asking_server() -> Value {
+    json!({
+        "command": server_bin("venv/bin/python"),
+        "args": [root().join("tests/servers/asking.py")],
+        "description": "Books flights, asking which seat.",
+    })
+}
+
+const BOOK: &str = "console.log((await tools.asking.book({ flight: 'BA1' })).result);";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn over_stdio_a_servers_question_goes_to_the_client_that_submitted_the_program() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = config(dir.path(), json!({ "asking": asking_server() }));
+    let stdio = Transport::Stdio(serve_args(&config, &[]));
+
+    // A client that takes elicitations answers the server's form; the program sees only the result.
+    let mut client = Client::start().await;
+    let answer = json!({ "action": "accept", "content": { "seat": "12A", "meal": "fish" } });
+    let mut connect = json!({
+        "op": "connect", "era": "2025", "transport": "stdio", "command": env!("CARGO_BIN_EXE_sluice"),
+        "args": serve_args(&config, &[]), "env": { "SLUICE_CACHE_DIR": cache_dir() }, "elicitation": answer,
+    });
+    let reply = client.send(connect.clone()).await;
+    assert_eq!(reply["protocolVersion"], "2025-11-25", "{reply}");
+    let result = client.call("execute", json!({ "code": BOOK })).await;
+    assert_eq!(text(&result), "accept seat=12A meal=fish\n", "{result}");
+    let asked = client.send(json!({ "op": "elicited" })).await;
+    let requests = asked["requests"].as_array().unwrap_or_else(|| panic!("{asked}"));
+    assert_eq!(requests.len(), 1, "{asked}");
+    assert_eq!(requests[0]["message"], "asking asks: Booking BA1: which seat?", "{asked}");
+    assert!(requests[0]["requestedSchema"]["required"].as_array().unwrap().contains(&json!("seat")), "{asked}");
+
+    // A decline from the person is the server's answer too.
+    client.disconnect().await;
+    connect["elicitation"] = json!({ "action": "decline" });
+    client.send(connect).await;
+    let result = client.call("execute", json!({ "code": BOOK })).await;
+    assert_eq!(text(&result), "decline\n", "{result}");
+    client.disconnect().await;
+
+    // A client that does not take elicitations leaves the answer to the policy: declined by default.
+    client.connect(Era::Legacy, &stdio).await;
+    let result = client.call("execute", json!({ "code": BOOK })).await;
+    assert_eq!(text(&result), "decline\n", "{result}");
+    client.disconnect().await;
+    // `--elicitation` names the policy and asks no one: defaults where the form has them all.
+    client.connect(Era::Legacy, &Transport::Stdio(serve_args(&config, &["--elicitation", "accept-defaults"]))).await;
+    let confirm = "console.log((await tools.asking.confirm({ what: 'it' })).result);";
+    let result = client.call("execute", json!({ "code": confirm })).await;
+    assert_eq!(text(&result), "accept ok=True\n", "{result}");
+    client.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn over_stdio_a_client_that_sets_a_log_level_gets_the_runs_log_lines_at_or_above_it_before_the_result() {
+    let dir = tempfile::tempdir().unwrap();
+    let chatty = json!({
+        "command": server_bin("venv/bin/python"),
+        "args": [root().join("tests/servers/chatty.py")],
+        "description": "Logs while it echoes.",
+    });
+    let config = config(dir.path(), json!({ "chatty": chatty }));
+    let mut client = Client::connected(Era::Legacy, &Transport::Stdio(serve_args(&config, &[]))).await;
+    assert!(client.handshake["capabilities"]["logging"].is_object(), "{}", client.handshake);
+    let program = "for (const text of ['a', 'b']) console.log((await tools.chatty.echo({ text })).result);";
+    // No level chosen, no log notifications: the lines are in the result's `logs` only.
+    let result = client.call("execute", json!({ "code": program })).await;
+    assert_eq!(text(&result), "a\nb\n", "{result}");
+    assert_eq!(result["structuredContent"]["logs"].as_array().map(Vec::len), Some(4), "{result}");
+    assert_eq!(client.send(json!({ "op": "logged" })).await["messages"], json!([]));
+
+    assert_eq!(client.request("logging/setLevel", json!({ "level": "warning" })).await, Ok(json!({})));
+    let result = client.call("execute", json!({ "code": program })).await;
+    assert_eq!(text(&result), "a\nb\n", "{result}");
+    let logged = client.send(json!({ "op": "logged" })).await;
+    let expected = ["a", "b"]
+        .map(|text| json!({ "level": "warning", "logger": "server chatty", "data": format!("{text} was echoed") }));
+    assert_eq!(logged["messages"], json!(expected), "only warnings, in order, before the result");
+    client.finish().await;
+}
+
 // --- 2. 2025-11-25 tasks (SEP-1686) ---------------------------------------------------------------------
 
 /// Polls `tasks/get` (in `era`'s shape) until the task is no longer working; returns the last answer.

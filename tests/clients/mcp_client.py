@@ -7,6 +7,9 @@ one JSON object per line on stdout; the Rust tests state the scenario and check 
   {"op": "connect", "era": ..., "transport": "http", "url": ..., "headers": {...}}
       Opens the transport and a `ClientSession`: `initialize()` for 2025-11-25, `discover()` for 2026-07-28.
       "extensions": {"io.modelcontextprotocol/tasks": {}} declares client extensions (per request in 2026).
+      "elicitation": ElicitResult answers every `elicitation/create` with it (declaring the capability) and
+      keeps each request's params, which {"op": "elicited"} -> {"requests": [...]} returns.
+      Every `notifications/message` received is kept; {"op": "logged"} -> {"messages": [...]} returns them.
       Answers {"protocolVersion", "capabilities", "serverInfo", "instructions"} as the SDK parsed them.
   {"op": "list_tools"}                                   -> {"tools": [...]} (`ClientSession.list_tools`)
   {"op": "call_tool", "name", "arguments", "progress": bool}
@@ -45,7 +48,7 @@ from mcp.shared.inbound import MCP_NAME_HEADER, encode_header_value
 from pydantic import TypeAdapter
 
 ANY_RESULT = TypeAdapter(dict[str, Any])
-OPS = ("connect", "list_tools", "call_tool", "request", "close")
+OPS = ("connect", "list_tools", "call_tool", "request", "elicited", "logged", "close")
 
 
 class TaskRequest(types.Request[dict[str, Any], str]):
@@ -75,6 +78,8 @@ class Driver:
         self.closed = anyio.Event()
         self.background: dict[str, tuple[anyio.Event, anyio.CancelScope]] = {}
         self.replies: dict[str, Any] = {}
+        self.elicitations: list[Any] = []
+        self.messages: list[Any] = []
 
     async def connect(self, command: dict) -> Any:
         # The transport and session live on a task of their own, so their scopes nest properly whatever
@@ -118,7 +123,32 @@ class Driver:
         else:
             http = await stack.enter_async_context(create_mcp_http_client(headers=command.get("headers")))
             read, write = await stack.enter_async_context(streamable_http_client(command["url"], http_client=http))
-        return await stack.enter_async_context(ClientSession(read, write, extensions=command.get("extensions")))
+        answer = command.get("elicitation")
+        self.elicitations = []
+        self.messages = []
+
+        async def log(params: types.LoggingMessageNotificationParams) -> None:
+            self.messages.append(dump(params))
+
+        async def elicit(context: Any, params: types.ElicitRequestParams) -> types.ElicitResult:
+            self.elicitations.append(dump(params))
+            return types.ElicitResult.model_validate(answer)
+
+        return await stack.enter_async_context(
+            ClientSession(
+                read,
+                write,
+                extensions=command.get("extensions"),
+                elicitation_callback=elicit if answer is not None else None,
+                logging_callback=log,
+            )
+        )
+
+    async def elicited(self, command: dict) -> Any:
+        return {"requests": self.elicitations}
+
+    async def logged(self, command: dict) -> Any:
+        return {"messages": self.messages}
 
     async def handshake(self, session: ClientSession, era: str) -> Any:
         if era == "2025":
