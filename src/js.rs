@@ -7,9 +7,11 @@
 use std::sync::Arc;
 
 use crate::module_cache::EntryKind;
+use crate::sandbox::ending::STACK_OVERFLOW;
 use crate::sandbox::preinit::preinitialize;
 use crate::{
-    ExecutionPolicy, LoadError, Program, ProgramInput, RunControl, RunError, RunOutcome, Runtime, ToolHost, strip_types,
+    ExecutionPolicy, LoadError, Program, ProgramInput, RunControl, RunError, RunOutcome, RunStatus, Runtime, ToolHost,
+    strip_types,
 };
 
 /// The interpreter module as built, before pre-initialisation.
@@ -86,9 +88,23 @@ impl JavaScript {
         tools: Arc<dyn ToolHost>,
         control: &RunControl,
     ) -> Result<RunOutcome, RunError> {
-        self.program.run_with_input(policy, tools, &ProgramInput::new(name, source), control).await
+        let mut outcome = self.program.run_with_input(policy, tools, &ProgramInput::new(name, source), control).await?;
+        if let RunStatus::Failed { exit_code: None, message } = &mut outcome.status
+            && message.starts_with(STACK_OVERFLOW)
+        {
+            *message = JS_STACK_OVERFLOW.to_owned();
+        }
+        Ok(outcome)
     }
 }
+
+/// What a JavaScript program that recursed past the engine's stack is told.
+/// QuickJS checks no stack depth under WASI (its `update_stack_limit` sets no
+/// limit there), so deep recursion ends on the wasm stack, which cannot be
+/// caught; the wasm backtrace of the interpreter would tell a program nothing.
+const JS_STACK_OVERFLOW: &str = "RangeError: Maximum call stack size exceeded: the program recursed too deeply \
+     (about 10,000 nested JavaScript calls, or JSON nested about 30,000 levels), which ends the run in Sluice \
+     instead of throwing; use a loop with an explicit stack instead of recursion";
 
 #[cfg(test)]
 mod tests {

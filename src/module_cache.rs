@@ -8,14 +8,24 @@
 //!   owned by this user (or root) and not writable by others (unless sticky, as
 //!   `/tmp` is). A directory that fails the check is not used: a warning, and
 //!   compiled code is kept in memory only.
-//! - **Every entry is sealed to its name.** An entry is `MAGIC`, then a MAC
-//!   (BLAKE3 in keyed mode) under a per-user key (`<root>/key`, 0600, made on first use)
-//!   over the entry's kind, its name (the module's SHA-256 and the engine's
-//!   compatibility tag) and its bytes, then the bytes. An entry is deserialised
-//!   only after its MAC checks out, so a file planted under a program's hash,
-//!   or another program's entry copied over it, is a miss, not foreign code.
+//! - **Every entry is sealed to its name.** A MAC (BLAKE3 in keyed mode) under
+//!   a per-user key (`<root>/key`, 0600, made on first use) covers the entry's
+//!   kind, its name (the module's SHA-256 and the engine's compatibility tag)
+//!   and its bytes. Compiled code is deserialised only after its MAC checks out,
+//!   so a file planted under a program's hash, or another program's entry copied
+//!   over it, is a miss, not foreign code. Most entries are `MAGIC`, the MAC,
+//!   then the bytes, read whole into memory.
+//! - **Compiled code is mapped, not copied.** A compiled module is its
+//!   `Module::serialize` bytes alone in `<name>.cwasm`, its MAC in
+//!   `<name>.cwasm.seal` (`SEAL_MAGIC`, then the MAC). The file is opened once
+//!   (a regular file of ours, writable by no one else), hashed through that
+//!   descriptor, and the same descriptor handed to `Module::deserialize_open_file`,
+//!   which maps it: code and the linear memory's initial image come straight from
+//!   the page cache, shared by every process, instead of being read, copied and
+//!   copied again (a third of a cold `sluice run`). Mapping needs the file not to
+//!   change while mapped, which holds because nothing writes an entry in place.
 //! - **Entries are written atomically** (a private temporary file renamed into
-//!   place) and read whole into memory, never mapped.
+//!   place: a new inode, so a mapped old one never changes).
 
 use std::collections::HashMap;
 use std::fs::File;
@@ -44,6 +54,10 @@ pub enum CompileSource {
 const MAGIC: &[u8; 8] = b"sluice\x02\n";
 /// Bytes of the MAC after [`MAGIC`].
 const MAC_BYTES: usize = 32;
+/// The first bytes of a compiled module's seal file, before its MAC.
+const SEAL_MAGIC: &[u8; 8] = b"sluice\x03s";
+/// Bytes read at once while hashing a compiled module's file.
+const HASH_CHUNK: usize = 256 << 10;
 /// The largest entry read back (a compiled JavaScript interpreter is ~10 MiB).
 const MAX_ENTRY_BYTES: u64 = 1 << 30;
 /// Bytes of the per-user key.
@@ -155,15 +169,16 @@ impl ModuleCache {
     /// The compiled module in the disk cache's entry `file`, if there is one and its seal checks out.
     fn read_compiled(&self, engine: &Engine, file: &str) -> Option<Module> {
         let disk = self.disk.as_ref()?;
-        let bytes = disk.read(EntryKind::CompiledModule, file)?;
-        deserialize(engine, &bytes, &disk.path(EntryKind::CompiledModule, file))
+        let path = disk.path(EntryKind::CompiledModule, file);
+        let code = disk.open_compiled(file)?;
+        deserialize(engine, code, &path)
     }
 
     /// Writes `module` to the disk cache's entry `file` (a no-op without a disk cache).
     fn write_compiled(&self, file: &str, module: &Module) {
         if let Some(disk) = &self.disk {
             match module.serialize() {
-                Ok(bytes) => disk.write(EntryKind::CompiledModule, file, &bytes),
+                Ok(bytes) => disk.write_compiled(file, &bytes),
                 Err(error) => tracing::warn!(%error, "could not serialise a compiled module for the cache"),
             }
         }
@@ -188,21 +203,32 @@ fn named_key(name: &str) -> [u8; 32] {
     Sha256::new().chain_update(b"named module\0").chain_update(name.as_bytes()).finalize().into()
 }
 
-/// Loads compiled code that [`DiskCache::read`] has verified.
-fn deserialize(engine: &Engine, bytes: &[u8], path: &Path) -> Option<Module> {
-    // SAFETY: `Module::deserialize` requires bytes produced by `Module::serialize`
-    // of a compatible engine, unmodified. These bytes come only from
-    // `DiskCache::read`, which returns an entry only when its keyed BLAKE3 MAC, under
-    // a key that exists only in this user's private cache directory, matches the
-    // entry's kind (compiled module), its name (the SHA-256 of the WebAssembly it
-    // was compiled from, or a name given by `put_named`) and its engine tag. Only `DiskCache::write`, called with
-    // the output of `Module::serialize` of this engine, makes such a MAC; so the
-    // bytes are exactly what a compatible engine serialised for this module. The
-    // bytes are in memory, not a mapped file, so a later change to the file
-    // cannot alter them. Wasmtime also checks the header's version and settings
-    // and fails (rather than misbehaving) on a mismatch, which we treat as a miss.
+/// A compiled module's file, opened once and verified through that descriptor
+/// by [`DiskCache::open_compiled`]; only it can make one.
+struct VerifiedCode(File);
+
+/// Loads compiled code that [`DiskCache::open_compiled`] has verified.
+fn deserialize(engine: &Engine, code: VerifiedCode, path: &Path) -> Option<Module> {
+    // SAFETY: `Module::deserialize_open_file` requires a file holding what
+    // `Module::serialize` of a compatible engine produced, unchanged for as long
+    // as the module lives (it is mapped, not read). What: the descriptor comes
+    // only from `DiskCache::open_compiled`, which opened a regular file owned by
+    // this user and writable by no one else, in a directory private to this user,
+    // and read it through this very descriptor to check its keyed BLAKE3 MAC,
+    // under a key that exists only in that directory, over its kind (compiled
+    // module), name (the SHA-256 of the WebAssembly it came from, or a name given
+    // by `put_named`), engine tag and every byte. Only `DiskCache::write_compiled`,
+    // given the output of this engine's `Module::serialize`, makes such a MAC. For
+    // how long: entries are only ever replaced by renaming a new file over the
+    // name, never written in place, so the inode behind the descriptor keeps its
+    // bytes; other users cannot write it (owner and mode checked on this
+    // descriptor). A process of this same user could, but it could as well
+    // rewrite the key or this binary: the cache defends against other users and
+    // against files Sluice did not write, not against its own user. Wasmtime also
+    // checks the header's version and settings and fails (rather than
+    // misbehaving) on a mismatch, which is a miss.
     #[allow(unsafe_code)]
-    let module = unsafe { Module::deserialize(engine, bytes) };
+    let module = unsafe { Module::deserialize_open_file(engine, code.0) };
     match module {
         Ok(module) => Some(module),
         Err(error) => {
@@ -241,13 +267,19 @@ impl DiskCache {
     /// The MAC of an entry: over its kind, the engine tag, its name and its bytes
     /// (each field length-prefixed, so no two entries' inputs run together).
     fn seal(&self, kind: EntryKind, name: &str, bytes: &[u8]) -> blake3::Hash {
+        let mut mac = self.mac(kind, name);
+        mac.update(bytes);
+        mac.finalize()
+    }
+
+    /// The MAC of an entry of `kind` named `name`, before its bytes.
+    fn mac(&self, kind: EntryKind, name: &str) -> blake3::Hasher {
         let mut mac = blake3::Hasher::new_keyed(&self.key);
         for field in [kind.label().as_bytes(), self.engine_tag.as_bytes(), name.as_bytes()] {
             mac.update(&(field.len() as u64).to_le_bytes());
             mac.update(field);
         }
-        mac.update(bytes);
-        mac.finalize()
+        mac
     }
 
     /// Reads and verifies an entry; any problem is a miss (logged when it is more
@@ -289,23 +321,91 @@ impl DiskCache {
         Some(bytes)
     }
 
-    /// Writes an entry atomically; a failure is logged, never fatal.
-    fn write(&self, kind: EntryKind, name: &str, bytes: &[u8]) {
-        let path = self.path(kind, name);
-        let result = (|| {
-            let dir = path.parent().expect("entries live in a directory");
-            let mut file = tempfile::NamedTempFile::new_in(dir)?;
-            file.write_all(MAGIC)?;
-            file.write_all(self.seal(kind, name, bytes).as_bytes())?;
-            file.write_all(bytes)?;
-            file.as_file().sync_data()?;
-            file.persist(&path).map_err(|e| e.error)?;
-            Ok::<_, std::io::Error>(())
+    /// Opens compiled entry `name` and checks its MAC (from `<name>.seal`)
+    /// over the bytes read through the returned descriptor; any problem is a miss.
+    fn open_compiled(&self, name: &str) -> Option<VerifiedCode> {
+        let path = self.path(EntryKind::CompiledModule, name);
+        let seal_path = seal_path(&path);
+        let verified = (|| {
+            let mut seal = [0; SEAL_MAGIC.len() + MAC_BYTES];
+            open_own_file(&seal_path, seal.len() as u64)?.read_exact(&mut seal)?;
+            let (magic, tag) = seal.split_at(SEAL_MAGIC.len());
+            let mut file = open_own_file(&path, MAX_ENTRY_BYTES)?;
+            if magic != SEAL_MAGIC {
+                return Ok(None);
+            }
+            let mut mac = self.mac(EntryKind::CompiledModule, name);
+            let mut chunk = vec![0; HASH_CHUNK];
+            let mut read = 0u64;
+            loop {
+                let n = file.read(&mut chunk)?;
+                if n == 0 {
+                    break;
+                }
+                read += n as u64;
+                if read > MAX_ENTRY_BYTES {
+                    return Err(too_large(MAX_ENTRY_BYTES));
+                }
+                mac.update(&chunk[..n]);
+            }
+            // `blake3::Hash`'s equality is constant-time.
+            let valid = <[u8; MAC_BYTES]>::try_from(tag).is_ok_and(|tag| mac.finalize() == blake3::Hash::from(tag));
+            Ok::<_, std::io::Error>(valid.then_some(VerifiedCode(file)))
         })();
-        if let Err(error) = result {
+        match verified {
+            Ok(Some(code)) => Some(code),
+            Ok(None) => {
+                tracing::warn!(path = %path.display(), "ignoring a cache entry that Sluice did not write for this name");
+                None
+            }
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => None,
+            Err(error) => {
+                tracing::warn!(path = %path.display(), %error, "ignoring a cache entry");
+                None
+            }
+        }
+    }
+
+    /// Writes compiled entry `name` (the bytes alone, then their seal beside
+    /// them), each atomically; a failure is logged, never fatal. A reader that
+    /// finds the new bytes with the old seal has a miss, and rewrites both.
+    fn write_compiled(&self, name: &str, bytes: &[u8]) {
+        let path = self.path(EntryKind::CompiledModule, name);
+        let seal = self.seal(EntryKind::CompiledModule, name, bytes);
+        let written = write_atomically(&path, &[bytes])
+            .and_then(|()| write_atomically(&seal_path(&path), &[SEAL_MAGIC, seal.as_bytes()]));
+        if let Err(error) = written {
             tracing::warn!(path = %path.display(), %error, "could not write a cache entry");
         }
     }
+
+    /// Writes an entry atomically; a failure is logged, never fatal.
+    fn write(&self, kind: EntryKind, name: &str, bytes: &[u8]) {
+        let path = self.path(kind, name);
+        if let Err(error) = write_atomically(&path, &[MAGIC, self.seal(kind, name, bytes).as_bytes(), bytes]) {
+            tracing::warn!(path = %path.display(), %error, "could not write a cache entry");
+        }
+    }
+}
+
+/// Writes `parts` to `path` through a private temporary file renamed over it:
+/// a reader (or a mapping) of the old file keeps the old bytes.
+fn write_atomically(path: &Path, parts: &[&[u8]]) -> std::io::Result<()> {
+    let dir = path.parent().expect("entries live in a directory");
+    let mut file = tempfile::NamedTempFile::new_in(dir)?;
+    for part in parts {
+        file.write_all(part)?;
+    }
+    file.as_file().sync_data()?;
+    file.persist(path).map_err(|e| e.error)?;
+    Ok(())
+}
+
+/// Where the seal of the compiled entry at `path` is kept.
+fn seal_path(path: &Path) -> PathBuf {
+    let mut name = path.as_os_str().to_owned();
+    name.push(".seal");
+    PathBuf::from(name)
 }
 
 /// Stands for the engine tag's directory in [`DiskCache::open`]'s list.
@@ -355,7 +455,7 @@ impl SealedEntries {
 
 /// Makes `dir` (and missing parents) with mode 0700, or checks the existing one,
 /// and checks every directory above it: see [`check_dir`].
-fn ensure_private_dir(dir: &Path) -> Result<(), String> {
+pub(crate) fn ensure_private_dir(dir: &Path) -> Result<(), String> {
     for ancestor in dir.ancestors().skip(1).collect::<Vec<_>>().into_iter().rev() {
         match std::fs::metadata(ancestor) {
             Ok(metadata) => check_dir(ancestor, &metadata, false)?,
@@ -464,7 +564,7 @@ fn read_or_make_key_once(path: &Path) -> Result<[u8; KEY_BYTES], String> {
 /// Reads a regular file that this user owns and no one else can write, at most
 /// `max` bytes. A symlink, another owner, a group- or world-writable mode, or a
 /// larger file is an error (`InvalidData`).
-fn read_own_file(path: &Path, max: u64) -> std::io::Result<Vec<u8>> {
+pub(crate) fn read_own_file(path: &Path, max: u64) -> std::io::Result<Vec<u8>> {
     let bytes = read_entry_file(open_own_file(path, max)?, &mut [], max)?;
     Ok(bytes.expect("an empty header is always read"))
 }
@@ -607,14 +707,44 @@ mod tests {
         let target = entry_path(&engine, dir.path(), &wasm);
 
         let bare = Module::new(&engine, &other).unwrap().serialize().unwrap();
-        let copied = std::fs::read(entry_path(&engine, dir.path(), &other)).unwrap();
-        for planted in [bare, copied] {
+        let source = entry_path(&engine, dir.path(), &other);
+        let (copied, copied_seal) = (std::fs::read(&source).unwrap(), std::fs::read(seal_path(&source)).unwrap());
+        for (planted, seal) in [(bare, None), (copied, Some(copied_seal))] {
             std::fs::write(&target, &planted).unwrap();
+            if let Some(seal) = seal {
+                std::fs::write(seal_path(&target), seal).unwrap();
+            }
             let cache = ModuleCache::new(&engine, Some(dir.path()));
             let (module, source) = cache.get_or_compile(&engine, &wasm, || Module::new(&engine, &wasm)).unwrap();
             assert_eq!(source, CompileSource::Compiled, "a planted entry must be a miss");
             assert!(module.get_export("other").is_none(), "the planted module's code was loaded");
         }
+    }
+
+    /// The bytes that are mapped are the bytes that were checked: one changed byte is a miss.
+    #[test]
+    fn a_compiled_entry_changed_after_it_was_sealed_is_a_miss() {
+        let dir = tempfile::tempdir().unwrap();
+        let (engine, cache) = cache_on(dir.path());
+        let wasm = wat_bytes(WAT);
+        cache.get_or_compile(&engine, &wasm, || Module::new(&engine, &wasm)).unwrap();
+        let path = entry_path(&engine, dir.path(), &wasm);
+        let mut bytes = std::fs::read(&path).unwrap();
+        let last = bytes.len() - 1;
+        bytes[last] ^= 1;
+        std::fs::write(&path, &bytes).unwrap();
+        let cache = ModuleCache::new(&engine, Some(dir.path()));
+        assert_eq!(cache.read_compiled(&engine, path.file_name().unwrap().to_str().unwrap()).map(|_| ()), None);
+        std::fs::remove_file(seal_path(&path)).unwrap();
+        assert_eq!(
+            cache.get_or_compile(&engine, &wasm, || Module::new(&engine, &wasm)).unwrap().1,
+            CompileSource::Compiled
+        );
+        let fresh = ModuleCache::new(&engine, Some(dir.path()));
+        assert_eq!(
+            fresh.get_or_compile(&engine, &wasm, || Module::new(&engine, &wasm)).unwrap().1,
+            CompileSource::DiskCache
+        );
     }
 
     #[test]

@@ -60,7 +60,9 @@ pub fn describe_start(server: &str, tool: &str) -> i32 {
 /// handle or [`BUSY`]; the result's payload is the JavaScript as UTF-8 text.
 pub fn strip_types_start(name: &str, source: &[u8]) -> i32 {
     // SAFETY: the host only reads the two ranges, live borrows for the call.
-    unsafe { sys::strip_types_start(name.as_ptr() as i32, name.len() as i32, source.as_ptr() as i32, source.len() as i32) }
+    unsafe {
+        sys::strip_types_start(name.as_ptr() as i32, name.len() as i32, source.as_ptr() as i32, source.len() as i32)
+    }
 }
 
 /// Parks until an operation completes; returns its handle, or [`NOTHING_PENDING`].
@@ -93,6 +95,36 @@ pub fn take_result(handle: i32) -> Option<(i32, Vec<u8>)> {
     // SAFETY: the host writes at most `payload.len()` bytes into `payload`, which we own.
     let status = unsafe { sys::result_read(handle, payload.as_mut_ptr() as i32, payload.len() as i32) };
     (status >= 0).then_some((status, payload))
+}
+
+/// Form of [`take_value`]: the text of the result's one text block; the value is
+/// its JSON, or the text itself when it is not JSON.
+pub const VALUE_TEXT: i32 = sys::VALUE_TEXT;
+/// Form of [`take_value`]: the compact JSON of the result's `structuredContent`.
+pub const VALUE_JSON: i32 = sys::VALUE_JSON;
+
+/// Reads and consumes the value of a tool call's successful result, raw: its
+/// form ([`VALUE_TEXT`] or [`VALUE_JSON`]) and bytes, without the `CallToolResult`
+/// around them (a text block's text is not escaped as a JSON string). `None` if
+/// the result has no such value (an error, several blocks, …): then nothing was
+/// consumed, and [`take_result`] reads it.
+pub fn take_value(handle: i32) -> Option<(i32, Vec<u8>)> {
+    let len = sys::result_value_len(handle);
+    // `NO_VALUE`: read it whole with `take_result`; any other code (an unknown or
+    // unfinished handle) is for `take_result` to report.
+    if len == sys::NO_VALUE || len < 0 {
+        return None;
+    }
+    // Not zeroed first: the host writes every byte (a 3.6 MB value was zeroed for nothing).
+    let mut value = Vec::with_capacity(len as usize);
+    // SAFETY: the host writes at most `len` bytes into `value`'s capacity, which we own.
+    let form = unsafe { sys::result_value_read(handle, value.as_mut_ptr() as i32, len) };
+    if form < 0 {
+        return None;
+    }
+    // SAFETY: a form (not an error code) means the host wrote the whole value, `len` bytes.
+    unsafe { value.set_len(len as usize) };
+    Some((form, value))
 }
 
 /// Tells the host what the program fails with (an uncaught exception and its

@@ -2,15 +2,15 @@
 //!
 //! Only `operations.rs`, `logging.rs` and `raw.rs` call these; everything else goes
 //! through the safe API. Functions that take no pointer (`servers_start`, `wait_any`,
-//! `wait_any_timeout`, `result_len`) are declared `safe`: the host cannot touch guest memory through
-//! them. The others are `unsafe` because the host reads (or, for `result_read`,
-//! writes) the memory ranges they are given.
+//! `wait_any_timeout`, `result_len`, `result_value_len`) are declared `safe`: the host cannot touch guest memory through
+//! them. The others are `unsafe` because the host reads (or, for `result_read` and
+//! `result_value_read`, writes) the memory ranges they are given.
 //!
 //! On targets other than wasm32 there is no Sluice host, so the same functions
 //! exist as stubs with the same signatures that do nothing: every `*_start`
 //! answers [`BUSY`], `wait_any` answers [`NOTHING_PENDING`], `wait_any_timeout`
-//! answers [`TIMED_OUT`] at once, and `result_len` and
-//! `result_read` answer [`BAD_HANDLE`]. The SDK turns that into a `ToolError`
+//! answers [`TIMED_OUT`] at once, and `result_len`, `result_read` and their
+//! `result_value_*` twins answer [`BAD_HANDLE`]. The SDK turns that into a `ToolError`
 //! saying no host is present. The stubs exist so that `cargo check`, `cargo doc`
 //! and doc tests work on the machine that builds the guest.
 
@@ -27,6 +27,13 @@ pub(crate) const BUFFER_TOO_SMALL: i32 = -5;
 
 /// Error code: `wait_any_timeout`'s time passed before an operation completed.
 pub(crate) const TIMED_OUT: i32 = -6;
+/// Error code: the completion has no value to read raw; read it with `result_read`.
+pub(crate) const NO_VALUE: i32 = -7;
+
+/// Form of a value read raw: the text of the result's one text block (its JSON, or the text itself).
+pub(crate) const VALUE_TEXT: i32 = 0;
+/// Form of a value read raw: the compact JSON of the result's `structuredContent`.
+pub(crate) const VALUE_JSON: i32 = 1;
 
 /// Status: the payload is the operation's JSON result.
 pub(crate) const STATUS_OK: i32 = 0;
@@ -67,6 +74,10 @@ mod imports {
         pub(crate) safe fn result_len(handle: i32) -> i32;
         /// Copies the payload into the buffer and consumes the handle; returns the status or an error code.
         pub(crate) fn result_read(handle: i32, buf_ptr: i32, buf_len: i32) -> i32;
+        /// The length of a completed tool call's value read raw, or `NO_VALUE` / `BAD_HANDLE` / `NOT_READY`.
+        pub(crate) safe fn result_value_len(handle: i32) -> i32;
+        /// Copies the value into the buffer and consumes the handle; returns its form or an error code.
+        pub(crate) fn result_value_read(handle: i32, buf_ptr: i32, buf_len: i32) -> i32;
         /// Sends one log line at `level` (0 trace … 4 error).
         pub(crate) fn log(level: i32, msg_ptr: i32, msg_len: i32);
         /// Says what the program fails with, for the run's error when it exits non-zero.
@@ -144,6 +155,16 @@ mod host_stubs {
 
     /// Stub: no handle exists.
     pub(crate) unsafe extern "C" fn result_read(handle: i32, buf_ptr: i32, buf_len: i32) -> i32 {
+        BAD_HANDLE
+    }
+
+    /// Stub: no handle exists.
+    pub(crate) extern "C" fn result_value_len(handle: i32) -> i32 {
+        BAD_HANDLE
+    }
+
+    /// Stub: no handle exists.
+    pub(crate) unsafe extern "C" fn result_value_read(handle: i32, buf_ptr: i32, buf_len: i32) -> i32 {
         BAD_HANDLE
     }
 

@@ -17,6 +17,7 @@ use wasmtime::{Caller, Extern, Linker};
 
 use super::RunState;
 use super::limits::LimitExceeded;
+use super::payload::{self, Payload};
 use crate::ExecutionLimits;
 use crate::control::{Counters, Requester};
 use crate::outcome::{LimitKind, LogRecord};
@@ -28,7 +29,7 @@ pub(crate) const MODULE: &str = "sluice_v1";
 
 /// Every function of the ABI and its `(params, results)` count of `i32`s, as
 /// `guest-sdk/ABI.md` lists them; a test checks the two agree.
-pub(crate) const FUNCTIONS: [(&str, usize, usize); 11] = [
+pub(crate) const FUNCTIONS: [(&str, usize, usize); 13] = [
     ("call_start", 6, 1),
     ("servers_start", 0, 1),
     ("search_start", 2, 1),
@@ -38,6 +39,8 @@ pub(crate) const FUNCTIONS: [(&str, usize, usize); 11] = [
     ("wait_any_timeout", 1, 1),
     ("result_len", 1, 1),
     ("result_read", 3, 1),
+    ("result_value_len", 1, 1),
+    ("result_value_read", 3, 1),
     ("log", 3, 0),
     ("report_error", 2, 0),
 ];
@@ -49,6 +52,7 @@ const BAD_HANDLE: i32 = -3;
 const NOT_READY: i32 = -4;
 const BUFFER_TOO_SMALL: i32 = -5;
 const TIMED_OUT: i32 = -6;
+const NO_VALUE: i32 = -7;
 
 /// Longest server or tool name, as in MCP.
 const MAX_NAME_BYTES: u32 = 128;
@@ -80,7 +84,7 @@ enum Status {
 #[derive(Debug)]
 struct Completion {
     status: Status,
-    payload: Vec<u8>,
+    payload: Payload,
     /// Bytes of the tool's result as it arrived, before any cap (0 for other operations).
     tool_bytes: u64,
 }
@@ -141,7 +145,7 @@ impl Completion {
             message: String,
         }
         let payload = serde_json::to_vec(&Failure { kind, message }).expect("a string pair serializes");
-        Completion { status: Status::Failed, payload, tool_bytes: 0 }
+        Completion { status: Status::Failed, payload: Payload::Bytes(payload), tool_bytes: 0 }
     }
 
     fn json(value: &impl Serialize, result_cap: u64) -> Self {
@@ -149,7 +153,7 @@ impl Completion {
             Ok(payload) if payload.len() as u64 > result_cap => {
                 Completion::failed(&ToolCallError::ResultTooLarge { size: payload.len() as u64, limit: result_cap })
             }
-            Ok(payload) => Completion { status: Status::Ok, payload, tool_bytes: 0 },
+            Ok(payload) => Completion { status: Status::Ok, payload: Payload::Bytes(payload), tool_bytes: 0 },
             Err(error) => Completion::failed(&ToolCallError::Server {
                 server: "sluice".to_owned(),
                 message: format!("the result could not be encoded as JSON: {error}"),
@@ -158,11 +162,11 @@ impl Completion {
     }
 
     fn tool_result(result: Result<ToolResult, ToolCallError>, result_cap: u64) -> Self {
-        let result = match result {
+        let mut result = match result {
             Ok(result) => result,
             Err(error) => return Completion::failed(&error),
         };
-        let (payload, tool_bytes) = match guest_payload(&result) {
+        let (payload, tool_bytes) = match guest_payload(&mut result) {
             Ok(encoded) => encoded,
             Err(error) => {
                 return Completion::failed(&ToolCallError::Server {
@@ -175,11 +179,23 @@ impl Completion {
             let mut completion =
                 Completion::failed(&ToolCallError::ResultTooLarge { size: payload.len() as u64, limit: result_cap });
             completion.tool_bytes = tool_bytes;
+            let size = payload.len();
+            discard(payload, size);
+            discard(result, size);
             return completion;
         }
         let status = if result.is_error { Status::ToolError } else { Status::Ok };
         discard(result, payload.len());
         Completion { status, payload, tool_bytes }
+    }
+
+    /// The value `result_value_read` hands over: a tool call's successful
+    /// result held as its value's text.
+    fn value(&self) -> Option<(payload::ValueForm, &[u8])> {
+        if self.status != Status::Ok {
+            return None;
+        }
+        self.payload.value()
     }
 }
 
@@ -196,51 +212,29 @@ fn discard(result: impl Send + 'static, encoded_len: usize) {
     }
 }
 
-/// Encodes a tool result for the guest, leaving out text blocks that only
-/// repeat `structuredContent` as JSON (servers send both, as MCP recommends; the
-/// guest would parse the same data twice). Returns the payload and the size of
-/// the result as the tool sent it.
-fn guest_payload(result: &ToolResult) -> serde_json::Result<(Vec<u8>, u64)> {
-    let Some(structured) = &result.structured_content else {
-        // Sized for the text blocks up front: a 3.6 MB text grown by doubling is copied twice over.
-        let texts: usize = result.content.iter().filter_map(|block| block.get("text")?.as_str()).map(str::len).sum();
-        let mut payload = Vec::with_capacity(texts + texts / 8 + 256);
-        serde_json::to_writer(&mut payload, result)?;
+/// Encodes a tool result for the guest: structured content as its JSON (text
+/// blocks that only repeat it left out, `payload.rs`), a lone text block as its
+/// text, anything else as the result's JSON. Returns the payload and the size of
+/// the result as the tool sent it. What is taken out of `result` is moved, not copied.
+fn guest_payload(result: &mut ToolResult) -> serde_json::Result<(Payload, u64)> {
+    if let Some(structured) = result.structured_content.take() {
+        let encoded = payload::structured_payload(result, &structured);
+        // Put back, to be freed with the rest of the result (off the program's path when large).
+        result.structured_content = Some(structured);
+        return encoded;
+    }
+    if let Some(valued) = payload::text_value(result) {
+        let payload = Payload::Valued(valued);
         let size = payload.len() as u64;
         return Ok((payload, size));
-    };
-    let structured_json = serde_json::to_string(structured)?;
-    // Only a bare `{"type": "text", "text": <the same JSON>}` block is a mere copy.
-    let is_copy = |block: &Value| {
-        block.as_object().is_some_and(|fields| {
-            fields.len() == 2
-                && fields.get("type").and_then(Value::as_str) == Some("text")
-                && fields.get("text").and_then(Value::as_str) == Some(structured_json.as_str())
-        })
-    };
-    let kept: Vec<&Value> = result.content.iter().filter(|block| !is_copy(block)).collect();
-    let copies = (result.content.len() - kept.len()) as u64;
-
-    let mut payload = Vec::with_capacity(structured_json.len() + 64);
-    payload.extend_from_slice(br#"{"content":"#);
-    serde_json::to_writer(&mut payload, &kept)?;
-    payload.extend_from_slice(br#","structuredContent":"#);
-    payload.extend_from_slice(structured_json.as_bytes());
-    payload.extend_from_slice(if result.is_error { br#","isError":true}"# } else { br#","isError":false}"# });
-
-    // What was left out still counts as received: each copy is
-    // `{"type":"text","text":"<escaped>"}` plus a separating comma. Serde's compact
-    // JSON holds no raw control characters, so escaping adds one byte per quote
-    // or backslash.
-    let escaped =
-        structured_json.len() as u64 + structured_json.bytes().filter(|b| matches!(b, b'"' | b'\\')).count() as u64;
-    let copy_size = r#"{"type":"text","text":""}"#.len() as u64 + escaped;
-    let separators = if kept.is_empty() { copies.saturating_sub(1) } else { copies };
-    let size = payload.len() as u64 + copies * copy_size + separators;
-    Ok((payload, size))
+    }
+    // Sized for the text blocks up front: a 3.6 MB text grown by doubling is copied twice over.
+    let texts: usize = result.content.iter().filter_map(|block| block.get("text")?.as_str()).map(str::len).sum();
+    let mut bytes = Vec::with_capacity(texts + texts / 8 + 256);
+    serde_json::to_writer(&mut bytes, result)?;
+    let size = bytes.len() as u64;
+    Ok((Payload::Bytes(bytes), size))
 }
-
-impl Completion {}
 
 /// Counters a run reports in its stats.
 #[derive(Debug, Default, Clone)]
@@ -737,7 +731,9 @@ fn strip_types_start(
         // swc is CPU work (bounded by the size cap); it runs off the async workers.
         let stripped = tokio::task::spawn_blocking(move || crate::strip_types(&name, &source)).await;
         match stripped {
-            Ok(Ok(javascript)) => Completion { status: Status::Ok, payload: javascript.into_bytes(), tool_bytes: 0 },
+            Ok(Ok(javascript)) => {
+                Completion { status: Status::Ok, payload: Payload::Bytes(javascript.into_bytes()), tool_bytes: 0 }
+            }
             Ok(Err(error)) => Completion::failed(&ToolCallError::InvalidRequest { message: error.to_string() }),
             Err(error) => Completion::failed(&ToolCallError::InvalidRequest {
                 message: format!("the TypeScript stripper failed: {error}"),
@@ -757,29 +753,68 @@ fn result_len(caller: Caller<'_, RunState>, handle: i32) -> i32 {
 }
 
 /// `result_read(handle, buf_ptr, buf_len) -> status | BAD_HANDLE | NOT_READY | BUFFER_TOO_SMALL`
-fn result_read(mut caller: Caller<'_, RunState>, (handle, ptr, len): (i32, i32, i32)) -> wasmtime::Result<i32> {
-    const NAME: &str = "result_read";
-    let memory = memory(&mut caller, NAME)?;
+fn result_read(caller: Caller<'_, RunState>, (handle, ptr, len): (i32, i32, i32)) -> wasmtime::Result<i32> {
+    read_completion(caller, "result_read", (handle, ptr, len), false)
+}
+
+/// `result_value_len(handle) -> length | NO_VALUE | BAD_HANDLE | NOT_READY`
+fn result_value_len(caller: Caller<'_, RunState>, handle: i32) -> i32 {
+    let ops = &caller.data().operations;
+    match ops.completed.get(&handle) {
+        Some(completion) => completion.value().map_or(NO_VALUE, |(_, value)| value.len() as i32),
+        None if ops.running_handles.contains(&handle) => NOT_READY,
+        None => BAD_HANDLE,
+    }
+}
+
+/// `result_value_read(handle, buf_ptr, buf_len) -> form | NO_VALUE | BAD_HANDLE | NOT_READY | BUFFER_TOO_SMALL`
+fn result_value_read(caller: Caller<'_, RunState>, (handle, ptr, len): (i32, i32, i32)) -> wasmtime::Result<i32> {
+    read_completion(caller, "result_value_read", (handle, ptr, len), true)
+}
+
+/// Copies a completion into guest memory and consumes its handle: its payload
+/// (`result_read`, answering the status) or its value (`result_value_read`,
+/// answering the value's form).
+fn read_completion(
+    mut caller: Caller<'_, RunState>,
+    name: &'static str,
+    (handle, ptr, len): (i32, i32, i32),
+    value: bool,
+) -> wasmtime::Result<i32> {
+    let memory = memory(&mut caller, name)?;
     let (bytes, state) = memory.data_and_store_mut(&mut caller);
     let ops = &mut state.operations;
     let Some(completion) = ops.completed.get(&handle) else {
         return Ok(if ops.running_handles.contains(&handle) { NOT_READY } else { BAD_HANDLE });
     };
-    let size = completion.payload.len();
+    let size = match (value, completion.value()) {
+        (false, _) => completion.payload.len(),
+        (true, Some((_, value))) => value.len(),
+        (true, None) => return Ok(NO_VALUE),
+    };
     if (len as u32 as usize) < size {
         return Ok(BUFFER_TOO_SMALL);
     }
     let start = ptr as u32 as usize;
     let target = bytes
         .get_mut(start..start.saturating_add(size))
-        .ok_or_else(|| fault(NAME, format!("a {size} byte buffer at {ptr:#x} is outside its memory")))?;
+        .ok_or_else(|| fault(name, format!("a {size} byte buffer at {ptr:#x} is outside its memory")))?;
     let completion = ops.completed.remove(&handle).expect("looked up above");
     ops.unread.release(&completion);
-    target.copy_from_slice(&completion.payload);
+    let answer = match completion.value() {
+        Some((form, text)) if value => {
+            target.copy_from_slice(text);
+            form as i32
+        }
+        _ => {
+            completion.payload.write_to(target);
+            completion.status as i32
+        }
+    };
     ops.unreported.retain(|h| *h != handle);
     ops.outstanding -= 1;
     ops.stats.bytes_to_program += size as u64;
-    Ok(completion.status as i32)
+    Ok(answer)
 }
 
 /// `log(level, msg_ptr, msg_len)`
@@ -834,6 +869,10 @@ pub(crate) fn add_to_linker(linker: &mut Linker<RunState>) -> wasmtime::Result<(
     linker.func_wrap(MODULE, "result_read", |caller: Caller<'_, RunState>, handle, ptr, len| {
         result_read(caller, (handle, ptr, len))
     })?;
+    linker.func_wrap(MODULE, "result_value_len", result_value_len)?;
+    linker.func_wrap(MODULE, "result_value_read", |caller: Caller<'_, RunState>, handle, ptr, len| {
+        result_value_read(caller, (handle, ptr, len))
+    })?;
     linker.func_wrap(MODULE, "log", |caller: Caller<'_, RunState>, level, ptr, len| log(caller, (level, ptr, len)))?;
     linker
         .func_wrap(MODULE, "report_error", |caller: Caller<'_, RunState>, ptr, len| report_error(caller, (ptr, len)))?;
@@ -857,7 +896,7 @@ mod tests {
     fn oversized_results_fail_with_their_size() {
         let completion = Completion::tool_result(Ok(ToolResult::text("x".repeat(100))), 50);
         assert_eq!(completion.status, Status::Failed);
-        let failure: Value = serde_json::from_slice(&completion.payload).unwrap();
+        let failure: Value = serde_json::from_slice(&completion.payload.to_vec()).unwrap();
         assert_eq!(failure["kind"], "result_too_large");
     }
 
@@ -867,7 +906,7 @@ mod tests {
         let full = serde_json::to_vec(&result).unwrap().len() as u64;
         let completion = Completion::tool_result(Ok(result), 1 << 20);
         assert_eq!(completion.status, Status::Ok);
-        let sent: Value = serde_json::from_slice(&completion.payload).unwrap();
+        let sent: Value = serde_json::from_slice(&completion.payload.to_vec()).unwrap();
         assert_eq!(
             sent,
             serde_json::json!({ "content": [], "structuredContent": { "rows": [1, 2, 3] }, "isError": false })
@@ -879,26 +918,59 @@ mod tests {
         mixed.content.push(serde_json::json!({ "type": "text", "text": "a summary" }));
         let full = serde_json::to_vec(&mixed).unwrap().len() as u64;
         let completion = Completion::tool_result(Ok(mixed), 1 << 20);
-        let sent: Value = serde_json::from_slice(&completion.payload).unwrap();
+        let sent: Value = serde_json::from_slice(&completion.payload.to_vec()).unwrap();
         assert_eq!(sent["content"], serde_json::json!([{ "type": "text", "text": "a summary" }]));
         assert_eq!(completion.tool_bytes, full);
 
         let mut different = ToolResult::structured(serde_json::json!({ "a": 1 }));
         different.content.push(serde_json::json!({ "type": "text", "text": "a summary" }));
         different.content[0]["text"] = Value::from("{ \"a\": 1 }");
-        let sent: Value = serde_json::from_slice(&Completion::tool_result(Ok(different), 1 << 20).payload).unwrap();
+        let sent: Value =
+            serde_json::from_slice(&Completion::tool_result(Ok(different), 1 << 20).payload.to_vec()).unwrap();
         assert_eq!(sent["content"].as_array().unwrap().len(), 2, "text that differs in any way is kept: {sent}");
+    }
+
+    #[test]
+    fn a_lone_text_or_structured_content_can_be_read_raw_and_nothing_else_can() {
+        let text = Completion::tool_result(Ok(ToolResult::text("[1, \"two\"]")), 1 << 20);
+        assert_eq!(text.value(), Some((payload::ValueForm::Text, &b"[1, \"two\"]"[..])));
+        assert_eq!(text.payload.to_vec(), serde_json::to_vec(&ToolResult::text("[1, \"two\"]")).unwrap());
+
+        let structured = Completion::tool_result(Ok(ToolResult::structured(serde_json::json!({ "a": [1] }))), 1 << 20);
+        assert_eq!(structured.value(), Some((payload::ValueForm::Json, &br#"{"a":[1]}"#[..])));
+
+        let mut two = ToolResult::text("a");
+        two.content.push(serde_json::json!({ "type": "text", "text": "b" }));
+        for result in [two, ToolResult::error("boom")] {
+            let completion = Completion::tool_result(Ok(result), 1 << 20);
+            assert_eq!(completion.value(), None, "{:?}", completion.payload);
+        }
+        let mut structured_error = ToolResult::structured(serde_json::json!({ "a": 1 }));
+        structured_error.is_error = true;
+        assert_eq!(Completion::tool_result(Ok(structured_error), 1 << 20).value(), None);
+        let discovery = Completion::json(&serde_json::json!(["x"]), 1 << 20);
+        assert_eq!(discovery.value(), None);
+    }
+
+    #[test]
+    fn a_text_result_over_the_cap_is_measured_as_its_escaped_envelope() {
+        let text = "\"".repeat(40);
+        let envelope = serde_json::to_vec(&ToolResult::text(text.clone())).unwrap().len() as u64;
+        assert_eq!(Completion::tool_result(Ok(ToolResult::text(text.clone())), envelope).status, Status::Ok);
+        let over = Completion::tool_result(Ok(ToolResult::text(text)), envelope - 1);
+        assert_eq!(over.status, Status::Failed);
+        assert_eq!(over.tool_bytes, envelope);
     }
 
     #[test]
     fn results_past_the_unread_cap_fail_until_the_program_reads() {
         let unread = UnreadBytes { held: Arc::default(), cap: 1000 };
-        let result = || Completion { status: Status::Ok, payload: vec![b'x'; 600], tool_bytes: 600 };
+        let result = || Completion { status: Status::Ok, payload: Payload::Bytes(vec![b'x'; 600]), tool_bytes: 600 };
         let first = unread.admit(result());
         assert_eq!(first.status, Status::Ok);
         let second = unread.admit(result());
         assert_eq!(second.status, Status::Failed);
-        let failure: Value = serde_json::from_slice(&second.payload).unwrap();
+        let failure: Value = serde_json::from_slice(&second.payload.to_vec()).unwrap();
         assert_eq!(failure["kind"], "result_too_large");
         assert!(failure["message"].as_str().unwrap().contains("read results before starting more"), "{failure}");
         assert_eq!(second.tool_bytes, 600, "what the tool sent still counts as received");
@@ -911,7 +983,7 @@ mod tests {
     fn a_tool_reported_error_keeps_its_content() {
         let completion = Completion::tool_result(Ok(ToolResult::error("boom")), 1 << 20);
         assert_eq!(completion.status, Status::ToolError);
-        let result: Value = serde_json::from_slice(&completion.payload).unwrap();
+        let result: Value = serde_json::from_slice(&completion.payload.to_vec()).unwrap();
         assert_eq!(result["isError"], true);
         assert_eq!(result["content"][0]["text"], "boom");
     }

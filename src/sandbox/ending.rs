@@ -15,6 +15,9 @@ pub(super) enum Failure {
     Cancelled,
 }
 
+/// The headline of a program that overflowed the wasm stack.
+pub(crate) const STACK_OVERFLOW: &str = "the program overflowed its stack (runaway recursion?)";
+
 pub(super) fn timeout(deadline: Duration) -> LimitExceeded {
     let deadline = humantime::format_duration(deadline);
     LimitExceeded::new(LimitKind::Timeout, format!("the program ran past its {deadline} deadline"))
@@ -41,7 +44,7 @@ pub(super) fn classify(error: wasmtime::Error) -> RunStatus {
         Some(Trap::OutOfFuel) => {
             return RunStatus::Limit { kind: LimitKind::Fuel, message: "the program used up its fuel".to_owned() };
         }
-        Some(Trap::StackOverflow) => "the program overflowed its stack (runaway recursion?)".to_owned(),
+        Some(Trap::StackOverflow) => STACK_OVERFLOW.to_owned(),
         Some(trap) => format!("the program trapped: {trap}"),
         None => error.root_cause().to_string(),
     };

@@ -4,9 +4,10 @@
 //! `ending.rs` sorts how a run ended into a [`crate::RunStatus`].
 
 pub(crate) mod abi;
-mod ending;
+pub(crate) mod ending;
 mod limits;
 mod output;
+mod payload;
 pub(crate) mod preinit;
 mod program;
 mod runtime;

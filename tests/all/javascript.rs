@@ -50,6 +50,12 @@ async fn run_with(name: &str, policy: &ExecutionPolicy, tools: Arc<dyn ToolHost>
     javascript().await.run(name, &source(name), policy, tools, &RunControl::new()).await.expect("the run starts")
 }
 
+/// Runs `source`, given inline, with no tools.
+async fn run_inline(source: &str) -> RunOutcome {
+    let control = RunControl::new();
+    javascript().await.run("inline.js", source, &policy(), Arc::new(sluice::NoTools), &control).await.unwrap()
+}
+
 async fn run(name: &str) -> RunOutcome {
     run_with(name, &policy(), tools(Arc::new(ConcurrencyProbe::default()), 1)).await
 }
@@ -242,12 +248,23 @@ async fn array_growth_is_stopped_at_the_memory_cap() {
 }
 
 #[tokio::test]
-async fn runaway_recursion_ends_in_a_clean_stack_overflow() {
+async fn runaway_recursion_ends_in_a_range_error_that_says_what_to_do_instead() {
     let outcome = run("runaway_recursion.js").await;
+    let RunStatus::Failed { message, exit_code: None } = &outcome.status else { panic!("{outcome:?}") };
+    assert!(message.starts_with("RangeError: Maximum call stack size exceeded"), "{message}");
+    assert!(message.contains("use a loop") && !message.contains("wasm backtrace"), "{message}");
+    // JSON nested deeper than the engine's stack ends the same way, not as a trap in the interpreter.
+    let deep = "const n = 1e6; JSON.parse('['.repeat(n) + ']'.repeat(n));";
+    let outcome = run_inline(deep).await;
     assert!(
-        matches!(&outcome.status, RunStatus::Failed { message, .. } if message.contains("overflowed its stack")),
+        matches!(&outcome.status, RunStatus::Failed { message, .. } if message.starts_with("RangeError: Maximum call stack")),
         "{outcome:?}"
     );
+    // Recursion as deep as Node's default stack allows for a small function still works.
+    let deep_enough = "function down(n) { return n === 0 ? 0 : 1 + down(n - 1); }\nconsole.log(down(8000));";
+    let outcome = run_inline(deep_enough).await;
+    assert_ok(&outcome);
+    assert_eq!(stdout(&outcome), "8000\n");
     assert_still_healthy().await;
 }
 
@@ -685,15 +702,19 @@ async fn a_damaged_cached_interpreter_is_rebuilt_not_trusted() {
         .unwrap()
         .flat_map(|dir| std::fs::read_dir(dir.unwrap().path()).into_iter().flatten())
         .map(|entry| entry.unwrap().path())
-        .find(|path| path.file_name().unwrap().to_string_lossy().starts_with("js-"))
+        .find(|path| {
+            let name = path.file_name().unwrap().to_string_lossy();
+            name.starts_with("js-") && name.ends_with(".cwasm")
+        })
         .expect("the compiled interpreter is cached under its own name");
-    // And only under it: no second copy of the same compiled module (same length, as
-    // only the MAC would differ) named by the pre-initialised module's hash.
+    // And only under it: no second copy of the same compiled module (the same
+    // length) named by the pre-initialised module's hash.
     let length = std::fs::metadata(&compiled).unwrap().len();
     let copies: Vec<_> = std::fs::read_dir(compiled.parent().unwrap())
         .unwrap()
         .map(|entry| entry.unwrap().path())
-        .filter(|path| path != &compiled && std::fs::metadata(path).unwrap().len() == length)
+        .filter(|path| path != &compiled && path.extension().is_some_and(|extension| extension == "cwasm"))
+        .filter(|path| std::fs::metadata(path).unwrap().len() == length)
         .collect();
     assert!(copies.is_empty(), "the compiled interpreter is cached twice: {copies:?}");
     for cached in [&pre_initialised, &compiled] {

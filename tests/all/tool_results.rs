@@ -94,6 +94,19 @@ fn documents() -> Vec<String> {
         documents.push(format!("{}1{}", "[".repeat(depth), "]".repeat(depth)));
         documents.push(format!("{}1{}", r#"{"a":"#.repeat(depth), "}".repeat(depth)));
     }
+    // Records whose key sequences share prefixes, repeat a key, look like indices,
+    // hold `__proto__`, or are longer than the builder keeps for pinning shapes.
+    let wide: String = (0..70).map(|k| format!("\"k{k}\":{k}")).collect::<Vec<_>>().join(",");
+    let mixed: Vec<String> = (0..300)
+        .map(|n| match n % 5 {
+            0 => format!(r#"{{"a":{n},"b":1,"c":2}}"#),
+            1 => format!(r#"{{"a":{n},"b":1,"d":2,"c":3}}"#),
+            2 => format!(r#"{{"2":{n},"1":0,"__proto__":{{"x":1}},"a":1}}"#),
+            3 => format!(r#"{{"a":{n},"a":2,"b":3,"a":4}}"#),
+            _ => format!("{{{wide},\"n\":{n}}}"),
+        })
+        .collect();
+    documents.push(format!("[{}]", mixed.join(",")));
     // Large: many records with the same keys, and a long flat array.
     let records: Vec<Value> = (0..20_000)
         .map(|n| json!({ "number": n, "title": format!("Issue {n} é\"q\""), "labels": ["bug"], "open": n % 2 == 0, "ratio": n as f64 / 7.0 }))

@@ -7,7 +7,7 @@
 //!   10,000 issues as 3.6 MB of JSON text, parsed and filtered; 5 warm-up, 50 timed);
 //! - `structured`: the same with W2's result as MCP `structuredContent`;
 //! - `once`: one W1, for the harness's whole-process cold start;
-//! - `w1`: W1 only (for profiling a run);
+//! - `w1`: W1 only (for profiling a run); `w2`: W2 alone (one W1 run after the warm-up), for profiling it;
 //! - `park K`: K programs parked on a tool that has not answered; RSS per program.
 //!
 //! A multi-thread tokio runtime (2 workers), as a server embeds it; `SLUICE_RT=current`
@@ -179,8 +179,9 @@ fn main() {
             for _ in 0..20 {
                 assert_eq!(run(W1), "{\"a\":1}");
             }
-            let mut w1 = Vec::with_capacity(2000);
-            for _ in 0..2000 {
+            let w1_runs = if mode == "w2" { 1 } else { 2000 };
+            let mut w1 = Vec::with_capacity(w1_runs);
+            for _ in 0..w1_runs {
                 let sent = Instant::now();
                 let out = run(W1);
                 w1.push(sent.elapsed().as_secs_f64() * 1e3);

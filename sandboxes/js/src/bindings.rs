@@ -9,8 +9,16 @@ use rquickjs::function::Opt;
 use rquickjs::{Ctx, Exception, Result, TypedArray};
 use sluice_guest::raw;
 
-/// A completed host operation: handle, status, payload.
-pub type Completion = (i32, i32, Vec<u8>);
+/// A completed host operation.
+pub struct Completion {
+    pub handle: i32,
+    pub status: i32,
+    pub payload: Vec<u8>,
+    /// A tool call's value read raw (`raw::take_value`): the payload is the
+    /// value in this form ([`raw::VALUE_TEXT`] or [`raw::VALUE_JSON`]), not the
+    /// `CallToolResult`; the status is `STATUS_OK`.
+    pub value: Option<i32>,
+}
 
 #[derive(Default)]
 struct RunState {
@@ -112,13 +120,14 @@ pub fn strip_types(ctx: &Ctx<'_>, name: &str, source: &str) -> Result<String> {
         }
     };
     loop {
-        let Some((done, status, payload)) = collect() else {
+        let Some(completion) = collect() else {
             return Err(Exception::throw_message(ctx, &format!("the host lost the stripping of {name}")));
         };
-        if done != handle {
-            STATE.with(|state| state.borrow_mut().ready.push_back((done, status, payload)));
+        if completion.handle != handle {
+            STATE.with(|state| state.borrow_mut().ready.push_back(completion));
             continue;
         }
+        let Completion { status, payload, .. } = completion;
         if status == raw::STATUS_OK {
             return String::from_utf8(payload)
                 .map_err(|_| Exception::throw_message(ctx, "the host's JavaScript is not UTF-8"));
@@ -142,14 +151,23 @@ fn collect() -> Option<Completion> {
     read(raw::wait_any())
 }
 
-/// Reads the result of `handle`, which a wait just reported (a negative one: nothing).
+/// Reads the result of `handle`, which a wait just reported (a negative one:
+/// nothing). A tool call's successful result is read as its value when the
+/// host holds one (its text unescaped, no envelope around it).
 fn read(handle: i32) -> Option<Completion> {
     if handle < 0 {
         return None;
     }
-    STATE.with(|state| state.borrow_mut().outstanding -= 1);
+    let call = STATE.with(|state| {
+        let mut state = state.borrow_mut();
+        state.outstanding -= 1;
+        state.calls.contains(&handle)
+    });
+    if call && let Some((form, payload)) = raw::take_value(handle) {
+        return Some(Completion { handle, status: raw::STATUS_OK, payload, value: Some(form) });
+    }
     let (status, payload) = raw::take_result(handle)?;
-    Some((handle, status, payload))
+    Some(Completion { handle, status, payload, value: None })
 }
 
 /// Whether any host operation is outstanding or collected and not yet handed out.

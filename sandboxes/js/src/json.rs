@@ -62,7 +62,8 @@ pub enum Form {
     Parsed = 1,
     /// The payload is already the program's value: a tool call's text block that was JSON.
     Value = 2,
-    /// The result cannot be read (nested deeper than [`MAX_DEPTH`]): the payload says why.
+    /// The result cannot be read (nested deeper than [`MAX_DEPTH`], or structured
+    /// content QuickJS cannot parse): the payload says why.
     Unreadable = 3,
 }
 
@@ -71,41 +72,98 @@ pub enum Form {
 /// decoded here, as `core.js`'s `valueOf` would).
 pub fn settle_payload<'js>(ctx: &Ctx<'js>, payload: Vec<u8>, tool_call: bool) -> (Value<'js>, Form) {
     let raw = ctx.as_raw().as_ptr();
-    // Everything the builder makes stays reachable until it is done, so a
-    // collection meanwhile would walk the growing heap and free nothing of it
-    // (a 3.6 MB result crossed the threshold four times). Collection waits for
-    // the end of the build; the threshold is then put back as it was, so
-    // QuickJS's own policy decides the next collection, as before.
-    // SAFETY: `raw` is this context's; its runtime outlives the call.
-    let runtime = unsafe { qjs::JS_GetRuntime(raw) };
+    let (built, deep) = with_collection_deferred(raw, || {
+        let mut builder = Builder::new(raw, &payload, tool_call);
+        let built = builder.document::<false>().and_then(|value| builder.finish(value));
+        (built, builder.too_deep)
+    });
+    match built {
+        // SAFETY: the builder returns a value it owns, made in this context.
+        Ok((value, form)) => (unsafe { Value::from_raw(ctx.clone(), value) }, form),
+        Err(Declined) if deep || too_deep::<false>(&payload) => (too_deep_reason(ctx), Form::Unreadable),
+        Err(Declined) => (string(ctx, payload), Form::Text),
+    }
+}
+
+/// A tool call's value, read raw (`raw::take_value`): the text of its one text
+/// block, or (`json`) its structured content's JSON. For `lib.settle`, always
+/// the program's value, as `core.js`'s `valueOf` makes it from the whole result:
+/// a text the builder declines goes to QuickJS's own `JSON.parse` (here, not in
+/// `core.js`: a larger prelude moved the snapshot's objects so that a one-call
+/// run wrote pages in more ranges than the pool's reset keeps, 9 more page
+/// faults a run), and is the text itself when it is not JSON or is nested
+/// deeper than [`MAX_DEPTH`]; structured content that does not parse, or is
+/// that deep, is unreadable.
+pub fn settle_value<'js>(ctx: &Ctx<'js>, payload: Vec<u8>, json: bool) -> (Value<'js>, Form) {
+    let raw = ctx.as_raw().as_ptr();
+    let (built, deep) = with_collection_deferred(raw, || {
+        let mut builder = Builder::new(raw, &payload, false);
+        let built = builder.document::<false>();
+        (built, builder.too_deep)
+    });
+    match built {
+        // SAFETY: the builder returns a value it owns, made in this context.
+        Ok(value) => (unsafe { Value::from_raw(ctx.clone(), value) }, Form::Value),
+        Err(Declined) => {
+            let deep = deep || too_deep::<false>(&payload);
+            if json && deep {
+                return (too_deep_reason(ctx), Form::Unreadable);
+            }
+            if !deep {
+                match ctx.json_parse(payload.clone()) {
+                    Ok(value) => return (value, Form::Value),
+                    Err(_) => {
+                        let error = ctx.catch();
+                        if json {
+                            let message = error
+                                .as_object()
+                                .and_then(|error| error.get::<_, String>("message").ok())
+                                .unwrap_or_else(|| "not JSON".to_owned());
+                            return (string(ctx, message.into_bytes()), Form::Unreadable);
+                        }
+                    }
+                }
+            }
+            (string(ctx, payload), Form::Value)
+        }
+    }
+}
+
+/// Runs a build with QuickJS's collection deferred. Everything the builder
+/// makes stays reachable until it is done, so a collection meanwhile would walk
+/// the growing heap and free nothing of it (a 3.6 MB result crossed the
+/// threshold four times). Collection waits for the end of the build; the
+/// threshold is then put back as it was, so QuickJS's own policy decides the
+/// next collection, as before. (Raising it by what the build grew the heap by
+/// spared a collection of ~1.5 ms, but left the heap spread so that the pool's
+/// reset, which keeps at most 32 written regions resident, returned ~10 MB to
+/// the kernel after every run, to be faulted in again: 2,700 faults a run.)
+fn with_collection_deferred<T>(ctx: *mut qjs::JSContext, build: impl FnOnce() -> T) -> T {
+    // SAFETY: `ctx` is a live context; its runtime outlives the call.
+    let runtime = unsafe { qjs::JS_GetRuntime(ctx) };
     // SAFETY: reading and setting a threshold of the live runtime.
     let threshold = unsafe { qjs::JS_GetGCThreshold(runtime) };
     // SAFETY: as above.
     unsafe { qjs::JS_SetGCThreshold(runtime, usize::MAX as _) };
-    let (built, deep) = {
-        let mut builder = Builder::new(raw, &payload, tool_call);
-        let built = builder.document::<false>().and_then(|value| builder.finish(value));
-        (built, builder.too_deep)
-    };
+    let built = build();
     // SAFETY: as above.
     unsafe { qjs::JS_SetGCThreshold(runtime, threshold) };
-    match built {
-        // SAFETY: the builder returns a value it owns, made in this context.
-        Ok((value, form)) => (unsafe { Value::from_raw(ctx.clone(), value) }, form),
-        Err(Declined) if deep || too_deep::<false>(&payload) => {
-            let reason = format!("it is nested more than {MAX_DEPTH} levels deep");
-            let reason = rquickjs::String::from_str(ctx.clone(), &reason)
-                .map_or_else(|_| Value::new_undefined(ctx.clone()), rquickjs::String::into_value);
-            (reason, Form::Unreadable)
-        }
-        Err(Declined) => {
-            let text = String::from_utf8(payload)
-                .unwrap_or_else(|invalid| String::from_utf8_lossy(invalid.as_bytes()).into_owned());
-            let text = rquickjs::String::from_str(ctx.clone(), &text)
-                .map_or_else(|_| Value::new_undefined(ctx.clone()), rquickjs::String::into_value);
-            (text, Form::Text)
-        }
-    }
+    built
+}
+
+/// Why a result cannot be read, for `lib.settle`.
+fn too_deep_reason<'js>(ctx: &Ctx<'js>) -> Value<'js> {
+    let reason = format!("it is nested more than {MAX_DEPTH} levels deep");
+    rquickjs::String::from_str(ctx.clone(), &reason)
+        .map_or_else(|_| Value::new_undefined(ctx.clone()), rquickjs::String::into_value)
+}
+
+/// The payload as a JavaScript string (bytes that are not UTF-8 replaced).
+fn string<'js>(ctx: &Ctx<'js>, payload: Vec<u8>) -> Value<'js> {
+    let text =
+        String::from_utf8(payload).unwrap_or_else(|invalid| String::from_utf8_lossy(invalid.as_bytes()).into_owned());
+    rquickjs::String::from_str(ctx.clone(), &text)
+        .map_or_else(|_| Value::new_undefined(ctx.clone()), rquickjs::String::into_value)
 }
 
 /// The builder gave up: the input is not JSON it makes exactly (or QuickJS ran
@@ -131,6 +189,17 @@ struct Key {
     /// Not in the cache: freed once used.
     owned: bool,
     tag: Tag,
+    /// Of the object, kept here (in the key's padding, so a frame stays 16
+    /// bytes): where its keys start in [`Builder::keys`] (saturating), and
+    /// whether some key was not the predicted one (the sequence may be new).
+    start: u8,
+    fresh: bool,
+}
+
+impl Key {
+    fn new(atom: JsAtom, owned: bool, tag: Tag) -> Self {
+        Key { atom, owned, tag, start: 0, fresh: false }
+    }
 }
 
 enum Frame {
@@ -206,6 +275,29 @@ impl Hasher for FastHash {
     }
 }
 
+/// Objects a build may make to keep key sequences' shapes alive ([`Builder::pin_shapes`]).
+const MAX_HOLDERS: usize = 1024;
+/// Keys of open objects [`Builder::keys`] keeps.
+const KEYS: usize = 64;
+
+/// Slots of the key predictor: a direct-mapped table, by the key before.
+const PREDICTIONS: usize = 64;
+
+/// The key that last followed `after` (the object's previous key's atom, or
+/// for a first key a mark of where the object sits), as a span of the input
+/// and its cached atom. Records of one kind repeat their keys in order, so
+/// most keys are found by comparing a few bytes with the span, instead of
+/// hashing them for the cache (which took a tenth of a 10,000-record build).
+/// A wrong guess costs only the comparison: the span's bytes must be the key's.
+#[derive(Clone, Copy, Default)]
+struct Prediction {
+    filled: bool,
+    after: JsAtom,
+    start: u32,
+    end: u32,
+    atom: JsAtom,
+}
+
 struct Builder<'a> {
     ctx: *mut qjs::JSContext,
     input: &'a [u8],
@@ -214,6 +306,20 @@ struct Builder<'a> {
     /// Elements of the open arrays, owned until their array is made.
     values: Vec<JsValue>,
     atoms: HashMap<&'a [u8], JsAtom, Seeded>,
+    /// Which key followed which, to skip the cache's hashing for records that
+    /// repeat their keys (see [`Prediction`]).
+    predictions: [Prediction; PREDICTIONS],
+    /// Whether the last key read was the predicted one.
+    predicted: bool,
+    /// The keys of the open objects, in order (see [`Frame::Object`]); past
+    /// [`KEYS`] they are counted, not kept. Inline, not a `Vec`: a small run's
+    /// one more heap allocation landed on a page of the snapshot it would not
+    /// otherwise write, and past 32 written ranges the pool's reset returns
+    /// the rest of memory to the kernel (a one-call run took 25% longer).
+    keys: [JsAtom; KEYS],
+    keys_len: usize,
+    /// Objects that hold the shapes of new key sequences' prefixes (see [`Builder::pin_shapes`]).
+    holders: Vec<JsValue>,
     scratch: Vec<u8>,
     envelope: Option<Envelope>,
     /// The input went deeper than [`MAX_DEPTH`].
@@ -228,12 +334,15 @@ impl Drop for Builder<'_> {
                 qjs::JS_FreeValue(self.ctx, value);
             }
             for frame in self.frames.drain(..) {
-                if let Frame::Object { object, key } = frame {
+                if let Frame::Object { object, key, .. } = frame {
                     qjs::JS_FreeValue(self.ctx, object);
                     if key.owned {
                         qjs::JS_FreeAtom(self.ctx, key.atom);
                     }
                 }
+            }
+            for holder in self.holders.drain(..) {
+                qjs::JS_FreeValue(self.ctx, holder);
             }
             for (_, atom) in self.atoms.drain() {
                 qjs::JS_FreeAtom(self.ctx, atom);
@@ -267,6 +376,11 @@ impl<'a> Builder<'a> {
             frames: Vec::new(),
             values: Vec::new(),
             atoms: HashMap::with_hasher(Seeded(getrandom::u64().unwrap_or(0x9e37_79b9_7f4a_7c15))),
+            predictions: [Prediction::default(); PREDICTIONS],
+            predicted: false,
+            keys: [0; KEYS],
+            keys_len: 0,
+            holders: Vec::new(),
             scratch: Vec::new(),
             envelope: track_envelope.then(Envelope::default),
             too_deep: false,
@@ -345,7 +459,9 @@ impl<'a> Builder<'a> {
                         self.pos += 1;
                         object
                     } else {
-                        self.frames.push(Frame::Object { object, key: Key { atom: 0, owned: false, tag: Tag::Other } });
+                        let mut key = Key::new(0, false, Tag::Other);
+                        key.start = self.keys_len.min(usize::from(u8::MAX)) as u8;
+                        self.frames.push(Frame::Object { object, key });
                         self.member_key::<NESTED>()?;
                         continue 'value;
                     }
@@ -401,7 +517,7 @@ impl<'a> Builder<'a> {
                             _ => return Err(Declined),
                         }
                     }
-                    Frame::Object { object, key } => {
+                    Frame::Object { object, key, .. } => {
                         let (object, atom) = (*object, key.atom);
                         // SAFETY: `object` is the frame's, `value` is owned and is consumed.
                         let defined = unsafe {
@@ -421,12 +537,53 @@ impl<'a> Builder<'a> {
                             }
                             b'}' => {
                                 self.pos += 1;
-                                let Some(Frame::Object { object, .. }) = self.frames.pop() else { unreachable!() };
+                                let Some(Frame::Object { object, key }) = self.frames.pop() else { unreachable!() };
+                                if key.fresh {
+                                    self.pin_shapes(usize::from(key.start));
+                                }
+                                self.keys_len = usize::from(key.start);
                                 value = object;
                             }
                             _ => return Err(Declined),
                         }
                     }
+                }
+            }
+        }
+    }
+
+    /// Keeps alive the shapes of every prefix of a new key sequence (from
+    /// `start` in [`Builder::keys`]), held by objects of the builder's. QuickJS
+    /// finds a shape for an added property among live shapes only; a record's
+    /// intermediate shapes die as it grows past them, so each later record of
+    /// the same keys cloned a shape and rebuilt it key by key (the shape work
+    /// was a tenth of a 10,000-record build). With the prefixes held, each
+    /// property added takes an existing shape. The holders are made as records
+    /// are (same atoms, same flags, `undefined` values), so they change no
+    /// shape a program sees, and are freed with the builder. Bounded by
+    /// [`MAX_HOLDERS`] per build.
+    fn pin_shapes(&mut self, start: usize) {
+        let count = self.keys_len.saturating_sub(start);
+        if count < 2
+            || self.keys_len > KEYS
+            || self.holders.len() + count > MAX_HOLDERS
+            || self.keys[start..self.keys_len].contains(&0)
+        {
+            return;
+        }
+        for end in start + 1..self.keys_len {
+            // SAFETY: a new object, owned by the builder until it is dropped.
+            let holder = unsafe { qjs::JS_NewObject(self.ctx) };
+            let Ok(holder) = self.check(holder) else { return };
+            self.holders.push(holder);
+            for &atom in &self.keys[start..end] {
+                // SAFETY: `holder` is the builder's; the atom is the cache's, which QuickJS duplicates for the shape.
+                let defined = unsafe {
+                    qjs::JS_DefinePropertyValue(self.ctx, holder, atom, UNDEFINED, qjs::JS_PROP_C_W_E as i32)
+                };
+                if defined < 0 {
+                    self.clear_exception();
+                    return;
                 }
             }
         }
@@ -466,8 +623,14 @@ impl<'a> Builder<'a> {
         self.open_quote::<NESTED>()?;
         let key = self.key::<NESTED>()?;
         let tag = key.tag;
+        // An owned key's atom is freed once defined: such a sequence is not pinned (0 marks it).
+        if let Some(slot) = self.keys.get_mut(self.keys_len) {
+            *slot = if key.owned { 0 } else { key.atom };
+        }
+        self.keys_len += 1;
+        let predicted = self.predicted;
         let Some(Frame::Object { key: slot, .. }) = self.frames.last_mut() else { unreachable!() };
-        *slot = key;
+        *slot = Key { start: slot.start, fresh: slot.fresh || !predicted, ..key };
         self.skip_whitespace::<NESTED>();
         if self.peek() != b':' {
             return Err(Declined);
@@ -736,15 +899,32 @@ impl<'a> Builder<'a> {
     }
 
     /// A key, its opening quote consumed, as an atom (cached when short and plain).
+    /// What the key about to be read follows, for [`Prediction`]: the
+    /// object's previous key, or for its first key the key its object sits
+    /// under (an element of an array: the array's depth), marked.
+    fn predecessor(&self) -> JsAtom {
+        const FIRST: JsAtom = 1 << 30;
+        let depth = self.frames.len();
+        match self.frames.last() {
+            Some(Frame::Object { key, .. }) if key.atom != 0 => key.atom,
+            _ => match depth.checked_sub(2).map(|parent| &self.frames[parent]) {
+                Some(Frame::Object { key, .. }) => FIRST ^ key.atom,
+                _ => FIRST ^ (depth as JsAtom).wrapping_mul(0x0101),
+            },
+        }
+    }
+
     fn key<const NESTED: bool>(&mut self) -> Step<Key> {
+        let after = self.predecessor();
         let scanned = self.scan_string::<NESTED>()?;
         let (start, end, ascii) = match scanned {
             Scanned::Raw { start, end, ascii } => (start, end, ascii),
             Scanned::Decoded { ascii } => {
+                self.predicted = false;
                 let scratch = std::mem::take(&mut self.scratch);
                 let atom = self.atom(&scratch, ascii);
                 self.scratch = scratch;
-                return Ok(Key { atom: atom?, owned: true, tag: Tag::Escaped });
+                return Ok(Key::new(atom?, true, Tag::Escaped));
             }
         };
         let input = self.input;
@@ -756,15 +936,25 @@ impl<'a> Builder<'a> {
             b"text" => Tag::Text,
             _ => Tag::Other,
         };
+        let slot = (after.wrapping_mul(0x9e37_79b1) >> 26) as usize % PREDICTIONS;
+        let guess = self.predictions[slot];
+        self.predicted =
+            guess.filled && guess.after == after && input[guess.start as usize..guess.end as usize] == *bytes;
+        if self.predicted {
+            return Ok(Key::new(guess.atom, false, tag));
+        }
+        let predict = |atom| Prediction { filled: true, after, start: start as u32, end: end as u32, atom };
         if let Some(&atom) = self.atoms.get(bytes) {
-            return Ok(Key { atom, owned: false, tag });
+            self.predictions[slot] = predict(atom);
+            return Ok(Key::new(atom, false, tag));
         }
         let atom = self.atom(bytes, ascii)?;
         if bytes.len() <= CACHED_KEY_BYTES && self.atoms.len() < CACHED_KEYS {
             self.atoms.insert(bytes, atom);
-            return Ok(Key { atom, owned: false, tag });
+            self.predictions[slot] = predict(atom);
+            return Ok(Key::new(atom, false, tag));
         }
-        Ok(Key { atom, owned: true, tag })
+        Ok(Key::new(atom, true, tag))
     }
 
     /// The atom of a key, as `JSON.parse` makes it (integer-like keys become integer atoms).

@@ -35,8 +35,10 @@ const API: [(&str, &str); 10] = [
     ("path.js", include_str!("api/path.js")),
     ("fs.js", include_str!("api/fs.js")),
 ];
-/// QuickJS's own stack budget; it throws a catchable RangeError past it, well
-/// before the 1 MiB wasm32 stack is exhausted.
+/// QuickJS's own stack budget. Under WASI QuickJS ignores it (its
+/// `update_stack_limit` sets no limit there), so deep recursion ends on the
+/// host's wasm stack instead, which the host reports as a RangeError that ends
+/// the run (`src/js.rs`); set anyway, for a QuickJS that checks.
 const MAX_JS_STACK: usize = 512 * 1024;
 
 struct Engine {
@@ -232,11 +234,14 @@ impl Engine {
                     }
                 }
             };
-            let (handle, status, payload) = completion;
+            let bindings::Completion { handle, status, payload, value } = completion;
             self.context.with(|ctx| {
                 let settle = self.hooks.settle.clone().restore(&ctx).expect("settle is alive");
                 let tool_call = bindings::take_call(handle) && status == sluice_guest::raw::STATUS_OK;
-                let (payload, form) = json::settle_payload(&ctx, payload, tool_call);
+                let (payload, form) = match value {
+                    Some(form) => json::settle_value(&ctx, payload, form == sluice_guest::raw::VALUE_JSON),
+                    None => json::settle_payload(&ctx, payload, tool_call),
+                };
                 if settle.call::<_, ()>((handle, status, payload, form as i32)).is_err() {
                     eprintln!("sluice-js: settling operation {handle} failed: {}", self.describe(&ctx, ctx.catch()));
                 }
