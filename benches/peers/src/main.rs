@@ -10,6 +10,11 @@
 //! - `w1`: W1 only (for profiling a run); `w2`: W2 alone (one W1 run after the warm-up), for profiling it;
 //! - `park K`: K programs parked on a tool that has not answered; RSS per program.
 //!
+//! W1 and W2 results carry `faults_per_run`, the minor page faults per timed run:
+//! a run whose written pages fall in more ranges than the pool's reset keeps
+//! resident (32, wasmtime's `PAGEMAP_SCAN` reset) gets the rest of its memory back
+//! from the kernel at every run, which shows here before it shows in the times.
+//!
 //! A multi-thread tokio runtime (2 workers), as a server embeds it; `SLUICE_RT=current`
 //! for a current-thread one. The data set is the harness's: `$PEERS_TMP` (default
 //! `/tmp/peers`)`/data/issues.json` and `expected_w2.json`.
@@ -50,6 +55,15 @@ fn rss_mib() -> (f64, f64) {
             .map_or(0.0, |kib| kib / 1024.0)
     };
     (field("VmRSS:"), field("VmHWM:"))
+}
+
+/// The process's minor page faults so far (all threads): a run whose memory
+/// the pool's reset gave back to the kernel faults it in again.
+fn minor_faults() -> u64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").expect("Linux's /proc");
+    // Fields after the command's closing parenthesis; minflt is the 10th field in all, the 8th after it.
+    let after = &stat[stat.rfind(')').map_or(0, |i| i + 1)..];
+    after.split_whitespace().nth(7).and_then(|field| field.parse().ok()).unwrap_or(0)
 }
 
 /// The process's proportional set size in MiB: shared pages (the interpreter's
@@ -181,14 +195,20 @@ fn main() {
             }
             let w1_runs = if mode == "w2" { 1 } else { 2000 };
             let mut w1 = Vec::with_capacity(w1_runs);
+            let faults = minor_faults();
             for _ in 0..w1_runs {
                 let sent = Instant::now();
                 let out = run(W1);
                 w1.push(sent.elapsed().as_secs_f64() * 1e3);
                 assert_eq!(out, "{\"a\":1}");
             }
+            let w1_faults = (minor_faults() - faults) as f64 / w1_runs as f64;
             let mut w2 = Vec::with_capacity(50);
+            let mut faults = 0;
             for i in 0..if mode == "w1" { 0 } else { 55 } {
+                if i == 5 {
+                    faults = minor_faults();
+                }
                 let sent = Instant::now();
                 let out = run(W2);
                 if i >= 5 {
@@ -200,9 +220,10 @@ fn main() {
             if current_thread {
                 label.push_str(" [current-thread rt]");
             }
+            let w2_faults = (!w2.is_empty()).then(|| (minor_faults() - faults) as f64 / w2.len() as f64);
             let w2 = if w2.is_empty() { Value::Null } else { stats(w2) };
             let result = json!({"peer": label, "version": "checkout", "w1": stats(w1), "w2": w2,
-                "proc_peak_rss_mib": rss_mib().1});
+                "proc_peak_rss_mib": rss_mib().1, "faults_per_run": {"w1": w1_faults, "w2": w2_faults}});
             println!("RESULT {result}");
         }
     }
