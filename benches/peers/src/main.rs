@@ -10,10 +10,11 @@
 //! - `w1`: W1 only (for profiling a run); `w2`: W2 alone (one W1 run after the warm-up), for profiling it;
 //! - `park K`: K programs parked on a tool that has not answered; RSS per program.
 //!
-//! W1 and W2 results carry `faults_per_run`, the minor page faults per timed run:
-//! a run whose written pages fall in more ranges than the pool's reset keeps
-//! resident (32, wasmtime's `PAGEMAP_SCAN` reset) gets the rest of its memory back
-//! from the kernel at every run, which shows here before it shows in the times.
+//! W1 and W2 results carry `faults_per_run`, the minor page faults per timed run,
+//! the whole process's: memory given back to the kernel and faulted in again at
+//! every run (by the pool's reset, which keeps at most 32 written ranges of an
+//! instance resident, or by the host's allocator, which returns large freed
+//! buffers) shows here before it shows in the times.
 //!
 //! A multi-thread tokio runtime (2 workers), as a server embeds it; `SLUICE_RT=current`
 //! for a current-thread one. The data set is the harness's: `$PEERS_TMP` (default
