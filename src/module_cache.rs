@@ -569,6 +569,23 @@ pub(crate) fn read_own_file(path: &Path, max: u64) -> std::io::Result<Vec<u8>> {
     Ok(bytes.expect("an empty header is always read"))
 }
 
+/// Reads a file as [`read_own_file`] does, which no one else may read either
+/// (a secret's file): its mode is checked on the descriptor that is read.
+pub(crate) fn read_private_file(path: &Path, max: u64) -> std::io::Result<Vec<u8>> {
+    let file = open_own_file(path, max)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        let mode = file.metadata()?.mode();
+        if mode & 0o077 != 0 {
+            let why = format!("it is readable or writable by other users (mode {:o})", mode & 0o7777);
+            return Err(std::io::Error::new(std::io::ErrorKind::InvalidData, why));
+        }
+    }
+    let bytes = read_entry_file(file, &mut [], max)?;
+    Ok(bytes.expect("an empty header is always read"))
+}
+
 /// An entry's `header`, filled, and the bytes after it; `None` if the file is shorter than a header.
 fn read_entry_file(file: File, header: &mut [u8], max: u64) -> std::io::Result<Option<Vec<u8>>> {
     let length = file.metadata()?.len();

@@ -16,7 +16,7 @@ use rmcp::transport::auth::{AuthError, CredentialRefreshGuard, CredentialStore, 
 use serde::{Deserialize, Serialize};
 
 use crate::mcp::redact::Redactor;
-use crate::module_cache::{ensure_private_dir, read_own_file, sha256_hex};
+use crate::module_cache::{ensure_private_dir, read_private_file, sha256_hex};
 
 /// The largest credentials file read (tokens are a few KiB at most).
 pub(super) const MAX_FILE_BYTES: u64 = 64 << 10;
@@ -104,25 +104,12 @@ impl CredentialsFile {
 
     /// The stored entry, `None` if there is none.
     pub(super) fn load(&self) -> Result<Option<Entry>, CredentialsError> {
-        let bytes = match read_own_file(&self.path, MAX_FILE_BYTES) {
+        // Only the owner may read tokens: a file others can read was not made by Sluice.
+        let bytes = match read_private_file(&self.path, MAX_FILE_BYTES) {
             Ok(bytes) => bytes,
             Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(None),
             Err(source) => return Err(CredentialsError::Refused { path: self.path.clone(), source }),
         };
-        #[cfg(unix)]
-        {
-            // Only the owner may read tokens: a file others can read was not made by Sluice.
-            use std::os::unix::fs::PermissionsExt;
-            let mode = std::fs::symlink_metadata(&self.path)
-                .map_err(|source| CredentialsError::Refused { path: self.path.clone(), source })?
-                .permissions()
-                .mode();
-            if mode & 0o077 != 0 {
-                let why = format!("it is readable or writable by other users (mode {:o})", mode & 0o7777);
-                let source = std::io::Error::new(std::io::ErrorKind::InvalidData, why);
-                return Err(CredentialsError::Refused { path: self.path.clone(), source });
-            }
-        }
         let entry: Entry =
             serde_json::from_slice(&bytes).map_err(|_| CredentialsError::Damaged { path: self.path.clone() })?;
         if entry.url != self.url {
