@@ -48,7 +48,7 @@ pub use launch::{Language, Launched, Launcher, Source, WorkspaceChoice};
 pub use module_cache::CompileSource;
 pub use outcome::{LimitKind, LogRecord, RunOutcome, RunStats, RunStatus, ServerStats};
 pub use policy::{ExecutionLimits, ExecutionPolicy, LimitAboveCeiling, LimitRequest, SkillsGrant};
-pub use sandbox::{Program, ProgramInput, Runtime, RuntimeConfig};
+pub use sandbox::{Hibernated, Program, ProgramInput, Runtime, RuntimeConfig};
 pub use scratch::{CleanupError, ScratchWorkspace};
 pub use tools::{
     InProcessTools, NoTools, ServerActivity, ServerInfo, ToolCall, ToolCallError, ToolDefinition, ToolHost, ToolResult,

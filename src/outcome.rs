@@ -112,6 +112,9 @@ pub struct RunStats {
     /// Fuel used, when the runtime meters fuel.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub fuel_consumed: Option<u64>,
+    /// Times the program's memory was set aside while it waited
+    /// ([`crate::RuntimeConfig::hibernate_after`]).
+    pub hibernations: u64,
     /// Per configured server (for hosts that start servers): whether this run
     /// started it, its definitions loaded, and this run's calls to it.
     pub servers: BTreeMap<String, ServerStats>,
@@ -191,6 +194,7 @@ impl RunOutcome {
                 workspace_refusals: 0,
                 workspace_denials: 0,
                 fuel_consumed: None,
+                hibernations: 0,
                 servers: BTreeMap::new(),
             },
             stderr: Vec::new(),

@@ -71,6 +71,11 @@ pub fn parse_duration(input: &str) -> Result<Duration, UnitParseError> {
     humantime::parse_duration(text).map_err(|e| error(e.to_string()))
 }
 
+/// Parses a duration as [`parse_duration`] does, or `off` (none).
+pub fn parse_duration_or_off(input: &str) -> Result<Option<Duration>, UnitParseError> {
+    if input.trim().eq_ignore_ascii_case("off") { Ok(None) } else { parse_duration(input).map(Some) }
+}
+
 /// Displays a byte count compactly with a binary unit: `512 B`, `1.5 KiB`, `64.0 MiB`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Bytes(pub u64);
@@ -118,6 +123,9 @@ mod tests {
     fn durations_need_a_unit() {
         assert_eq!(parse_duration("500ms").unwrap(), Duration::from_millis(500));
         assert_eq!(parse_duration("1m30s").unwrap(), Duration::from_secs(90));
+        assert_eq!(parse_duration_or_off("off").unwrap(), None);
+        assert_eq!(parse_duration_or_off("250ms").unwrap(), Some(Duration::from_millis(250)));
+        assert!(parse_duration_or_off("never").is_err());
         let message = parse_duration("30").unwrap_err().to_string();
         assert!(message.contains("no unit"), "{message}");
     }

@@ -16,6 +16,7 @@ use tokio::task::JoinSet;
 use wasmtime::{Caller, Extern, Linker};
 
 use super::RunState;
+use super::hibernate::{Memory, while_waiting};
 use super::limits::LimitExceeded;
 use super::payload::{self, Payload};
 use crate::ExecutionLimits;
@@ -841,6 +842,22 @@ fn report_error(mut caller: Caller<'_, RunState>, (ptr, len): (i32, i32)) -> was
     Ok(())
 }
 
+/// `wait_any` (no `timeout`) and `wait_any_timeout`: a wait that outlasts
+/// [`crate::RuntimeConfig::hibernate_after`] sets the program's memory aside
+/// until it ends (`hibernate.rs`). The memory is the caller's own, and the
+/// `caller` borrow is held for the whole wait, as `while_waiting` requires.
+async fn wait(caller: &mut Caller<'_, RunState>, timeout: Option<Duration>) -> i32 {
+    let memory = if caller.data().hibernation.after.is_some() { Memory::of(caller) } else { None };
+    let RunState { operations, hibernation, .. } = caller.data_mut();
+    let wait = async {
+        match timeout {
+            None => operations.wait_any().await,
+            Some(timeout) => operations.wait_any_timeout(timeout).await,
+        }
+    };
+    while_waiting(wait, memory, hibernation).await
+}
+
 /// Adds the `sluice_v1` functions to `linker`.
 pub(crate) fn add_to_linker(linker: &mut Linker<RunState>) -> wasmtime::Result<()> {
     linker.func_wrap(MODULE, "call_start", |caller: Caller<'_, RunState>, a, b, c, d, e, f| {
@@ -856,14 +873,12 @@ pub(crate) fn add_to_linker(linker: &mut Linker<RunState>) -> wasmtime::Result<(
         strip_types_start(caller, (a, b, c, d))
     })?;
     linker.func_wrap_async(MODULE, "wait_any", |mut caller: Caller<'_, RunState>, (): ()| {
-        Box::new(async move { Ok::<i32, wasmtime::Error>(caller.data_mut().operations.wait_any().await) })
+        Box::new(async move { Ok::<i32, wasmtime::Error>(wait(&mut caller, None).await) })
     })?;
     linker.func_wrap_async(MODULE, "wait_any_timeout", |mut caller: Caller<'_, RunState>, (timeout_ms,): (i32,)| {
         // A negative timeout means none: report only what has completed already.
         let timeout = Duration::from_millis(timeout_ms.max(0) as u64);
-        Box::new(
-            async move { Ok::<i32, wasmtime::Error>(caller.data_mut().operations.wait_any_timeout(timeout).await) },
-        )
+        Box::new(async move { Ok::<i32, wasmtime::Error>(wait(&mut caller, Some(timeout)).await) })
     })?;
     linker.func_wrap(MODULE, "result_len", result_len)?;
     linker.func_wrap(MODULE, "result_read", |caller: Caller<'_, RunState>, handle, ptr, len| {

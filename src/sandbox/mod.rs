@@ -5,6 +5,7 @@
 
 pub(crate) mod abi;
 pub(crate) mod ending;
+mod hibernate;
 mod limits;
 mod output;
 mod payload;
@@ -19,9 +20,10 @@ use std::sync::Arc;
 use wasmtime_wasi::p1::WasiP1Ctx;
 
 pub use program::{Program, ProgramInput};
-pub use runtime::{Runtime, RuntimeConfig};
+pub use runtime::{Hibernated, Runtime, RuntimeConfig};
 
 use self::abi::Operations;
+use self::hibernate::Hibernation;
 use self::limits::SandboxLimiter;
 use self::workspace::{WorkspaceGuard, WorkspaceRules};
 use crate::ExecutionPolicy;
@@ -34,6 +36,7 @@ pub(crate) struct RunState {
     limiter: SandboxLimiter,
     operations: Operations,
     workspace: WorkspaceGuard,
+    hibernation: Hibernation,
 }
 
 impl RunState {
@@ -44,6 +47,7 @@ impl RunState {
         tools: Arc<dyn ToolHost>,
         progress: Arc<Counters>,
         requester: Requester,
+        hibernation: Hibernation,
     ) -> Self {
         let limits = &policy.limits;
         RunState {
@@ -51,6 +55,7 @@ impl RunState {
             limiter: SandboxLimiter::new(limits.memory_bytes, limits.table_elements),
             operations: Operations::new(tools, limits.clone(), tokio::runtime::Handle::current(), progress, requester),
             workspace: WorkspaceGuard::new(workspace),
+            hibernation,
         }
     }
 }

@@ -5,6 +5,7 @@ use std::sync::Arc;
 use wasmtime::{Instance, Store, Val};
 use wasmtime_wizer::{InstanceState, SnapshotVal, Wizer};
 
+use super::hibernate::Hibernation;
 use super::output::CappedOutput;
 use super::{RunState, Runtime, wasi};
 use crate::{ExecutionPolicy, LoadError, NoTools, ProgramInput};
@@ -24,7 +25,15 @@ pub(crate) async fn preinitialize(runtime: &Runtime, name: &str, wasm: &[u8]) ->
     let output = CappedOutput::new("initializer output", policy.limits.output_bytes, Default::default());
     let wasi = wasi::build_wasi(&plan, output.clone(), output.clone())
         .map_err(|e| LoadError::Invalid(format!("pre-initialising {name}: {e}")))?;
-    let state = RunState::new(wasi, plan.workspace, &policy, Arc::new(NoTools), Default::default(), Default::default());
+    let state = RunState::new(
+        wasi,
+        plan.workspace,
+        &policy,
+        Arc::new(NoTools),
+        Default::default(),
+        Default::default(),
+        Hibernation::new(None, Default::default()),
+    );
     let mut store = runtime.inner.new_store(state, None, std::time::Instant::now(), policy.limits.deadline);
 
     let instance = program.pre.instantiate_async(&mut store).await.map_err(|e| invalid("instantiating", e))?;

@@ -8,6 +8,7 @@ use wasmtime::InstancePre;
 
 use super::RunState;
 use super::ending::{Failure, classify, find_limit, timeout};
+use super::hibernate::Hibernation;
 use super::output::CappedOutput;
 use super::runtime::{RuntimeConfig, RuntimeInner};
 use super::wasi;
@@ -89,7 +90,16 @@ impl Program {
             wasi::SKILLS_GUEST_PATH => RunError::Skills { path: e.path, source: e.source },
             _ => RunError::Workspace { path: e.path, source: e.source },
         })?;
-        let state = RunState::new(wasi, plan.workspace, policy, tools.clone(), control.counters(), control.requester());
+        let hibernation = Hibernation::new(runtime.config.hibernate_after, runtime.hibernated.clone());
+        let state = RunState::new(
+            wasi,
+            plan.workspace,
+            policy,
+            tools.clone(),
+            control.counters(),
+            control.requester(),
+            hibernation,
+        );
 
         let deadline = started + limits.deadline;
         let mut store = runtime.new_store(state, limits.fuel, started, limits.deadline);
@@ -161,6 +171,7 @@ impl Program {
             workspace_refusals: workspace.refusals,
             workspace_denials: workspace.denials,
             fuel_consumed,
+            hibernations: state.hibernation.count,
             servers,
         };
         Ok(RunOutcome {

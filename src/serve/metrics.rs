@@ -18,7 +18,7 @@ use serde_json::Value;
 
 use super::tasks::{Owner, SharedTaskStore, TaskEra, TaskError, TaskPage, TaskRecord, TaskState, TaskStore};
 use crate::tools::BoxFuture;
-use crate::{RunOutcome, RunStatus};
+use crate::{Hibernated, RunOutcome, RunStatus};
 
 /// The labels of a finished run.
 #[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
@@ -48,6 +48,8 @@ pub struct Metrics {
     tasks: Family<TaskLabels, Counter>,
     state_errors: Counter,
     in_flight: Gauge,
+    set_aside: Gauge,
+    set_aside_bytes: Gauge,
 }
 
 impl Default for Metrics {
@@ -91,7 +93,26 @@ impl Metrics {
         );
         let in_flight = Gauge::default();
         registry.register("programs_in_flight", "Programs running now", in_flight.clone());
-        Metrics { registry, runs, run_seconds, tool_calls, tool_bytes, tasks, state_errors, in_flight }
+        let set_aside = Gauge::default();
+        registry.register(
+            "programs_set_aside",
+            "Programs waiting on a tool or timer with their memory set aside (--hibernate-after)",
+            set_aside.clone(),
+        );
+        let set_aside_bytes = Gauge::default();
+        registry.register("set_aside_bytes", "Host bytes kept for the programs set aside", set_aside_bytes.clone());
+        Metrics {
+            registry,
+            runs,
+            run_seconds,
+            tool_calls,
+            tool_bytes,
+            tasks,
+            state_errors,
+            in_flight,
+            set_aside,
+            set_aside_bytes,
+        }
     }
 
     /// A program started; the returned guard counts it until dropped.
@@ -123,6 +144,12 @@ impl Metrics {
     /// A task this instance ran ended in `state` (and the end was recorded).
     pub(crate) fn task_ended(&self, state: TaskState) {
         self.tasks.get_or_create(&TaskLabels { state: state.name() }).inc();
+    }
+
+    /// Reads the gauges that the runtime keeps: call before [`Metrics::render`].
+    pub fn observe(&self, hibernated: Hibernated) {
+        self.set_aside.set(i64::try_from(hibernated.programs).unwrap_or(i64::MAX));
+        self.set_aside_bytes.set(i64::try_from(hibernated.bytes).unwrap_or(i64::MAX));
     }
 
     /// The metrics as OpenMetrics text.

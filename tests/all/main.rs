@@ -8,6 +8,7 @@ mod files;
 mod guest_build;
 mod guests;
 mod hardening;
+mod hibernation;
 mod hostile;
 mod hostile_servers;
 mod hostile_tool_lists;

@@ -38,7 +38,8 @@ async fn a_task_created_through_one_instance_is_polled_fetched_listed_and_cancel
     let dir = tempfile::tempdir().unwrap();
     let record = dir.path().join("record");
     let config = config(dir.path(), json!({ "slow": slow_server(&record) }));
-    let a = instance(&config, &redis, &["--task-after", "200ms"]).await;
+    // A sets a waiting program's memory aside at once, so the stuck ones below are.
+    let a = instance(&config, &redis, &["--task-after", "200ms", "--hibernate-after", "1ms"]).await;
     let b = instance(&config, &redis, &["--task-after", "200ms"]).await;
     let mut on_a = Client::start().await;
     let mut on_b = Client::start().await;
@@ -80,6 +81,11 @@ async fn a_task_created_through_one_instance_is_polled_fetched_listed_and_cancel
         cancelled += 1;
         let id = start_stuck_task(&mut on_a, era).await;
         wait_for_events(&record, "started", cancelled + usize::from(era == Era::Modern)).await;
+        let deadline = Instant::now() + STEP;
+        while !metrics(&a).await.contains("sluice_programs_set_aside 1") {
+            assert!(Instant::now() < deadline, "the stuck program was never set aside:\n{}", metrics(&a).await);
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
         on_b.raw("tasks/cancel", json!({ "taskId": id })).await.expect("the other instance accepts the cancel");
         let over = poll_until_over(&mut on_b, era, &id).await;
         assert_eq!(over["status"], "cancelled", "{over}");
@@ -96,6 +102,8 @@ async fn a_task_created_through_one_instance_is_polled_fetched_listed_and_cancel
         "sluice_tasks_total{state=\"cancelled\"} 2",
         "sluice_tool_calls_total{server=\"slow\"} 3",
         "sluice_programs_in_flight 0",
+        "sluice_programs_set_aside 0",
+        "sluice_set_aside_bytes 0",
     ] {
         assert!(metrics.contains(line), "{line} not in A's metrics:\n{metrics}");
     }
