@@ -8,6 +8,7 @@ use std::collections::{HashMap, HashSet, VecDeque};
 use std::future::Future;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
 use serde::Serialize;
@@ -351,10 +352,32 @@ impl Operations {
         Ok(handle)
     }
 
-    fn spawn(&mut self, work: impl Future<Output = Completion> + Send + 'static) -> wasmtime::Result<i32> {
+    /// Starts `work`, a tool call to `server` (`Some`: a configured server's
+    /// name, or `None` for a name that is none) or another operation (`None`).
+    ///
+    /// It is polled once here first: what is ready at once (an in-process tool,
+    /// a refusal) completes without a task, so the run also needs no wake-up
+    /// from another worker (a multi-thread runtime wakes an idle worker for
+    /// every task spawned, and the finished task wakes the run in turn).
+    fn spawn(
+        &mut self,
+        server: Option<Option<String>>,
+        work: impl Future<Output = Completion> + Send + 'static,
+    ) -> wasmtime::Result<i32> {
         let handle = self.new_handle()?;
+        if let Some(server) = server {
+            self.call_servers.insert(handle, server);
+        }
+        let mut work = Box::pin(self.recorder.clone().scope_owned(work));
+        // A waker that does nothing is enough: a future left pending is polled
+        // again by its task, with that task's waker, as soon as it is spawned.
+        if let Poll::Ready(completion) = work.as_mut().poll(&mut Context::from_waker(Waker::noop())) {
+            let completion = self.unread.admit(completion);
+            self.file(handle, completion);
+            self.unreported.push_back(handle);
+            return Ok(handle);
+        }
         let unread = self.unread.clone();
-        let work = self.recorder.clone().scope_owned(work);
         let task = self.running.spawn_on(async move { (handle, unread.admit(work.await)) }, &self.runtime);
         self.task_handles.insert(task.id(), handle);
         self.running_handles.insert(handle);
@@ -407,6 +430,12 @@ impl Operations {
         };
         self.task_handles.remove(&id);
         self.running_handles.remove(&handle);
+        self.file(handle, completion);
+        handle
+    }
+
+    /// Counts a finished operation's completion in the run's stats and keeps it for the guest.
+    fn file(&mut self, handle: i32, completion: Completion) {
         self.stats.bytes_from_tools += completion.tool_bytes;
         if let Some(server) = self.call_servers.remove(&handle) {
             // A call that got no result (unknown tool, invalid arguments, a server
@@ -418,7 +447,6 @@ impl Operations {
         }
         self.stats.tool_errors += u64::from(completion.status == Status::ToolError);
         self.completed.insert(handle, completion);
-        handle
     }
 
     /// Keeps a log line if it fits both caps (bytes, with each line's overhead,
@@ -608,9 +636,7 @@ fn call_start(
     if let Some(server) = &server {
         ops.stats.per_server.entry(server.clone()).or_default().0 += 1;
     }
-    let handle = ops.spawn(async move { Completion::tool_result(catalog.call(call).await, result_cap) })?;
-    ops.call_servers.insert(handle, server);
-    Ok(handle)
+    ops.spawn(Some(server), async move { Completion::tool_result(catalog.call(call).await, result_cap) })
 }
 
 /// `servers_start() -> handle | BUSY`
@@ -650,7 +676,7 @@ fn search_start(mut caller: Caller<'_, RunState>, (ptr, len): (i32, i32)) -> was
     };
     let catalog = ops.catalog.clone();
     let result_cap = ops.limits.result_bytes;
-    ops.spawn(async move {
+    ops.spawn(None, async move {
         match catalog.search(&query).await {
             Ok(hits) => Completion::json(&hits, result_cap),
             Err(error) => Completion::failed(&error),
@@ -679,7 +705,7 @@ fn describe_start(
     };
     let catalog = ops.catalog.clone();
     let result_cap = ops.limits.result_bytes;
-    ops.spawn(async move {
+    ops.spawn(None, async move {
         match catalog.describe(&server, &tool).await {
             Ok(description) => Completion::json(&description, result_cap),
             Err(error) => Completion::failed(&error),
@@ -728,7 +754,7 @@ fn strip_types_start(
         let message = format!("{name} is not UTF-8 text");
         return ops.complete_now(Completion::failed(&ToolCallError::InvalidRequest { message }));
     };
-    ops.spawn(async move {
+    ops.spawn(None, async move {
         // swc is CPU work (bounded by the size cap); it runs off the async workers.
         let stripped = tokio::task::spawn_blocking(move || crate::strip_types(&name, &source)).await;
         match stripped {
