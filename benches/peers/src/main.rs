@@ -8,7 +8,8 @@
 //! - `structured`: the same with W2's result as MCP `structuredContent`;
 //! - `once`: one W1, for the harness's whole-process cold start;
 //! - `w1`: W1 only (for profiling a run); `w2`: W2 alone (one W1 run after the warm-up), for profiling it;
-//! - `park K`: K programs parked on a tool that has not answered; RSS per program.
+//! - `park K`: K programs parked on a tool that has not answered, their memory set
+//!   aside (`RuntimeConfig::hibernate_after`; `SLUICE_HIBERNATE=off` keeps it resident); RSS per program.
 //!
 //! W1 and W2 results carry `faults_per_run`, the minor page faults per timed run,
 //! the whole process's: memory given back to the kernel and faulted in again at
@@ -16,7 +17,8 @@
 //! instance resident, or by the host's allocator, which returns large freed
 //! buffers) shows here before it shows in the times.
 //!
-//! A multi-thread tokio runtime (2 workers), as a server embeds it; `SLUICE_RT=current`
+//! A multi-thread tokio runtime (2 workers), as a server embeds it, W1 and W2 timed
+//! inside a task on it as a server's request handler runs them; `SLUICE_RT=current`
 //! for a current-thread one. The data set is the harness's: `$PEERS_TMP` (default
 //! `/tmp/peers`)`/data/issues.json` and `expected_w2.json`.
 
@@ -141,6 +143,11 @@ fn main() {
         // One program in a fresh process, as `sluice run` sizes it.
         config.max_concurrent_runs = 1;
     }
+    // `SLUICE_HIBERNATE=off`: waiting programs stay resident, for comparison.
+    if std::env::var("SLUICE_HIBERNATE").as_deref() == Ok("off") {
+        config.hibernate_after = None;
+    }
+    let config_hibernates = config.hibernate_after.is_some();
     let runtime = Runtime::new(config).expect("the runtime starts");
     let js = Arc::new(rt.block_on(JavaScript::load(&runtime)).expect("the interpreter loads"));
     let policy = ExecutionPolicy::default();
@@ -172,6 +179,11 @@ fn main() {
             while waiting.load(Ordering::SeqCst) < parked && Instant::now() < deadline {
                 std::thread::sleep(Duration::from_millis(20));
             }
+            // And, unless that is off, every one has had its memory set aside.
+            while config_hibernates && (runtime.hibernated().programs as usize) < parked && Instant::now() < deadline {
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            let hibernated = runtime.hibernated();
             let (rss_parked, pss_parked) = (rss_mib().0, pss_mib());
             // Where the parked programs' memory is, for a closer look (`PARK_SMAPS=file`).
             if let Ok(path) = std::env::var("PARK_SMAPS") {
@@ -187,44 +199,61 @@ fn main() {
                 .count();
             let park = json!({"k": parked, "ok": ok, "parked": parked_count,
                 "mib_per_parked": (rss_parked - before) / parked as f64, "rss_parked_mib": rss_parked, "seconds": seconds,
-                "pss_mib_per_parked": (pss_parked - pss_before) / parked as f64, "pss_parked_mib": pss_parked});
+                "pss_mib_per_parked": (pss_parked - pss_before) / parked as f64, "pss_parked_mib": pss_parked,
+                "hibernated": hibernated.programs, "hibernated_kib_per_parked": hibernated.bytes as f64 / 1024.0 / parked as f64});
             println!("RESULT {}", json!({"peer": "sluice", "park": park}));
         }
         _ => {
-            for _ in 0..20 {
-                assert_eq!(run(W1), "{\"a\":1}");
-            }
-            let w1_runs = if mode == "w2" { 1 } else { 2000 };
-            let mut w1 = Vec::with_capacity(w1_runs);
-            let faults = minor_faults();
-            for _ in 0..w1_runs {
-                let sent = Instant::now();
-                let out = run(W1);
-                w1.push(sent.elapsed().as_secs_f64() * 1e3);
-                assert_eq!(out, "{\"a\":1}");
-            }
-            let w1_faults = (minor_faults() - faults) as f64 / w1_runs as f64;
-            let mut w2 = Vec::with_capacity(50);
-            let mut faults = 0;
-            for i in 0..if mode == "w1" { 0 } else { 55 } {
-                if i == 5 {
-                    faults = minor_faults();
+            // Timed inside a task on the runtime, where a server's request
+            // handler runs its programs (on a worker, so a tool call's task and
+            // the run need no wake-up across threads to reach each other).
+            let (js, policy, host, mode) = (js.clone(), policy.clone(), host.clone(), mode.clone());
+            let timed = async move {
+                let run = |source: &'static str| {
+                    let (js, policy, host) = (js.clone(), policy.clone(), host.clone());
+                    async move {
+                        let outcome = js.run("bench.js", source, &policy, host, &RunControl::new()).await;
+                        let outcome = outcome.expect("the run starts");
+                        assert_eq!(outcome.status, RunStatus::Ok, "{outcome:?}");
+                        String::from_utf8_lossy(&outcome.stdout).trim().to_owned()
+                    }
+                };
+                for _ in 0..20 {
+                    assert_eq!(run(W1).await, "{\"a\":1}");
                 }
-                let sent = Instant::now();
-                let out = run(W2);
-                if i >= 5 {
-                    w2.push(sent.elapsed().as_secs_f64() * 1e3);
+                let w1_runs = if mode == "w2" { 1 } else { 2000 };
+                let mut w1 = Vec::with_capacity(w1_runs);
+                let faults = minor_faults();
+                for _ in 0..w1_runs {
+                    let sent = Instant::now();
+                    let out = run(W1).await;
+                    w1.push(sent.elapsed().as_secs_f64() * 1e3);
+                    assert_eq!(out, "{\"a\":1}");
                 }
-                assert_eq!(out, expected_w2.trim());
-            }
-            let mut label = if mode == "structured" { "sluice (structuredContent)" } else { "sluice" }.to_owned();
-            if current_thread {
-                label.push_str(" [current-thread rt]");
-            }
-            let w2_faults = (!w2.is_empty()).then(|| (minor_faults() - faults) as f64 / w2.len() as f64);
-            let w2 = if w2.is_empty() { Value::Null } else { stats(w2) };
-            let result = json!({"peer": label, "version": "checkout", "w1": stats(w1), "w2": w2,
-                "proc_peak_rss_mib": rss_mib().1, "faults_per_run": {"w1": w1_faults, "w2": w2_faults}});
+                let w1_faults = (minor_faults() - faults) as f64 / w1_runs as f64;
+                let mut w2 = Vec::with_capacity(50);
+                let mut faults = 0;
+                for i in 0..if mode == "w1" { 0 } else { 55 } {
+                    if i == 5 {
+                        faults = minor_faults();
+                    }
+                    let sent = Instant::now();
+                    let out = run(W2).await;
+                    if i >= 5 {
+                        w2.push(sent.elapsed().as_secs_f64() * 1e3);
+                    }
+                    assert_eq!(out, expected_w2.trim());
+                }
+                let mut label = if mode == "structured" { "sluice (structuredContent)" } else { "sluice" }.to_owned();
+                if current_thread {
+                    label.push_str(" [current-thread rt]");
+                }
+                let w2_faults = (!w2.is_empty()).then(|| (minor_faults() - faults) as f64 / w2.len() as f64);
+                let w2 = if w2.is_empty() { Value::Null } else { stats(w2) };
+                json!({"peer": label, "version": "checkout", "w1": stats(w1), "w2": w2,
+                    "proc_peak_rss_mib": rss_mib().1, "faults_per_run": {"w1": w1_faults, "w2": w2_faults}})
+            };
+            let result = rt.block_on(rt.spawn(timed)).expect("the timed runs finish");
             println!("RESULT {result}");
         }
     }
