@@ -21,6 +21,12 @@ use sluice::{
     SkillsGrant, Source, ToolHost, WorkspaceChoice, units,
 };
 
+/// jemalloc keeps a large tool result's freed buffers for the next run instead of
+/// returning them to the kernel (Cargo.toml's `jemalloc` feature says why).
+#[cfg(all(feature = "jemalloc", not(target_env = "msvc")))]
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 fn parse_elicitation(name: &str) -> Result<Elicitation, String> {
     Elicitation::from_name(name)
         .ok_or_else(|| format!("{name:?} is not an answer policy: use decline or accept-defaults"))

@@ -32,6 +32,10 @@ use sluice::{
     ToolHost, ToolResult,
 };
 
+/// The allocator the `sluice` binary uses (Cargo.toml's `jemalloc` feature says why).
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 const W1: &str = "const r = await tools.demo.echo({a:1}); console.log(JSON.stringify(r));";
 const W2: &str = "const issues = await tools.demo.list_issues({});\
  const m = issues.filter(i => i.state === 'open' && i.labels.includes('bug') && i.comments > 10);\
