@@ -6,6 +6,7 @@
 
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::future::Future;
+use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::task::{Context, Poll, Waker};
@@ -371,7 +372,24 @@ impl Operations {
         let mut work = Box::pin(self.recorder.clone().scope_owned(work));
         // A waker that does nothing is enough: a future left pending is polled
         // again by its task, with that task's waker, as soon as it is spawned.
-        if let Poll::Ready(completion) = work.as_mut().poll(&mut Context::from_waker(Waker::noop())) {
+        // A tool host that panics fails the operation, as it does in its task.
+        let first =
+            std::panic::catch_unwind(AssertUnwindSafe(|| work.as_mut().poll(&mut Context::from_waker(Waker::noop()))));
+        let ready = match first {
+            Ok(Poll::Pending) => None,
+            Ok(Poll::Ready(completion)) => Some(completion),
+            Err(panic) => {
+                let why = panic.downcast_ref::<&str>().copied().or(panic.downcast_ref::<String>().map(String::as_str));
+                Some(Completion::failed(&ToolCallError::Server {
+                    server: "sluice".to_owned(),
+                    message: format!(
+                        "the tool host failed while running this operation: it panicked: {}",
+                        why.unwrap_or("(no message)")
+                    ),
+                }))
+            }
+        };
+        if let Some(completion) = ready {
             let completion = self.unread.admit(completion);
             self.file(handle, completion);
             self.unreported.push_back(handle);

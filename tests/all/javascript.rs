@@ -650,6 +650,41 @@ async fn a_timer_races_a_slow_tool_call_and_the_call_still_completes() {
     assert_eq!(stdout(&outcome), "winner timer\ncall done true\n");
 }
 
+/// An in-process tool that panics, at once (polled where the call starts) or after
+/// waiting (in its task), fails its call; the program and the process go on.
+#[tokio::test]
+async fn a_tool_host_that_panics_fails_the_call_not_the_run() {
+    fn broken(message: &'static str) -> Result<ToolResult, sluice::ToolCallError> {
+        if !message.is_empty() {
+            panic!("{message}");
+        }
+        Ok(ToolResult::text(""))
+    }
+    let any = json!({ "type": "object" });
+    let tools: Arc<dyn ToolHost> = Arc::new(
+        sluice::InProcessTools::new()
+            .with_server("demo", "Broken")
+            .with_tool("demo", ToolDefinition::new("at_once", "Panics.", any.clone()), |_| async {
+                broken("broke at once")
+            })
+            .with_tool("demo", ToolDefinition::new("later", "Panics after a wait.", any), |_| async {
+                tokio::time::sleep(Duration::from_millis(5)).await;
+                broken("broke later")
+            }),
+    );
+    let program = "for (const name of ['at_once', 'later']) {
+        try { await tools.demo[name]({}); } catch (e) { console.log(name, e.message); }
+    }";
+    let outcome = javascript().await.run("broken.js", program, &policy(), tools, &RunControl::new()).await.unwrap();
+    assert_ok(&outcome);
+    let printed = stdout(&outcome);
+    let lines: Vec<&str> = printed.lines().collect();
+    assert_eq!(lines.len(), 2, "{printed}");
+    assert!(lines[0].starts_with("at_once ") && lines[0].contains("panicked") && lines[0].contains("broke at once"));
+    assert!(lines[1].starts_with("later ") && lines[1].contains("panicked") && lines[1].contains("broke later"));
+    assert_eq!((outcome.stats.tool_calls, outcome.stats.failed_tool_calls), (2, 2));
+}
+
 #[tokio::test]
 async fn a_million_timers_are_refused_past_the_cap_and_clearing_makes_room() {
     let outcome = run("timer_flood.js").await;
