@@ -30,8 +30,9 @@ pub struct RuntimeConfig {
     pub fuel_metering: bool,
     /// Programs that may run at once (the size of the instance pool). Default: 1,000.
     /// Larger pools (10,000 is measured: `benches/peers`, `park` mode) reserve address
-    /// space, not memory: a slot costs only the pages its run touches, about 0.4 MiB
-    /// (PSS) for a JavaScript program parked on a tool call.
+    /// space, not memory: a slot costs only the pages its run touches, ~1.1 MiB of
+    /// RSS for a JavaScript program waiting on a tool call, ~70 KB once its memory
+    /// is set aside ([`RuntimeConfig::hibernate_after`]).
     pub max_concurrent_runs: u32,
     /// The largest memory any policy may grant. Default: 4 GiB.
     pub max_memory_bytes: u64,
