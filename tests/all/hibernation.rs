@@ -92,12 +92,14 @@ async fn a_javascript_program_set_aside_wakes_with_its_state_intact() {
     }
 }
 
+/// A one-second timer against a 1 ms `hibernate_after`: only a host stalled for
+/// the whole second could wake it before it is set aside.
 #[tokio::test]
 async fn a_program_sleeping_on_a_timer_is_set_aside_too() {
     let _one = ONE_AT_A_TIME.lock().await;
     let (runtime, js, _) = setup().await;
     let program = "const s = 'x'.repeat(100000) + 'y'; const o = { deep: { list: [1, 2, 3] } };
-        await new Promise(resolve => setTimeout(resolve, 200));
+        await new Promise(resolve => setTimeout(resolve, 1000));
         console.log(s.length, s.endsWith('xy'), JSON.stringify(o));";
     let policy = ExecutionPolicy::default();
     let outcome = js.run("sleep.js", program, &policy, Arc::new(sluice::NoTools), &RunControl::new()).await.unwrap();
