@@ -369,9 +369,8 @@ async fn protected_resource(State(shared): State<Arc<Shared>>, headers: HeaderMa
 
 async fn metrics(State(shared): State<Arc<Shared>>) -> Response {
     let content_type = "application/openmetrics-text; version=1.0.0; charset=utf-8";
-    let metrics = shared.sluice.metrics();
-    metrics.observe(shared.sluice.launcher().runtime().hibernated());
-    (StatusCode::OK, [(header::CONTENT_TYPE, content_type)], metrics.render()).into_response()
+    let text = shared.sluice.metrics().render(shared.sluice.launcher().runtime().hibernated());
+    (StatusCode::OK, [(header::CONTENT_TYPE, content_type)], text).into_response()
 }
 
 async fn ready(State(shared): State<Arc<Shared>>) -> Response {

@@ -146,14 +146,11 @@ impl Metrics {
         self.tasks.get_or_create(&TaskLabels { state: state.name() }).inc();
     }
 
-    /// Reads the gauges that the runtime keeps: call before [`Metrics::render`].
-    pub fn observe(&self, hibernated: Hibernated) {
+    /// The metrics as OpenMetrics text, with the runtime's count of programs set
+    /// aside (`hibernated`, which the runtime keeps, not these metrics).
+    pub fn render(&self, hibernated: Hibernated) -> String {
         self.set_aside.set(i64::try_from(hibernated.programs).unwrap_or(i64::MAX));
         self.set_aside_bytes.set(i64::try_from(hibernated.bytes).unwrap_or(i64::MAX));
-    }
-
-    /// The metrics as OpenMetrics text.
-    pub fn render(&self) -> String {
         let mut text = String::new();
         // Writing into a String cannot fail.
         let _ = prometheus_client::encoding::text::encode(&mut text, &self.registry);
@@ -257,8 +254,10 @@ mod tests {
         store.create(&Owner("a".to_owned()), TaskEra::Legacy, Duration::from_secs(60)).await.unwrap();
         let guard = metrics.running();
         metrics.task_ended(TaskState::Completed);
-        let text = metrics.render();
+        let text = metrics.render(Hibernated { programs: 3, bytes: 4096 });
         for line in [
+            "sluice_programs_set_aside 3",
+            "sluice_set_aside_bytes 4096",
             "sluice_tasks_total{state=\"created\"} 1",
             "sluice_tasks_total{state=\"completed\"} 1",
             "sluice_programs_in_flight 1",
@@ -268,6 +267,6 @@ mod tests {
             assert!(text.contains(line), "{line:?} missing from:\n{text}");
         }
         drop(guard);
-        assert!(metrics.render().contains("sluice_programs_in_flight 0"));
+        assert!(metrics.render(Hibernated::default()).contains("sluice_programs_in_flight 0"));
     }
 }

@@ -140,3 +140,23 @@ async fn a_rust_guest_set_aside_wakes_with_its_state_intact() {
     assert_eq!(outcome.stats.hibernations, 1);
     assert_eq!(runtime.hibernated(), Hibernated::default());
 }
+
+/// A program that has written more than the cap (16 MiB) stays resident: setting it
+/// aside would copy all of it twice, at every wait, on the host's time.
+#[tokio::test]
+async fn a_program_with_more_written_than_the_cap_stays_resident() {
+    let _one = ONE_AT_A_TIME.lock().await;
+    let (runtime, js, _) = setup().await;
+    let program = "const big = new Uint8Array(24 << 20);
+        for (let i = 0; i < big.length; i += 4096) big[i] = (i >> 12) & 255;
+        await new Promise(resolve => setTimeout(resolve, 300));
+        let sum = 0; for (let i = 0; i < big.length; i += 4096) sum += big[i];
+        console.log(sum);";
+    let policy = ExecutionPolicy::default();
+    let outcome = js.run("big.js", program, &policy, Arc::new(sluice::NoTools), &RunControl::new()).await.unwrap();
+    assert_eq!(outcome.status, RunStatus::Ok, "{outcome:?}");
+    // 6,144 pages, each holding (its index & 255): 24 rounds of 0..=255.
+    assert_eq!(stdout(&outcome), format!("{}\n", 24 * (255 * 256 / 2)));
+    assert_eq!(outcome.stats.hibernations, 0, "{:?}", outcome.stats);
+    assert_eq!(runtime.hibernated(), Hibernated::default());
+}
