@@ -17,6 +17,7 @@ fn main() {
         "sandboxes/js/build.rs",
         "sandboxes/js/Cargo.toml",
         "sandboxes/js/Cargo.lock",
+        "sandboxes/js/vendor",
         "guest-sdk/src",
         "guest-sdk/Cargo.toml",
     ] {

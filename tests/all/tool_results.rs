@@ -107,6 +107,22 @@ fn documents() -> Vec<String> {
         })
         .collect();
     documents.push(format!("[{}]", mixed.join(",")));
+    // Records made whole from a shape: one that is a prefix of the last, in another
+    // order, one fewer key, a key too long to cache between two that are cached.
+    let long_key = "k".repeat(70);
+    documents.push(format!(
+        r#"[{{"a":1,"b":2}},{{"a":1,"b":2,"c":3}},{{"a":1}},{{"b":2,"a":1}},{{"a":1,"b":2}},{{"x":1,"{long_key}":2,"y":3}},{{"x":1,"{long_key}":2,"y":3}},{{"x":{{"a":1,"b":2}},"y":[{{"b":2,"a":1}}]}}]"#
+    ));
+    // Short strings of every length a key or value is cached by its bytes, the
+    // last one right at the end of the input (read there without 16 bytes to spare).
+    let shorts: Vec<String> = (0..4_000)
+        .map(|n| {
+            let len = 1 + n % 17;
+            let text: String = (0..len).map(|i| char::from(b'a' + ((n / 17 + i) % 26) as u8)).collect();
+            format!(r#"{{"{text}":"{text}","k{}":"{text}"}}"#, n % 3)
+        })
+        .collect();
+    documents.push(format!(r#"[{},"z"]"#, shorts.join(",")));
     // Large: many records with the same keys, and a long flat array.
     let records: Vec<Value> = (0..20_000)
         .map(|n| json!({ "number": n, "title": format!("Issue {n} é\"q\""), "labels": ["bug"], "open": n % 2 == 0, "ratio": n as f64 / 7.0 }))

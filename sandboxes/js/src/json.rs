@@ -6,9 +6,13 @@
 //! became two 3.6 MB strings and two parses. Here the bytes are read once and
 //! the values are made through QuickJS's C API: keys become atoms once per
 //! distinct key (a cache), arrays are made whole from their elements
-//! (`JS_NewArrayFrom`), and properties are defined as `JSON.parse` defines them
-//! (`JS_DefinePropertyValue`, so duplicate keys, `__proto__` and integer-like
-//! keys behave the same). A tool call's single text block that is JSON is read
+//! (`JS_NewArrayFrom`), and objects are made as `JSON.parse` makes them (an
+//! empty object, then `JS_DefinePropertyValue` per member, so duplicate keys,
+//! `__proto__` and integer-like keys behave the same). A record's object is
+//! made whole once it closes, from its final shape when that shape is alive
+//! (`JS_SluiceNewPlainObject`, one of Sluice's additions to QuickJS in
+//! `vendor/rquickjs-sys/quickjs/quickjs-sluice.c`), rather than grown key by
+//! key. A tool call's single text block that is JSON is read
 //! *inside* the envelope's string (through its escaping) into the program's
 //! value, so the text is never a JavaScript string at all.
 //!
@@ -22,7 +26,8 @@
 //!
 //! This is the interpreter's only `unsafe`: QuickJS's C API works on raw,
 //! reference-counted `JSValue`s, and rquickjs has no safe way to define a
-//! property as `JSON.parse` does or to make an array from its elements.
+//! property as `JSON.parse` does, to make an array from its elements, or to
+//! call Sluice's additions.
 
 #![allow(unsafe_code)]
 
@@ -213,27 +218,64 @@ enum Tag {
     Escaped,
 }
 
+#[derive(Clone, Copy)]
 struct Key {
     atom: JsAtom,
     /// Not in the cache: freed once used.
     owned: bool,
     tag: Tag,
     /// Of the object, kept here (in the key's padding, so a frame stays 16
-    /// bytes): where its keys start in [`Builder::keys`] (saturating), and
-    /// whether some key was not the predicted one (the sequence may be new).
+    /// bytes): where its keys start in [`Builder::keys`] (saturating).
     start: u8,
-    fresh: bool,
 }
 
 impl Key {
     fn new(atom: JsAtom, owned: bool, tag: Tag) -> Self {
-        Key { atom, owned, tag, start: 0, fresh: false }
+        Key { atom, owned, tag, start: 0 }
     }
 }
 
 enum Frame {
-    Array { start: usize },
-    Object { object: JsValue, key: Key },
+    Array {
+        start: usize,
+    },
+    /// An object made as its members come (the envelope's, whose blocks
+    /// [`Builder::speculate`] holds on to, and a record that a key turned
+    /// [`Frame::Record`] into one).
+    Object {
+        object: JsValue,
+        key: Key,
+    },
+    /// An object made whole when it closes, from its members' values (from
+    /// `start` in [`Builder::values`]) and keys (from `key.start` in
+    /// [`Builder::keys`], every one a cached atom), by
+    /// `JS_SluiceNewPlainObject` (see [`Builder::record`]).
+    Record {
+        start: u32,
+        key: Key,
+    },
+}
+
+/// Recent records by depth, whose shape the next record at that depth likely shares.
+const LIKES: usize = 8;
+
+// Sluice's additions to QuickJS (`vendor/rquickjs-sys/quickjs/quickjs-sluice.c`).
+unsafe extern "C" {
+    /// An object with these keys and values, as `JS_NewObject` and one
+    /// `JS_DefinePropertyValue` per member (`JS_PROP_C_W_E`) make it; its
+    /// shape from `like` if that has exactly these keys, or found among
+    /// live shapes (then `shared` is set to 1). Takes the values, also when
+    /// it fails.
+    fn JS_SluiceNewPlainObject(
+        ctx: *mut qjs::JSContext,
+        like: JsValue,
+        count: std::ffi::c_int,
+        atoms: *const JsAtom,
+        values: *mut JsValue,
+        shared: *mut std::ffi::c_int,
+    ) -> JsValue;
+    /// A string of ASCII bytes, as `JS_NewStringLen` makes it.
+    fn JS_SluiceNewAsciiString(ctx: *mut qjs::JSContext, buf: *const std::ffi::c_char, len: usize) -> JsValue;
 }
 
 /// What the envelope of a tool call's result looked like, to decide whether
@@ -309,22 +351,40 @@ const MAX_HOLDERS: usize = 1024;
 /// Keys of open objects [`Builder::keys`] keeps.
 const KEYS: usize = 64;
 
-/// Slots of the key predictor: a direct-mapped table, by the key before.
-const PREDICTIONS: usize = 64;
+/// Slots of the short strings' table ([`Builder::short`]), a power of two.
+const SHORT_SLOTS: usize = 2048;
+/// Strings up to this long are kept in [`Builder::short`] by their bytes.
+const SHORT_BYTES: usize = 16;
+/// Inputs from this long get a [`Builder::short`] table (smaller ones, such as
+/// a one-call run's result, would only write more pages of memory for it).
+const SHORT_TABLE_INPUT: usize = 16 << 10;
 
-/// The key that last followed `after` (the object's previous key's atom, or
-/// for a first key a mark of where the object sits), as a span of the input
-/// and its cached atom. Records of one kind repeat their keys in order, so
-/// most keys are found by comparing a few bytes with the span, instead of
-/// hashing them for the cache (which took a tenth of a 10,000-record build).
-/// A wrong guess costs only the comparison: the span's bytes must be the key's.
+/// A cached atom, by its string's bytes ([`short_words`]): up to 16 bytes,
+/// all of them in the two words, so a match needs no comparison of bytes.
 #[derive(Clone, Copy, Default)]
-struct Prediction {
-    filled: bool,
-    after: JsAtom,
-    start: u32,
-    end: u32,
+struct ShortSlot {
+    lo: u64,
+    hi: u64,
+    /// 0: empty.
+    len: u32,
     atom: JsAtom,
+}
+
+/// The bytes `start..start + len` of `input` (`len` at most [`SHORT_BYTES`])
+/// as two little-endian words, zero past the end.
+#[inline]
+fn short_words(input: &[u8], start: usize, len: usize) -> (u64, u64) {
+    let word = |bytes: &[u8]| u64::from_le_bytes(bytes.try_into().expect("eight bytes"));
+    let (lo, hi) = match input.get(start..start + 16) {
+        Some(chunk) => (word(&chunk[..8]), word(&chunk[8..])),
+        None => {
+            let mut padded = [0u8; 16];
+            padded[..len].copy_from_slice(&input[start..start + len]);
+            (word(&padded[..8]), word(&padded[8..]))
+        }
+    };
+    let keep = |bits: usize| if bits >= 64 { u64::MAX } else { (1u64 << bits) - 1 };
+    (lo & keep(8 * len), hi & keep((8 * len).saturating_sub(64)))
 }
 
 struct Builder<'a> {
@@ -335,11 +395,12 @@ struct Builder<'a> {
     /// Elements of the open arrays, owned until their array is made.
     values: Vec<JsValue>,
     atoms: HashMap<&'a [u8], JsAtom, Seeded>,
-    /// Which key followed which, to skip the cache's hashing for records that
-    /// repeat their keys (see [`Prediction`]).
-    predictions: [Prediction; PREDICTIONS],
-    /// Whether the last key read was the predicted one.
-    predicted: bool,
+    /// Short plain atoms of [`Builder::atoms`] again, found by their bytes
+    /// without hashing or comparing them (a direct-mapped table; a collision
+    /// replaces a slot, and a miss asks `atoms`). Records repeat their keys
+    /// and many of their values (`"state": "open"`): the cache's hashing and
+    /// comparisons took a tenth of a 10,000-record build. Empty for small inputs.
+    short: Vec<ShortSlot>,
     /// The keys of the open objects, in order (see [`Frame::Object`]); past
     /// [`KEYS`] they are counted, not kept. Inline, not a `Vec`: a small run's
     /// one more heap allocation landed on a page of the snapshot it would not
@@ -349,6 +410,8 @@ struct Builder<'a> {
     keys_len: usize,
     /// Objects that hold the shapes of new key sequences' prefixes (see [`Builder::pin_shapes`]).
     holders: Vec<JsValue>,
+    /// The last record made at each depth (modulo [`LIKES`]), a reference of the builder's.
+    likes: [JsValue; LIKES],
     scratch: Vec<u8>,
     envelope: Option<Envelope>,
     /// The input went deeper than [`MAX_DEPTH`].
@@ -372,6 +435,9 @@ impl Drop for Builder<'_> {
             }
             for holder in self.holders.drain(..) {
                 qjs::JS_FreeValue(self.ctx, holder);
+            }
+            for like in self.likes {
+                qjs::JS_FreeValue(self.ctx, like);
             }
             for (_, atom) in self.atoms.drain() {
                 qjs::JS_FreeAtom(self.ctx, atom);
@@ -405,11 +471,11 @@ impl<'a> Builder<'a> {
             frames: Vec::new(),
             values: Vec::new(),
             atoms: HashMap::with_hasher(Seeded(getrandom::u64().unwrap_or(0x9e37_79b9_7f4a_7c15))),
-            predictions: [Prediction::default(); PREDICTIONS],
-            predicted: false,
+            short: if input.len() >= SHORT_TABLE_INPUT { vec![ShortSlot::default(); SHORT_SLOTS] } else { Vec::new() },
             keys: [0; KEYS],
             keys_len: 0,
             holders: Vec::new(),
+            likes: [UNDEFINED; LIKES],
             scratch: Vec::new(),
             envelope: track_envelope.then(Envelope::default),
             too_deep: false,
@@ -482,15 +548,24 @@ impl<'a> Builder<'a> {
                 b'{' => {
                     self.pos += 1;
                     self.skip_whitespace::<NESTED>();
-                    // SAFETY: a new object in the builder's context, owned by the builder.
-                    let object = self.check(unsafe { qjs::JS_NewObject(self.ctx) })?;
                     if self.peek() == b'}' {
                         self.pos += 1;
-                        object
+                        // SAFETY: a new object in the builder's context, owned by the builder.
+                        self.check(unsafe { qjs::JS_NewObject(self.ctx) })?
                     } else {
                         let mut key = Key::new(0, false, Tag::Other);
                         key.start = self.keys_len.min(usize::from(u8::MAX)) as u8;
-                        self.frames.push(Frame::Object { object, key });
+                        let start = u32::try_from(self.values.len()).map_err(|_| Declined)?;
+                        // The envelope's own objects (down to a content block, which
+                        // `speculate` holds on to) are made as they come, and so is an
+                        // object whose keys `keys` would not keep.
+                        if (self.envelope.is_some() && self.frames.len() <= 2) || self.keys_len >= KEYS {
+                            // SAFETY: a new object in the builder's context, owned by the builder.
+                            let object = self.check(unsafe { qjs::JS_NewObject(self.ctx) })?;
+                            self.frames.push(Frame::Object { object, key });
+                        } else {
+                            self.frames.push(Frame::Record { start, key });
+                        }
                         self.member_key::<NESTED>()?;
                         continue 'value;
                     }
@@ -546,16 +621,20 @@ impl<'a> Builder<'a> {
                             _ => return Err(Declined),
                         }
                     }
-                    Frame::Object { object, key, .. } => {
-                        let (object, atom) = (*object, key.atom);
-                        // SAFETY: `object` is the frame's, `value` is owned and is consumed.
-                        let defined = unsafe {
-                            qjs::JS_DefinePropertyValue(self.ctx, object, atom, value, qjs::JS_PROP_C_W_E as i32)
-                        };
-                        self.release_key();
-                        if defined < 0 {
-                            self.clear_exception();
-                            return Err(Declined);
+                    Frame::Record { .. } | Frame::Object { .. } => {
+                        if let Frame::Object { object, key } = frame {
+                            let (object, atom) = (*object, key.atom);
+                            // SAFETY: `object` is the frame's, `value` is owned and is consumed.
+                            let defined = unsafe {
+                                qjs::JS_DefinePropertyValue(self.ctx, object, atom, value, qjs::JS_PROP_C_W_E as i32)
+                            };
+                            self.release_key();
+                            if defined < 0 {
+                                self.clear_exception();
+                                return Err(Declined);
+                            }
+                        } else {
+                            self.values.push(value);
                         }
                         self.skip_whitespace::<NESTED>();
                         match self.peek() {
@@ -566,12 +645,14 @@ impl<'a> Builder<'a> {
                             }
                             b'}' => {
                                 self.pos += 1;
-                                let Some(Frame::Object { object, key }) = self.frames.pop() else { unreachable!() };
-                                if key.fresh {
-                                    self.pin_shapes(usize::from(key.start));
-                                }
-                                self.keys_len = usize::from(key.start);
-                                value = object;
+                                value = match self.frames.pop() {
+                                    Some(Frame::Record { start, key }) => self.record(start as usize, key)?,
+                                    Some(Frame::Object { object, key }) => {
+                                        self.keys_len = usize::from(key.start);
+                                        object
+                                    }
+                                    _ => unreachable!("the frame matched above"),
+                                };
                             }
                             _ => return Err(Declined),
                         }
@@ -579,6 +660,73 @@ impl<'a> Builder<'a> {
                 }
             }
         }
+    }
+
+    /// Makes the record that closed, from its members (`start` in
+    /// [`Builder::values`], `key.start` in [`Builder::keys`]), with the shape
+    /// of the last record at its depth when the keys are the same.
+    fn record(&mut self, start: usize, key: Key) -> Step<JsValue> {
+        let keys = usize::from(key.start);
+        let count = self.values.len() - start;
+        debug_assert_eq!(count, self.keys_len - keys, "a value per key");
+        let depth = self.frames.len() % LIKES;
+        let mut shared: std::ffi::c_int = 0;
+        // SAFETY: the values are owned and the call takes them (also when it
+        // fails); the atoms are the cache's, each the key of its value.
+        let object = unsafe {
+            JS_SluiceNewPlainObject(
+                self.ctx,
+                self.likes[depth],
+                count as std::ffi::c_int,
+                self.keys[keys..].as_ptr(),
+                self.values.as_mut_ptr().add(start),
+                &mut shared,
+            )
+        };
+        // SAFETY: the values now belong to the object (or were freed): forget them here.
+        unsafe { self.values.set_len(start) };
+        let object = self.check(object)?;
+        if shared == 0 {
+            // A key sequence not seen (alive) before: keep its shapes for the next records.
+            self.pin_shapes(keys);
+        }
+        self.keys_len = keys;
+        // SAFETY: the previous like is the builder's reference; the new one is taken for it.
+        unsafe {
+            qjs::JS_FreeValue(self.ctx, self.likes[depth]);
+            self.likes[depth] = qjs::JS_DupValue(self.ctx, object);
+        }
+        Ok(object)
+    }
+
+    /// Turns the open record into an object made as its members come: its
+    /// newest key is not a cached atom (it is freed once defined), or the
+    /// open objects' keys are more than [`Builder::keys`] keeps.
+    fn materialize(&mut self) -> Step<()> {
+        let Some(&Frame::Record { start, key: frame_key }) = self.frames.last() else { return Ok(()) };
+        let start = start as usize;
+        let keys = usize::from(frame_key.start);
+        // The newest key has no value yet, and may be past what `keys` keeps.
+        let count = self.values.len() - start;
+        debug_assert!(keys + count <= KEYS, "earlier keys were all kept");
+        // SAFETY: as in `record`, without a shape to share.
+        let object = unsafe {
+            JS_SluiceNewPlainObject(
+                self.ctx,
+                UNDEFINED,
+                count as std::ffi::c_int,
+                self.keys[keys..].as_ptr(),
+                self.values.as_mut_ptr().add(start),
+                &mut 0,
+            )
+        };
+        // SAFETY: as in `record`.
+        unsafe { self.values.set_len(start) };
+        let object = self.check(object)?;
+        if let Some(last) = self.frames.last_mut() {
+            *last = Frame::Object { object, key: frame_key };
+        }
+        Ok(())
     }
 
     /// Keeps alive the shapes of every prefix of a new key sequence (from
@@ -657,9 +805,14 @@ impl<'a> Builder<'a> {
             *slot = if key.owned { 0 } else { key.atom };
         }
         self.keys_len += 1;
-        let predicted = self.predicted;
-        let Some(Frame::Object { key: slot, .. }) = self.frames.last_mut() else { unreachable!() };
-        *slot = Key { start: slot.start, fresh: slot.fresh || !predicted, ..key };
+        if key.owned || self.keys_len > KEYS {
+            self.materialize()?;
+        }
+        let (Some(Frame::Object { key: slot, .. }) | Some(Frame::Record { key: slot, .. })) = self.frames.last_mut()
+        else {
+            unreachable!()
+        };
+        *slot = Key { start: slot.start, ..key };
         self.skip_whitespace::<NESTED>();
         if self.peek() != b':' {
             return Err(Declined);
@@ -880,26 +1033,21 @@ impl<'a> Builder<'a> {
     /// A string value, its opening quote consumed.
     fn string_value<const NESTED: bool>(&mut self) -> Step<JsValue> {
         let scanned = self.scan_string::<NESTED>()?;
-        let bytes = match scanned {
+        let (bytes, ascii) = match scanned {
             Scanned::Raw { start, end, ascii: true } if (1..=SHARED_STRING_BYTES).contains(&(end - start)) => {
                 return self.short_string(start, end);
             }
-            Scanned::Raw { start, end, ascii } => {
-                let bytes = &self.input[start..end];
-                if !ascii {
-                    std::str::from_utf8(bytes).map_err(|_| Declined)?;
-                }
-                bytes
-            }
-            Scanned::Decoded { ascii } => {
-                if !ascii {
-                    std::str::from_utf8(&self.scratch).map_err(|_| Declined)?;
-                }
-                &self.scratch[..]
-            }
+            Scanned::Raw { start, end, ascii } => (&self.input[start..end], ascii),
+            Scanned::Decoded { ascii } => (&self.scratch[..], ascii),
         };
-        // SAFETY: `bytes` is valid UTF-8 of the given length; QuickJS copies it.
-        let string = unsafe { qjs::JS_NewStringLen(self.ctx, bytes.as_ptr().cast(), bytes.len() as _) };
+        let string = if ascii {
+            // SAFETY: `bytes` is ASCII; QuickJS copies it.
+            unsafe { JS_SluiceNewAsciiString(self.ctx, bytes.as_ptr().cast(), bytes.len()) }
+        } else {
+            std::str::from_utf8(bytes).map_err(|_| Declined)?;
+            // SAFETY: `bytes` is valid UTF-8 of the given length; QuickJS copies it.
+            unsafe { qjs::JS_NewStringLen(self.ctx, bytes.as_ptr().cast(), bytes.len() as _) }
+        };
         self.check(string)
     }
 
@@ -909,16 +1057,26 @@ impl<'a> Builder<'a> {
     fn short_string(&mut self, start: usize, end: usize) -> Step<JsValue> {
         let input = self.input;
         let bytes = &input[start..end];
-        let atom = match self.atoms.get(bytes) {
-            Some(&atom) => atom,
+        let short = self.short_key(start, end, true);
+        let cached = short.and_then(|words| self.short_get(words, bytes.len()));
+        let atom = match cached.or_else(|| self.atoms.get(bytes).copied()) {
+            Some(atom) => {
+                if let (Some(words), None) = (short, cached) {
+                    self.short_put(words, bytes.len(), atom);
+                }
+                atom
+            }
             None if self.atoms.len() < CACHED_KEYS => {
                 let atom = self.atom(bytes, true)?;
                 self.atoms.insert(bytes, atom);
+                if let Some(words) = short {
+                    self.short_put(words, bytes.len(), atom);
+                }
                 atom
             }
             None => {
                 // SAFETY: ASCII, copied by QuickJS.
-                let string = unsafe { qjs::JS_NewStringLen(self.ctx, bytes.as_ptr().cast(), bytes.len() as _) };
+                let string = unsafe { JS_SluiceNewAsciiString(self.ctx, bytes.as_ptr().cast(), bytes.len()) };
                 return self.check(string);
             }
         };
@@ -927,29 +1085,42 @@ impl<'a> Builder<'a> {
         self.check(string)
     }
 
-    /// A key, its opening quote consumed, as an atom (cached when short and plain).
-    /// What the key about to be read follows, for [`Prediction`]: the
-    /// object's previous key, or for its first key the key its object sits
-    /// under (an element of an array: the array's depth), marked.
-    fn predecessor(&self) -> JsAtom {
-        const FIRST: JsAtom = 1 << 30;
-        let depth = self.frames.len();
-        match self.frames.last() {
-            Some(Frame::Object { key, .. }) if key.atom != 0 => key.atom,
-            _ => match depth.checked_sub(2).map(|parent| &self.frames[parent]) {
-                Some(Frame::Object { key, .. }) => FIRST ^ key.atom,
-                _ => FIRST ^ (depth as JsAtom).wrapping_mul(0x0101),
-            },
+    /// The short table's slot for these words.
+    #[inline]
+    fn short_slot(lo: u64, hi: u64, len: usize) -> usize {
+        let mixed = (lo ^ hi.rotate_left(23) ^ len as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        (mixed >> (64 - SHORT_SLOTS.trailing_zeros())) as usize
+    }
+
+    /// The cached atom of a short plain string, if the table has it.
+    #[inline]
+    fn short_get(&self, (lo, hi): (u64, u64), len: usize) -> Option<JsAtom> {
+        let slot = self.short.get(Self::short_slot(lo, hi, len))?;
+        (slot.len as usize == len && slot.lo == lo && slot.hi == hi).then_some(slot.atom)
+    }
+
+    /// Puts a cached atom (owned by [`Builder::atoms`]) in the short table.
+    #[inline]
+    fn short_put(&mut self, (lo, hi): (u64, u64), len: usize, atom: JsAtom) {
+        if let Some(slot) = self.short.get_mut(Self::short_slot(lo, hi, len)) {
+            *slot = ShortSlot { lo, hi, len: len as u32, atom };
         }
     }
 
+    /// The words of a string for the short table, if it goes there.
+    #[inline]
+    fn short_key(&self, start: usize, end: usize, ascii: bool) -> Option<(u64, u64)> {
+        let len = end - start;
+        (ascii && (1..=SHORT_BYTES).contains(&len) && !self.short.is_empty())
+            .then(|| short_words(self.input, start, len))
+    }
+
+    /// A key, its opening quote consumed, as an atom (cached when short and plain).
     fn key<const NESTED: bool>(&mut self) -> Step<Key> {
-        let after = self.predecessor();
         let scanned = self.scan_string::<NESTED>()?;
         let (start, end, ascii) = match scanned {
             Scanned::Raw { start, end, ascii } => (start, end, ascii),
             Scanned::Decoded { ascii } => {
-                self.predicted = false;
                 let scratch = std::mem::take(&mut self.scratch);
                 let atom = self.atom(&scratch, ascii);
                 self.scratch = scratch;
@@ -958,32 +1129,38 @@ impl<'a> Builder<'a> {
         };
         let input = self.input;
         let bytes = &input[start..end];
-        let tag = match bytes {
-            b"content" => Tag::Content,
-            b"structuredContent" => Tag::Structured,
-            b"type" => Tag::Type,
-            b"text" => Tag::Text,
-            _ => Tag::Other,
+        let tag = if self.envelope.is_none() {
+            Tag::Other
+        } else {
+            match bytes {
+                b"content" => Tag::Content,
+                b"structuredContent" => Tag::Structured,
+                b"type" => Tag::Type,
+                b"text" => Tag::Text,
+                _ => Tag::Other,
+            }
         };
-        let slot = (after.wrapping_mul(0x9e37_79b1) >> 26) as usize % PREDICTIONS;
-        let guess = self.predictions[slot];
-        self.predicted =
-            guess.filled && guess.after == after && input[guess.start as usize..guess.end as usize] == *bytes;
-        if self.predicted {
-            return Ok(Key::new(guess.atom, false, tag));
-        }
-        let predict = |atom| Prediction { filled: true, after, start: start as u32, end: end as u32, atom };
-        if let Some(&atom) = self.atoms.get(bytes) {
-            self.predictions[slot] = predict(atom);
+        let short = self.short_key(start, end, ascii);
+        if let Some(words) = short
+            && let Some(atom) = self.short_get(words, bytes.len())
+        {
             return Ok(Key::new(atom, false, tag));
         }
-        let atom = self.atom(bytes, ascii)?;
-        if bytes.len() <= CACHED_KEY_BYTES && self.atoms.len() < CACHED_KEYS {
-            self.atoms.insert(bytes, atom);
-            self.predictions[slot] = predict(atom);
-            return Ok(Key::new(atom, false, tag));
+        let atom = match self.atoms.get(bytes) {
+            Some(&atom) => atom,
+            None => {
+                let atom = self.atom(bytes, ascii)?;
+                if bytes.len() > CACHED_KEY_BYTES || self.atoms.len() >= CACHED_KEYS {
+                    return Ok(Key::new(atom, true, tag));
+                }
+                self.atoms.insert(bytes, atom);
+                atom
+            }
+        };
+        if let Some(words) = short {
+            self.short_put(words, bytes.len(), atom);
         }
-        Ok(Key::new(atom, true, tag))
+        Ok(Key::new(atom, false, tag))
     }
 
     /// The atom of a key, as `JSON.parse` makes it (integer-like keys become integer atoms).
