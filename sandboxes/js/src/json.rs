@@ -355,6 +355,8 @@ const KEYS: usize = 64;
 const SHORT_SLOTS: usize = 2048;
 /// Strings up to this long are kept in [`Builder::short`] by their bytes.
 const SHORT_BYTES: usize = 16;
+/// Keys per object [`Builder::expected`] remembers.
+const EXPECTED_KEYS: usize = 16;
 /// Inputs from this long get a [`Builder::short`] table (smaller ones, such as
 /// a one-call run's result, would only write more pages of memory for it).
 const SHORT_TABLE_INPUT: usize = 16 << 10;
@@ -401,6 +403,12 @@ struct Builder<'a> {
     /// and many of their values (`"state": "open"`): the cache's hashing and
     /// comparisons took a tenth of a 10,000-record build. Empty for small inputs.
     short: Vec<ShortSlot>,
+    /// The short keys of the last object at each depth (modulo [`LIKES`]), by
+    /// position (up to [`EXPECTED_KEYS`]): a record's keys are most often its
+    /// predecessor's, and are then recognised by comparing two words and the
+    /// closing quote, without scanning or looking them up. Empty for small
+    /// inputs, as [`Builder::short`] is.
+    expected: Vec<ShortSlot>,
     /// The keys of the open objects, in order (see [`Frame::Object`]); past
     /// [`KEYS`] they are counted, not kept. Inline, not a `Vec`: a small run's
     /// one more heap allocation landed on a page of the snapshot it would not
@@ -472,6 +480,11 @@ impl<'a> Builder<'a> {
             values: Vec::new(),
             atoms: HashMap::with_hasher(Seeded(getrandom::u64().unwrap_or(0x9e37_79b9_7f4a_7c15))),
             short: if input.len() >= SHORT_TABLE_INPUT { vec![ShortSlot::default(); SHORT_SLOTS] } else { Vec::new() },
+            expected: if input.len() >= SHORT_TABLE_INPUT {
+                vec![ShortSlot::default(); LIKES * EXPECTED_KEYS]
+            } else {
+                Vec::new()
+            },
             keys: [0; KEYS],
             keys_len: 0,
             holders: Vec::new(),
@@ -1117,6 +1130,20 @@ impl<'a> Builder<'a> {
 
     /// A key, its opening quote consumed, as an atom (cached when short and plain).
     fn key<const NESTED: bool>(&mut self) -> Step<Key> {
+        // Inside a string the closing quote is escaped, and the envelope's keys need their tags.
+        let expected =
+            if NESTED || self.expected.is_empty() || self.envelope.is_some() { None } else { self.expected_slot() };
+        if let Some(index) = expected {
+            let slot = self.expected[index];
+            let len = slot.len as usize;
+            if len > 0
+                && self.input.get(self.pos + len) == Some(&b'"')
+                && short_words(self.input, self.pos, len) == (slot.lo, slot.hi)
+            {
+                self.pos += len + 1;
+                return Ok(Key::new(slot.atom, false, Tag::Other));
+            }
+        }
         let scanned = self.scan_string::<NESTED>()?;
         let (start, end, ascii) = match scanned {
             Scanned::Raw { start, end, ascii } => (start, end, ascii),
@@ -1157,10 +1184,23 @@ impl<'a> Builder<'a> {
                 atom
             }
         };
-        if let Some(words) = short {
-            self.short_put(words, bytes.len(), atom);
+        if let Some((lo, hi)) = short {
+            self.short_put((lo, hi), bytes.len(), atom);
+            if let Some(index) = expected {
+                self.expected[index] = ShortSlot { lo, hi, len: bytes.len() as u32, atom };
+            }
         }
         Ok(Key::new(atom, false, tag))
+    }
+
+    /// Where [`Builder::expected`] keeps the key about to be read: by the
+    /// depth of its object and its place there.
+    fn expected_slot(&self) -> Option<usize> {
+        let (Some(Frame::Record { key, .. }) | Some(Frame::Object { key, .. })) = self.frames.last() else {
+            return None;
+        };
+        let place = self.keys_len.checked_sub(usize::from(key.start))?;
+        (place < EXPECTED_KEYS).then(|| self.frames.len() % LIKES * EXPECTED_KEYS + place)
     }
 
     /// The atom of a key, as `JSON.parse` makes it (integer-like keys become integer atoms).
