@@ -680,26 +680,10 @@ impl<'a> Builder<'a> {
     /// of the last record at its depth when the keys are the same.
     fn record(&mut self, start: usize, key: Key) -> Step<JsValue> {
         let keys = usize::from(key.start);
-        let count = self.values.len() - start;
-        debug_assert_eq!(count, self.keys_len - keys, "a value per key");
+        debug_assert_eq!(self.values.len() - start, self.keys_len - keys, "a value per key");
         let depth = self.frames.len() % LIKES;
-        let mut shared: std::ffi::c_int = 0;
-        // SAFETY: the values are owned and the call takes them (also when it
-        // fails); the atoms are the cache's, each the key of its value.
-        let object = unsafe {
-            JS_SluiceNewPlainObject(
-                self.ctx,
-                self.likes[depth],
-                count as std::ffi::c_int,
-                self.keys[keys..].as_ptr(),
-                self.values.as_mut_ptr().add(start),
-                &mut shared,
-            )
-        };
-        // SAFETY: the values now belong to the object (or were freed): forget them here.
-        unsafe { self.values.set_len(start) };
-        let object = self.check(object)?;
-        if shared == 0 {
+        let (object, shared) = self.plain_object(self.likes[depth], start, keys)?;
+        if !shared {
             // A key sequence not seen (alive) before: keep its shapes for the next records.
             self.pin_shapes(keys);
         }
@@ -712,30 +696,37 @@ impl<'a> Builder<'a> {
         Ok(object)
     }
 
+    /// The object of the values from `start` in [`Builder::values`] (taken
+    /// from there) under the keys from `keys` in [`Builder::keys`], with
+    /// `like`'s shape if it fits; and whether its shape was an existing one.
+    fn plain_object(&mut self, like: JsValue, start: usize, keys: usize) -> Step<(JsValue, bool)> {
+        let count = self.values.len() - start;
+        debug_assert!(keys + count <= KEYS, "a record's keys are all kept");
+        let mut shared: std::ffi::c_int = 0;
+        // SAFETY: the values are owned and the call takes them (also when it
+        // fails); the atoms are the cache's, each the key of its value.
+        let object = unsafe {
+            JS_SluiceNewPlainObject(
+                self.ctx,
+                like,
+                count as std::ffi::c_int,
+                self.keys[keys..].as_ptr(),
+                self.values.as_mut_ptr().add(start),
+                &mut shared,
+            )
+        };
+        // SAFETY: the values now belong to the object (or were freed): forget them here.
+        unsafe { self.values.set_len(start) };
+        Ok((self.check(object)?, shared != 0))
+    }
+
     /// Turns the open record into an object made as its members come: its
     /// newest key is not a cached atom (it is freed once defined), or the
     /// open objects' keys are more than [`Builder::keys`] keeps.
     fn materialize(&mut self) -> Step<()> {
         let Some(&Frame::Record { start, key: frame_key }) = self.frames.last() else { return Ok(()) };
-        let start = start as usize;
-        let keys = usize::from(frame_key.start);
         // The newest key has no value yet, and may be past what `keys` keeps.
-        let count = self.values.len() - start;
-        debug_assert!(keys + count <= KEYS, "earlier keys were all kept");
-        // SAFETY: as in `record`, without a shape to share.
-        let object = unsafe {
-            JS_SluiceNewPlainObject(
-                self.ctx,
-                UNDEFINED,
-                count as std::ffi::c_int,
-                self.keys[keys..].as_ptr(),
-                self.values.as_mut_ptr().add(start),
-                &mut 0,
-            )
-        };
-        // SAFETY: as in `record`.
-        unsafe { self.values.set_len(start) };
-        let object = self.check(object)?;
+        let (object, _) = self.plain_object(UNDEFINED, start as usize, usize::from(frame_key.start))?;
         if let Some(last) = self.frames.last_mut() {
             *last = Frame::Object { object, key: frame_key };
         }
@@ -1071,31 +1062,37 @@ impl<'a> Builder<'a> {
         let input = self.input;
         let bytes = &input[start..end];
         let short = self.short_key(start, end, true);
-        let cached = short.and_then(|words| self.short_get(words, bytes.len()));
-        let atom = match cached.or_else(|| self.atoms.get(bytes).copied()) {
-            Some(atom) => {
-                if let (Some(words), None) = (short, cached) {
-                    self.short_put(words, bytes.len(), atom);
-                }
-                atom
-            }
-            None if self.atoms.len() < CACHED_KEYS => {
-                let atom = self.atom(bytes, true)?;
-                self.atoms.insert(bytes, atom);
-                if let Some(words) = short {
-                    self.short_put(words, bytes.len(), atom);
-                }
-                atom
-            }
-            None => {
-                // SAFETY: ASCII, copied by QuickJS.
-                let string = unsafe { JS_SluiceNewAsciiString(self.ctx, bytes.as_ptr().cast(), bytes.len()) };
-                return self.check(string);
-            }
+        let string = match self.cached_atom(bytes, true, short)? {
+            // SAFETY: the atom is the cache's; its string comes with a reference of its own.
+            Some(atom) => unsafe { qjs::JS_AtomToString(self.ctx, atom) },
+            // SAFETY: ASCII, copied by QuickJS.
+            None => unsafe { JS_SluiceNewAsciiString(self.ctx, bytes.as_ptr().cast(), bytes.len()) },
         };
-        // SAFETY: the atom is the cache's; its string comes with a reference of its own.
-        let string = unsafe { qjs::JS_AtomToString(self.ctx, atom) };
         self.check(string)
+    }
+
+    /// The cache's atom for a key or a short value, made and cached if the
+    /// cache has room for it; `None` if not (the caller makes its own).
+    /// `short`: its words, when the short table keeps it ([`Builder::short_key`]).
+    fn cached_atom(&mut self, bytes: &'a [u8], ascii: bool, short: Option<(u64, u64)>) -> Step<Option<JsAtom>> {
+        if let Some(words) = short
+            && let Some(atom) = self.short_get(words, bytes.len())
+        {
+            return Ok(Some(atom));
+        }
+        let atom = match self.atoms.get(bytes) {
+            Some(&atom) => atom,
+            None if bytes.len() <= CACHED_KEY_BYTES && self.atoms.len() < CACHED_KEYS => {
+                let atom = self.atom(bytes, ascii)?;
+                self.atoms.insert(bytes, atom);
+                atom
+            }
+            None => return Ok(None),
+        };
+        if let Some(words) = short {
+            self.short_put(words, bytes.len(), atom);
+        }
+        Ok(Some(atom))
     }
 
     /// The short table's slot for these words.
@@ -1168,27 +1165,13 @@ impl<'a> Builder<'a> {
             }
         };
         let short = self.short_key(start, end, ascii);
-        if let Some(words) = short
-            && let Some(atom) = self.short_get(words, bytes.len())
-        {
-            return Ok(Key::new(atom, false, tag));
-        }
-        let atom = match self.atoms.get(bytes) {
-            Some(&atom) => atom,
-            None => {
-                let atom = self.atom(bytes, ascii)?;
-                if bytes.len() > CACHED_KEY_BYTES || self.atoms.len() >= CACHED_KEYS {
-                    return Ok(Key::new(atom, true, tag));
-                }
-                self.atoms.insert(bytes, atom);
-                atom
-            }
+        let Some(atom) = self.cached_atom(bytes, ascii, short)? else {
+            return Ok(Key::new(self.atom(bytes, ascii)?, true, tag));
         };
-        if let Some((lo, hi)) = short {
-            self.short_put((lo, hi), bytes.len(), atom);
-            if let Some(index) = expected {
-                self.expected[index] = ShortSlot { lo, hi, len: bytes.len() as u32, atom };
-            }
+        // The next object at this depth expects this key here (also when the
+        // short table knew it: records of two kinds may alternate).
+        if let (Some((lo, hi)), Some(index)) = (short, expected) {
+            self.expected[index] = ShortSlot { lo, hi, len: bytes.len() as u32, atom };
         }
         Ok(Key::new(atom, false, tag))
     }
