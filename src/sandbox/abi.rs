@@ -380,13 +380,7 @@ impl Operations {
             Ok(Poll::Ready(completion)) => Some(completion),
             Err(panic) => {
                 let why = panic.downcast_ref::<&str>().copied().or(panic.downcast_ref::<String>().map(String::as_str));
-                Some(Completion::failed(&ToolCallError::Server {
-                    server: "sluice".to_owned(),
-                    message: format!(
-                        "the tool host failed while running this operation: it panicked: {}",
-                        why.unwrap_or("(no message)")
-                    ),
-                }))
+                Some(host_failed(format_args!("it panicked: {}", why.unwrap_or("(no message)"))))
             }
         };
         if let Some(completion) = ready {
@@ -439,11 +433,7 @@ impl Operations {
             Err(error) => {
                 let id = error.id();
                 let handle = self.task_handles[&id];
-                let failure = ToolCallError::Server {
-                    server: "sluice".to_owned(),
-                    message: format!("the tool host failed while running this operation: {error}"),
-                };
-                (id, handle, self.unread.admit(Completion::failed(&failure)))
+                (id, handle, self.unread.admit(host_failed(&error)))
             }
         };
         self.task_handles.remove(&id);
@@ -655,6 +645,15 @@ fn call_start(
         ops.stats.per_server.entry(server.clone()).or_default().0 += 1;
     }
     ops.spawn(Some(server), async move { Completion::tool_result(catalog.call(call).await, result_cap) })
+}
+
+/// The completion of an operation whose tool host failed (panicked, or its task
+/// was lost), saying `why`.
+fn host_failed(why: impl std::fmt::Display) -> Completion {
+    Completion::failed(&ToolCallError::Server {
+        server: "sluice".to_owned(),
+        message: format!("the tool host failed while running this operation: {why}"),
+    })
 }
 
 /// `servers_start() -> handle | BUSY`
