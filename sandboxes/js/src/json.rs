@@ -699,6 +699,7 @@ impl<'a> Builder<'a> {
     /// The object of the values from `start` in [`Builder::values`] (taken
     /// from there) under the keys from `keys` in [`Builder::keys`], with
     /// `like`'s shape if it fits; and whether its shape was an existing one.
+    #[inline(always)]
     fn plain_object(&mut self, like: JsValue, start: usize, keys: usize) -> Step<(JsValue, bool)> {
         let count = self.values.len() - start;
         debug_assert!(keys + count <= KEYS, "a record's keys are all kept");
@@ -1074,6 +1075,7 @@ impl<'a> Builder<'a> {
     /// The cache's atom for a key or a short value, made and cached if the
     /// cache has room for it; `None` if not (the caller makes its own).
     /// `short`: its words, when the short table keeps it ([`Builder::short_key`]).
+    #[inline(always)]
     fn cached_atom(&mut self, bytes: &'a [u8], ascii: bool, short: Option<(u64, u64)>) -> Step<Option<JsAtom>> {
         if let Some(words) = short
             && let Some(atom) = self.short_get(words, bytes.len())
