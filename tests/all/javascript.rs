@@ -111,6 +111,30 @@ async fn tool_results_are_unwrapped_and_tool_errors_reject_with_a_tool_error() {
     );
 }
 
+/// A failed call's stack is kept as frames at the call and written out only
+/// when it fails (`site.rs`): it must read as `new Error().stack` at the
+/// same place would, less the prelude's frames.
+#[tokio::test]
+async fn a_failed_calls_stack_lists_the_frames_an_error_made_at_the_call_lists() {
+    let source = "
+        const lines = (stack) => stack.split('\\n').filter(Boolean).map((line) => line.replace(/:\\d+\\)$/, ')'));
+        async function inner() {
+          let failed; const made = new Error().stack; try { await tools.demo.fail({}); } catch (e) { failed = e.stack; }
+          return [lines(made), lines(failed)];
+        }
+        const outer = () => inner();
+        const [made, failed] = await [1].map(async () => await outer())[0];
+        console.log(JSON.stringify(made) === JSON.stringify(failed) ? 'same' : JSON.stringify({ made, failed }));
+        console.log(failed.length, failed[0]);
+    ";
+    let control = RunControl::new();
+    let tools = tools(Arc::new(ConcurrencyProbe::default()), 1);
+    let outcome = javascript().await.run("site.js", source, &policy(), tools, &control).await.unwrap();
+    assert_ok(&outcome);
+    // inner, outer, the arrow `map` calls, `map` itself (native), the module.
+    assert_eq!(stdout(&outcome), "same\n5     at inner (site.js:4)\n");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn promise_all_puts_every_call_in_flight_on_the_host_at_once() {
     let probe = Arc::new(ConcurrencyProbe::default());

@@ -24,7 +24,7 @@
 //! ran. It recurses nowhere (an explicit stack), so hostile nesting cannot
 //! exhaust the guest's stack.
 //!
-//! This is the interpreter's only `unsafe`: QuickJS's C API works on raw,
+//! This is, with `site.rs`, the interpreter's only `unsafe`: QuickJS's C API works on raw,
 //! reference-counted `JSValue`s, and rquickjs has no safe way to define a
 //! property as `JSON.parse` does, to make an array from its elements, or to
 //! call Sluice's additions.

@@ -14,6 +14,7 @@ mod fs;
 mod heap;
 mod json;
 mod modules;
+mod site;
 
 use std::cell::OnceCell;
 use std::io::Read;
@@ -128,6 +129,8 @@ impl Engine {
             native.set("decodeUtf8", Function::new(ctx.clone(), bindings::decode_utf8)).expect("decodeUtf8");
             native.set("random", Function::new(ctx.clone(), bindings::random)).expect("random");
             native.set("secureRandom32", Function::new(ctx.clone(), bindings::secure_random_32)).expect("random");
+            native.set("captureSite", Function::new(ctx.clone(), site::capture_site)).expect("captureSite");
+            native.set("formatSite", Function::new(ctx.clone(), site::format_site)).expect("formatSite");
             for (name, function) in [
                 ("fsRoot", Function::new(ctx.clone(), fs::root)),
                 ("fsReadBytes", Function::new(ctx.clone(), fs::read_bytes)),

@@ -12,7 +12,7 @@
 // its stack; `lib.begin(name, args)` starts a run.
 (function (native, lib) {
   'use strict';
-  const { start, random, secureRandom32, now } = native;
+  const { start, random, secureRandom32, now, captureSite, formatSite } = native;
   const isView = ArrayBuffer.isView;
   const Uint8ArrayCtor = Uint8Array;
   const JSONparse = JSON.parse;
@@ -71,10 +71,18 @@
     return texts.join('\n');
   }
 
-  /** The program's own frames of the current stack: where it started an operation. */
+  /**
+   * Where the program started an operation: the stack, kept as its frames
+   * (`site.rs`), as `new Error().stack` here would describe it. Written out by
+   * `siteText` only if the operation fails.
+   */
   function callSite() {
-    const stack = new Error().stack;
-    if (typeof stack !== 'string') return '';
+    return captureSite();
+  }
+
+  /** The program's own frames of a captured stack, as text. */
+  function siteText(site) {
+    const stack = formatSite(site);
     const frames = [];
     // The prelude is evaluated as `eval_script`; the program's files keep their names.
     for (const line of stack.split('\n')) if (line && !line.includes('eval_script')) frames.push(line);
@@ -83,7 +91,7 @@
 
   function fail(entry, kind, message, content) {
     const error = new ToolError(entry.server, entry.tool, kind, message, content);
-    defineProperty(error, 'stack', { value: entry.site, writable: true, configurable: true });
+    defineProperty(error, 'stack', { value: siteText(entry.site), writable: true, configurable: true });
     entry.reject(error);
   }
 

@@ -106,3 +106,115 @@ JSValue JS_SluiceNewAsciiString(JSContext *ctx, const char *buf, size_t len)
         return JS_ThrowRangeError(ctx, "invalid string length");
     return js_new_string8_len(ctx, buf, (int)len);
 }
+
+/*
+ * Where the running code is, as `new Error().stack` would describe it from
+ * the innermost bytecode function's frame, kept as an array
+ * [func, pc, func, pc, ...] instead of text: each frame's function and its
+ * bytecode offset, -1 for a bytecode frame whose position is unknown, -2 for
+ * a native function's. Native frames above the innermost bytecode function
+ * (the binding that called this) are left out, as the Error constructor leaves
+ * out its own; Error.stackTraceLimit and backtrace barriers apply as they do
+ * to errors. JS_SluiceFormatSite writes the text build_backtrace writes.
+ *
+ * Every tool call records where the program made it, for the error it may
+ * end in; formatting that each time (function names, a line table walk per
+ * frame, printf) was a tenth of a one-call run.
+ */
+JSValue JS_SluiceCaptureSite(JSContext *ctx)
+{
+    JSValue items[2 * 64];
+    JSStackFrame *sf = ctx->rt->current_stack_frame;
+    JSFunctionBytecode *b;
+    JSObject *p;
+    double d;
+    int limit, n = 0;
+
+    if (JS_ToFloat64(ctx, &d, ctx->error_stack_trace_limit) < 0) {
+        JS_FreeValue(ctx, JS_GetException(ctx));
+        d = NAN;
+    }
+    limit = isnan(d) || d < 0 ? 0 : d > 64 ? 64 : (int)d;
+    while (sf && !(JS_VALUE_GET_TAG(sf->cur_func) == JS_TAG_OBJECT &&
+                   js_class_has_bytecode(JS_VALUE_GET_OBJ(sf->cur_func)->class_id)))
+        sf = sf->prev_frame;
+    for (; sf && n < 2 * limit; sf = sf->prev_frame) {
+        if (JS_VALUE_GET_TAG(sf->cur_func) != JS_TAG_OBJECT)
+            continue;
+        p = JS_VALUE_GET_OBJ(sf->cur_func);
+        b = js_class_has_bytecode(p->class_id) ? p->u.func.function_bytecode : NULL;
+        items[n++] = js_dup(sf->cur_func);
+        if (!b)
+            items[n++] = js_int32(-2);
+        else if (!sf->cur_pc)
+            items[n++] = js_int32(-1);
+        else
+            items[n++] = js_int32((int32_t)(sf->cur_pc - b->byte_code_buf - 1));
+        if (b && b->backtrace_barrier)
+            break;
+    }
+    /* Takes the items, also when it fails. */
+    return JS_NewArrayFrom(ctx, n, items);
+}
+
+/*
+ * The text build_backtrace writes for the frames JS_SluiceCaptureSite kept:
+ * a line "    at <name> (<file>:<line>:<column>)" per frame, "(missing)"
+ * when a bytecode frame's position is unknown, "(native)" for native code.
+ * Anything else in `site` (it is Sluice's prelude's own) ends the text.
+ */
+JSValue JS_SluiceFormatSite(JSContext *ctx, JSValueConst site)
+{
+    JSValue func, item;
+    JSFunctionBytecode *b;
+    JSObject *p;
+    DynBuf dbuf;
+    const char *name, *file;
+    uint32_t i, len;
+    int32_t pc;
+    int line, col;
+
+    if (JS_VALUE_GET_TAG(site) != JS_TAG_OBJECT ||
+        JS_VALUE_GET_OBJ(site)->class_id != JS_CLASS_ARRAY ||
+        js_get_length32(ctx, &len, site) < 0)
+        return JS_ThrowTypeError(ctx, "not a call site");
+    js_dbuf_init(ctx, &dbuf);
+    for (i = 0; i + 1 < len; i += 2) {
+        func = JS_GetPropertyUint32(ctx, site, i);
+        item = JS_GetPropertyUint32(ctx, site, i + 1);
+        if (JS_VALUE_GET_TAG(func) != JS_TAG_OBJECT || JS_VALUE_GET_TAG(item) != JS_TAG_INT) {
+            JS_FreeValue(ctx, func);
+            JS_FreeValue(ctx, item);
+            break;
+        }
+        pc = JS_VALUE_GET_INT(item);
+        p = JS_VALUE_GET_OBJ(func);
+        b = js_class_has_bytecode(p->class_id) ? p->u.func.function_bytecode : NULL;
+        /* UTF-8, as build_backtrace writes it */
+        name = get_func_name(ctx, func);
+        dbuf_printf(&dbuf, "    at %s", name && name[0] ? name : "<anonymous>");
+        JS_FreeCString(ctx, name);
+        if (b && pc >= 0 && pc < b->byte_code_len) {
+            line = find_line_num(ctx, b, pc, &col);
+            file = b->filename ? JS_AtomToCString(ctx, b->filename) : NULL;
+            dbuf_printf(&dbuf, " (%s", file ? file : "<null>");
+            JS_FreeCString(ctx, file);
+            if (line != -1)
+                dbuf_printf(&dbuf, ":%d:%d", line, col);
+            dbuf_putc(&dbuf, ')');
+        } else if (b) {
+            dbuf_printf(&dbuf, " (missing)");
+        } else {
+            dbuf_printf(&dbuf, " (native)");
+        }
+        dbuf_putc(&dbuf, '\n');
+        JS_FreeValue(ctx, func);
+    }
+    if (dbuf_error(&dbuf)) {
+        dbuf_free(&dbuf);
+        return JS_ThrowOutOfMemory(ctx);
+    }
+    item = JS_NewStringLen(ctx, (char *)dbuf.buf, dbuf.size);
+    dbuf_free(&dbuf);
+    return item;
+}
