@@ -75,8 +75,10 @@ fn the_only_exemptions_from_the_unsafe_code_lint_are_the_module_cache_and_hibern
 }
 
 /// The interpreter is a crate of its own (built for the guest) and denies
-/// `unsafe` too; QuickJS's C API is reached only from `json.rs`, and the one
-/// other exemption is the export the pre-initialiser calls by name.
+/// `unsafe` too; QuickJS's C API is reached only from `json.rs` (results as
+/// values), `site.rs` (call sites) and `heap.rs` (its arenas), each block of
+/// them justified, and the one other exemption is the export the
+/// pre-initialiser calls by name.
 #[test]
 fn the_interpreter_allows_unsafe_code_only_for_quickjss_c_api_and_its_export() {
     let manifest = std::fs::read_to_string(root().join("sandboxes/js/Cargo.toml")).unwrap();
@@ -93,19 +95,21 @@ fn the_interpreter_allows_unsafe_code_only_for_quickjss_c_api_and_its_export() {
         }
     }
     exempt.sort();
-    assert_eq!(
-        exempt,
-        [("sandboxes/js/src/json.rs".to_owned(), 1), ("sandboxes/js/src/main.rs".to_owned(), 1)],
-        "allow(unsafe_code) in the interpreter outside json.rs and the wizer export"
-    );
-    let json = std::fs::read_to_string(root().join("sandboxes/js/src/json.rs")).unwrap();
-    let lines: Vec<&str> = json.lines().collect();
-    for (number, line) in lines.iter().enumerate() {
-        let justified = lines[number.saturating_sub(2)..=number].iter().any(|line| line.contains("// SAFETY:"));
-        assert!(
-            !line.contains("unsafe {") || justified,
-            "json.rs:{}: an unsafe block without a SAFETY comment",
-            number + 1
-        );
+    let c_api = ["heap.rs", "json.rs", "site.rs"];
+    let mut expected: Vec<_> = c_api.iter().map(|file| (format!("sandboxes/js/src/{file}"), 1)).collect();
+    expected.push(("sandboxes/js/src/main.rs".to_owned(), 1));
+    expected.sort();
+    assert_eq!(exempt, expected, "allow(unsafe_code) in the interpreter outside {c_api:?} and the wizer export");
+    for file in c_api {
+        let text = std::fs::read_to_string(root().join("sandboxes/js/src").join(file)).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        for (number, line) in lines.iter().enumerate() {
+            let justified = lines[number.saturating_sub(2)..=number].iter().any(|line| line.contains("// SAFETY:"));
+            assert!(
+                !line.contains("unsafe {") || justified,
+                "{file}:{}: an unsafe block without a SAFETY comment",
+                number + 1
+            );
+        }
     }
 }

@@ -114,6 +114,8 @@ fn main() {
 
 impl Engine {
     fn new() -> Engine {
+        // Below everything the engine allocates (`heap.rs`).
+        let room = heap::reserve_room();
         let runtime = Runtime::new().expect("QuickJS starts");
         runtime.set_max_stack_size(MAX_JS_STACK);
         runtime.set_loader(modules::WorkspaceResolver, modules::WorkspaceLoader);
@@ -173,7 +175,10 @@ impl Engine {
         runtime.run_gc();
         let used = runtime.memory_usage().malloc_size.max(0) as usize;
         runtime.set_gc_threshold(used + used / 2);
+        context.with(|ctx| heap::fill_arenas(&ctx));
         heap::plug_holes();
+        // Now the one free chunk below the top: a run's allocations come from it.
+        drop(room);
         Engine { runtime, context, hooks }
     }
 
