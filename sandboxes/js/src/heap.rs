@@ -4,14 +4,14 @@
 //! after it, and the pool's reset keeps a run's written pages resident only
 //! for the first 32 separate ranges of them, in address order: the pages past
 //! those are returned to the kernel and faulted in again by the next run.
-//! Three things, done as `Engine::new` (`main.rs`) makes the engine:
+//! Done as `Engine::new` (`main.rs`) makes the engine:
 //! - [`reserve_room`] takes a block before the engine exists, so it lies below
 //!   all of the engine's objects, and gives it back last: it is then the one
 //!   free chunk below the heap's top, and a run's allocations come from it, in
 //!   the first ranges the reset sees. At the top of the heap they came after
 //!   the ranges a run's writes to the engine's objects make (more than 32 in a
 //!   one-call run): a one-call run took 0.167 ms with 18 faults, and 0.127 ms
-//!   with 6 with the room (`sluice-peer-bench w1`, interleaved).
+//!   with 5 with the room and the arenas below (`sluice-peer-bench w1`, interleaved).
 //! - [`plug_holes`] takes every other free chunk (memory never freed):
 //!   building the API leaves holes among its live objects (the parser's
 //!   buffers, temporaries), and a run's allocations landed in them, all over
@@ -19,7 +19,10 @@
 //!   to 160 µs (`benches/run_latency.rs`).
 //! - [`fill_arenas`] does the same for QuickJS's small-block arenas: their
 //!   free blocks, in a partly used 4 KB arena per size class scattered through
-//!   the heap, would each be a range of their own.
+//!   the heap, would each be a range of their own; and [`prime_arenas`] makes a
+//!   fresh arena per size class in the room once it is free, so a run does not
+//!   write their free lists itself (a parked program's memory kept 29 KiB of
+//!   such writes, 11 KiB with them in the snapshot: `sluice-peer-bench park`).
 
 #![allow(unsafe_code)]
 
@@ -29,6 +32,9 @@ unsafe extern "C" {
     /// Takes every free block of QuickJS's small-block arenas, for good
     /// (`vendor/rquickjs-sys/quickjs/quickjs-sluice.c`); returns how many.
     fn JS_SluiceFillArenas(rt: *mut qjs::JSRuntime) -> usize;
+    /// Makes an empty arena for every size class with no free block; returns
+    /// how many (-1: out of memory).
+    fn JS_SluicePrimeArenas(rt: *mut qjs::JSRuntime) -> std::ffi::c_int;
 }
 
 /// The room kept below the engine's objects for a run's allocations
@@ -43,11 +49,20 @@ pub fn reserve_room() -> Vec<u8> {
 }
 
 /// Takes the free blocks of the arenas QuickJS carves its small objects
-/// from, so that a run makes arenas of its own (from the room).
+/// from, so that a run's come from arenas in the room ([`prime_arenas`]).
 pub fn fill_arenas(ctx: &Ctx<'_>) {
     // SAFETY: a live context's runtime, on the thread that owns it; the call
     // only allocates from the runtime's arenas.
     unsafe { JS_SluiceFillArenas(qjs::JS_GetRuntime(ctx.as_raw().as_ptr())) };
+}
+
+/// Makes an empty arena per size class, in the room (called once the room is
+/// free): their free lists are written in the snapshot, not by every run that
+/// first allocates an object of their size (a page of writes per size class,
+/// which a parked program's memory then kept).
+pub fn prime_arenas(ctx: &Ctx<'_>) {
+    // SAFETY: as in `fill_arenas`; the call allocates arenas from the heap.
+    unsafe { JS_SluicePrimeArenas(qjs::JS_GetRuntime(ctx.as_raw().as_ptr())) };
 }
 
 /// The largest hole size tried; larger holes (rare) are taken in several pieces.

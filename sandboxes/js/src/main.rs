@@ -179,6 +179,7 @@ impl Engine {
         heap::plug_holes();
         // Now the one free chunk below the top: a run's allocations come from it.
         drop(room);
+        context.with(|ctx| heap::prime_arenas(&ctx));
         Engine { runtime, context, hooks }
     }
 
