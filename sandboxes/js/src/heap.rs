@@ -61,6 +61,7 @@ pub fn fill_arenas(ctx: &Ctx<'_>) {
 /// first allocates an object of their size (a page of writes per size class,
 /// which a parked program's memory then kept).
 pub fn prime_arenas(ctx: &Ctx<'_>) {
+    // Out of memory (-1) leaves runs to make their arenas themselves, as before.
     // SAFETY: as in `fill_arenas`; the call allocates arenas from the heap.
     unsafe { JS_SluicePrimeArenas(qjs::JS_GetRuntime(ctx.as_raw().as_ptr())) };
 }

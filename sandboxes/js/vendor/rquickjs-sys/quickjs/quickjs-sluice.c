@@ -222,13 +222,13 @@ JSValue JS_SluiceFormatSite(JSContext *ctx, JSValueConst site)
 /*
  * Takes every free block of the small-block arenas, for good, and returns
  * how many it took. Called once before the interpreter's memory is
- * snapshotted: a run's small allocations then come from arenas it makes
- * itself, on fresh pages at the top of the heap, instead of the free blocks
- * left in the snapshot's partly used arenas, one 4 KB arena per size class
- * scattered through the heap. The host's reset keeps a run's written pages
- * resident only up to 32 separate ranges of them; the pages past that were
- * returned to the kernel and faulted in again by every run. The blocks are
- * not counted as allocated (the collector's threshold is unchanged).
+ * snapshotted: a run's small allocations then come from fresh arenas
+ * (JS_SluicePrimeArenas makes them, next to each other), instead of the free
+ * blocks left in the snapshot's partly used arenas, one 4 KB arena per size
+ * class scattered through the heap. The host's reset keeps a run's written
+ * pages resident only up to 32 separate ranges of them; the pages past that
+ * were returned to the kernel and faulted in again by every run. The blocks
+ * are not counted as allocated (the collector's threshold is unchanged).
  */
 size_t JS_SluiceFillArenas(JSRuntime *rt)
 {
