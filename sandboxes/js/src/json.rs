@@ -25,9 +25,9 @@
 //! exhaust the guest's stack.
 //!
 //! This is, with `site.rs` and `heap.rs`, the interpreter's only `unsafe`:
-//! QuickJS's C API works on raw, reference-counted `JSValue`s, and rquickjs has no safe way to define a
-//! property as `JSON.parse` does, to make an array from its elements, or to
-//! call Sluice's additions.
+//! QuickJS's C API works on raw, reference-counted `JSValue`s, and rquickjs
+//! has no safe way to define a property as `JSON.parse` does, to make an array
+//! from its elements, or to call Sluice's additions.
 
 #![allow(unsafe_code)]
 
