@@ -11,7 +11,8 @@
 //!   the first ranges the reset sees. At the top of the heap they came after
 //!   the ranges a run's writes to the engine's objects make (more than 32 in a
 //!   one-call run): a one-call run took 0.167 ms with 18 faults, and 0.127 ms
-//!   with 5 with the room and the arenas below (`sluice-peer-bench w1`, interleaved).
+//!   with 5 with the room and the arenas below (`sluice-peer-bench w1`,
+//!   interleaved; ~0.107 ms and 1 fault with QuickJS's arenas made lazily).
 //! - [`plug_holes`] takes every other free chunk (memory never freed):
 //!   building the API leaves holes among its live objects (the parser's
 //!   buffers, temporaries), and a run's allocations landed in them, all over
@@ -20,9 +21,11 @@
 //! - [`fill_arenas`] does the same for QuickJS's small-block arenas: their
 //!   free blocks, in a partly used 4 KB arena per size class scattered through
 //!   the heap, would each be a range of their own; and [`prime_arenas`] makes a
-//!   fresh arena per size class in the room once it is free, so a run does not
-//!   write their free lists itself (a parked program's memory kept 29 KiB of
-//!   such writes, 11 KiB with them in the snapshot: `sluice-peer-bench park`).
+//!   fresh arena per size class in the room once it is free. (A fresh arena
+//!   once wrote a free list through all its blocks: a page of writes per size
+//!   class that every parked program kept, 29 KiB against 11 KiB with the
+//!   arenas made in the snapshot; the vendored QuickJS now hands out a new
+//!   arena's blocks in order instead, `VENDORED.md`.)
 
 #![allow(unsafe_code)]
 
@@ -57,9 +60,7 @@ pub fn fill_arenas(ctx: &Ctx<'_>) {
 }
 
 /// Makes an empty arena per size class, in the room (called once the room is
-/// free): their free lists are written in the snapshot, not by every run that
-/// first allocates an object of their size (a page of writes per size class,
-/// which a parked program's memory then kept).
+/// free), so that a run's first objects of each size find one in place.
 pub fn prime_arenas(ctx: &Ctx<'_>) {
     // Out of memory (-1) leaves runs to make their arenas themselves, as before.
     // SAFETY: as in `fill_arenas`; the call allocates arenas from the heap.

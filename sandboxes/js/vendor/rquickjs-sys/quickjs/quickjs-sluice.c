@@ -1,7 +1,8 @@
 /*
  * Sluice's additions to QuickJS, compiled in place of quickjs.c (this file
  * includes it whole): they need its internal types and functions, which
- * quickjs.h does not export. quickjs.c itself is unchanged.
+ * quickjs.h does not export. quickjs.c is the package's but for one patch,
+ * its arenas' lazy free lists (../VENDORED.md).
  *
  * They serve the interpreter's tool-result builder (sandboxes/js/src/json.rs),
  * which makes a result's values as JSON.parse would, straight from its bytes.
@@ -249,10 +250,9 @@ size_t JS_SluiceFillArenas(JSRuntime *rt)
  * Makes an empty arena for every size class that has no free block, and
  * returns how many it made (or -1 if out of memory). Called last before the
  * snapshot, after JS_SluiceFillArenas, while the heap's one free chunk is the
- * room below the engine's objects: the arenas are made there, with their
- * free lists already written in the snapshot, so a run's small objects take
- * blocks from them without writing a fresh arena's free list (a page of
- * writes per size class, kept for every parked program).
+ * room below the engine's objects: the arenas are made there, next to each
+ * other, so a run's first objects of each size take blocks from arenas already
+ * in place instead of making each one itself.
  */
 int JS_SluicePrimeArenas(JSRuntime *rt)
 {

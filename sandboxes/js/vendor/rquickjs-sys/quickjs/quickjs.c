@@ -304,6 +304,9 @@ typedef struct JSArena {
     uint16_t n_used_blocks;
     uint16_t n_blocks;
     uint16_t first_free_block;    /* JS_ARENA_FREE_NIL if none */
+    /* Sluice: blocks below this were handed out at least once; those above
+       are taken in order when the free list is empty (see VENDORED.md). */
+    uint16_t n_fresh;
     _Alignas(JS_ARENA_ALIGN) uint8_t blocks[];
 } JSArena;
 
@@ -1750,9 +1753,8 @@ static inline void *arena_get_block(JSArena *ar, unsigned int idx,
 
 static no_inline JSArena *arena_new(JSRuntime *rt, int block_size_idx)
 {
-    JSMallocBlockHeader *b;
     JSArena *ar;
-    int n_blocks, block_size, i;
+    int n_blocks, block_size;
 
     block_size = arena_block_sizes[block_size_idx];
     n_blocks = (JS_ARENA_SIZE - sizeof(JSArena)) / block_size;
@@ -1763,15 +1765,10 @@ static no_inline JSArena *arena_new(JSRuntime *rt, int block_size_idx)
     ar->block_size_idx = block_size_idx;
     ar->n_blocks = n_blocks;
     ar->n_used_blocks = 0;
-    ar->first_free_block = 0;
-    for (i = 0; i < n_blocks - 1; i++) {
-        b = arena_get_block(ar, i, block_size);
-        b->u.free_next = i + 1;
-        b->block_size_idx = block_size_idx;
-    }
-    b = arena_get_block(ar, n_blocks - 1, block_size);
-    b->u.free_next = JS_ARENA_FREE_NIL;
-    b->block_size_idx = block_size_idx;
+    /* Sluice: no free list is written up front (a page of writes per new
+       arena); js_arena_malloc hands out the fresh blocks in order. */
+    ar->first_free_block = JS_ARENA_FREE_NIL;
+    ar->n_fresh = 0;
     list_add(&ar->link, &rt->arena_state.arena_list[block_size_idx]);
     list_add(&ar->free_link, &rt->arena_state.free_arena_list[block_size_idx]);
     return ar;
@@ -1828,8 +1825,16 @@ static void *js_arena_malloc(JSRuntime *rt, size_t size)
             ar = list_entry(el, JSArena, free_link);
         }
         block_idx = ar->first_free_block;
-        b = arena_get_block(ar, block_idx, block_size);
-        ar->first_free_block = b->u.free_next;
+        if (block_idx == JS_ARENA_FREE_NIL) {
+            /* Sluice: the arena is not full and nothing was freed back: its
+               next fresh block. */
+            block_idx = ar->n_fresh++;
+            b = arena_get_block(ar, block_idx, block_size);
+            b->block_size_idx = block_size_idx;
+        } else {
+            b = arena_get_block(ar, block_idx, block_size);
+            ar->first_free_block = b->u.free_next;
+        }
         b->u.block_idx = block_idx;
         ar->n_used_blocks++;
         if (unlikely(ar->n_used_blocks == ar->n_blocks))
