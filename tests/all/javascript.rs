@@ -135,6 +135,28 @@ async fn a_failed_calls_stack_lists_the_frames_an_error_made_at_the_call_lists()
     assert_eq!(stdout(&outcome), "same\n5     at inner (site.js:4)\n");
 }
 
+/// A program controls `Error.stackTraceLimit`: the kept frames stay capped
+/// (64, the fixed buffer `JS_SluiceCaptureSite` fills) however high it is set
+/// and however deep the call, and a limit whose `valueOf` throws keeps none.
+#[tokio::test]
+async fn a_call_sites_frames_are_capped_whatever_the_program_sets_the_stack_trace_limit_to() {
+    let source = "
+        const deep = async (n) => (n === 0 ? await tools.demo.fail({}) : await deep(n - 1));
+        const frames = async () => { try { await deep(500); } catch (e) { return e.stack.split('\\n').filter(Boolean).length; } };
+        Error.stackTraceLimit = 1e9;
+        const many = await frames();
+        Error.stackTraceLimit = { valueOf() { throw new Error('no'); } };
+        const none = await frames();
+        console.log(many, none);
+    ";
+    let control = RunControl::new();
+    let tools = tools(Arc::new(ConcurrencyProbe::default()), 1);
+    let outcome = javascript().await.run("limit.js", source, &policy(), tools, &control).await.unwrap();
+    assert_ok(&outcome);
+    // 64 frames kept (of 500 and more), less the prelude's four, which the text leaves out.
+    assert_eq!(stdout(&outcome), "60 0\n");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn promise_all_puts_every_call_in_flight_on_the_host_at_once() {
     let probe = Arc::new(ConcurrencyProbe::default());
