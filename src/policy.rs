@@ -60,7 +60,9 @@ pub struct ExecutionLimits {
     /// runtime built with [`crate::RuntimeConfig::fuel_metering`]. Default: none.
     pub fuel: Option<u64>,
     /// Linear memory in bytes, summed over the program's memories. Growing past it
-    /// stops the program. Default: 256 MiB.
+    /// stops the program. A module's initial memory counts: the JavaScript
+    /// interpreter starts with 16 MiB (mostly untouched room for a run's heap), so a
+    /// JavaScript program needs a cap of at least that. Default: 256 MiB.
     pub memory_bytes: u64,
     /// Elements in any one table. Growing past it stops the program. Default: 100,000.
     pub table_elements: u64,

@@ -1,4 +1,4 @@
-//! Lays out the heap before the snapshot so that a run writes as few separate ranges of pages as it can, and its own allocations sit below the engine's objects.
+//! Lays out the heap before the snapshot so that a run writes as few separate ranges of pages as it can, its own allocations sit below the engine's objects, and it seldom grows the memory.
 //!
 //! Every page a run writes costs the host a fault during the run and a reset
 //! after it, and the pool's reset keeps a run's written pages resident only
@@ -25,7 +25,13 @@
 //!   once wrote a free list through all its blocks: a page of writes per size
 //!   class that every parked program kept, 29 KiB against 11 KiB with the
 //!   arenas made in the snapshot; the vendored QuickJS now hands out a new
-//!   arena's blocks in order instead, `VENDORED.md`.)
+//!   arena's blocks in order instead, `VENDORED.md`. Without the primed
+//!   arenas a one-call run still takes 4 faults instead of 1, ~5% slower.)
+//! - [`leave_headroom`] grows the memory, untouched, to [`SNAPSHOT_MEMORY`], last: a
+//!   run that needs more heap grows the memory, and the host makes each new
+//!   page accessible (an `mprotect`) and, at the reset, inaccessible again,
+//!   walking every page's table entry both times, every run. A page of the
+//!   snapshot's memory that a run does not write costs nothing.
 
 #![allow(unsafe_code)]
 
@@ -65,6 +71,25 @@ pub fn prime_arenas(ctx: &Ctx<'_>) {
     // Out of memory (-1) leaves runs to make their arenas themselves, as before.
     // SAFETY: as in `fill_arenas`; the call allocates arenas from the heap.
     unsafe { JS_SluicePrimeArenas(qjs::JS_GetRuntime(ctx.as_raw().as_ptr())) };
+}
+
+/// The memory's size in the snapshot. Sized to the pool's default
+/// `keep_resident_bytes` (`src/sandbox/runtime.rs`), the memory whose pages
+/// the reset keeps: growing past that costs faults anyway. Filtering 3.6 MB
+/// of tool result (W2 in `benches/peers`) needs ~15 MB; it grew by 8.9 MB
+/// a run, and spent ~5% of its time in the two `mprotect`s. A run's memory cap
+/// (`ExecutionLimits::memory_bytes`) now can't be below it.
+pub const SNAPSHOT_MEMORY: usize = 16 << 20;
+
+/// Grows the heap's top chunk to end at [`SNAPSHOT_MEMORY`] (taken from the top and
+/// given back at once: writes only the chunk's header).
+pub fn leave_headroom() {
+    // The allocator's bookkeeping for a block (a few words) and its granularity.
+    const SLACK: usize = 64 << 10;
+    let size = core::arch::wasm32::memory_size::<0>() * 65536;
+    if size + SLACK < SNAPSHOT_MEMORY {
+        drop(Vec::<u8>::with_capacity(SNAPSHOT_MEMORY - size - SLACK));
+    }
 }
 
 /// The largest hole size tried; larger holes (rare) are taken in several pieces.

@@ -180,6 +180,7 @@ impl Engine {
         // Now the one free chunk below the top: a run's allocations come from it.
         drop(room);
         context.with(|ctx| heap::prime_arenas(&ctx));
+        heap::leave_headroom();
         Engine { runtime, context, hooks }
     }
 
