@@ -131,6 +131,8 @@ async def main() -> None:
 
     app = server.streamable_http_app(host="127.0.0.1")
     config = uvicorn.Config(app, log_level="warning")
+    # Listening before the port is told (see sessions.py).
+    sock.listen(128)
     record(f"port {port}")
     await uvicorn.Server(config).serve(sockets=[sock])
 

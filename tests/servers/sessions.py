@@ -100,6 +100,9 @@ async def main() -> None:
     port = sock.getsockname()[1]
     app = refusing_discover(server.streamable_http_app(host="127.0.0.1"))
     config = uvicorn.Config(app, log_level="warning")
+    # Listening before the port is told: a client that connects while uvicorn still
+    # starts waits in the backlog instead of being refused.
+    sock.listen(128)
     record(f"port {port}")
     await uvicorn.Server(config).serve(sockets=[sock])
 
