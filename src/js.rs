@@ -114,4 +114,34 @@ mod tests {
     fn the_interpreters_hash_from_the_build_is_its_hash() {
         assert_eq!(INTERPRETER_SHA256, crate::module_cache::sha256_hex(INTERPRETER));
     }
+
+    /// The snapshot's memory is 16 MiB, room for a run's heap that the
+    /// interpreter has not written (`sandboxes/js/src/heap.rs`): a word written
+    /// near its end would make the compiled module's memory image 16 MiB, mostly
+    /// zeros, to read and check at every cold start.
+    #[tokio::test]
+    async fn the_snapshots_memory_has_room_it_has_not_written() {
+        use wasmparser::{DataKind, Operator, Parser, Payload};
+        let runtime = crate::Runtime::new(crate::RuntimeConfig::default()).unwrap();
+        let snapshot = preinitialize(&runtime, INTERPRETER_NAME, INTERPRETER).await.unwrap();
+        let (mut pages, mut written_to) = (0, 0);
+        for payload in Parser::new(0).parse_all(&snapshot) {
+            match payload.unwrap() {
+                Payload::MemorySection(memories) => pages = memories.into_iter().next().unwrap().unwrap().initial,
+                Payload::DataSection(segments) => {
+                    for segment in segments {
+                        let segment = segment.unwrap();
+                        let DataKind::Active { offset_expr, .. } = segment.kind else { continue };
+                        let Operator::I32Const { value } = offset_expr.get_operators_reader().read().unwrap() else {
+                            panic!("a snapshot's data segments are at constant offsets")
+                        };
+                        written_to = written_to.max(value as u64 + segment.data.len() as u64);
+                    }
+                }
+                _ => {}
+            }
+        }
+        assert_eq!(pages * 65536, 16 << 20);
+        assert!(written_to > 0 && written_to < 12 << 20, "the snapshot wrote up to {written_to}");
+    }
 }
