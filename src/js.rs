@@ -118,7 +118,8 @@ mod tests {
     /// The snapshot's memory is 16 MiB, room for a run's heap that the
     /// interpreter has not written (`sandboxes/js/src/heap.rs`): a word written
     /// near its end would make the compiled module's memory image 16 MiB, mostly
-    /// zeros, to read and check at every cold start.
+    /// zeros, to read and check at every cold start. (The 16 MiB is also in
+    /// `ExecutionLimits::memory_bytes`'s docs and the limiter's message.)
     #[tokio::test]
     async fn the_snapshots_memory_has_room_it_has_not_written() {
         use wasmparser::{DataKind, Operator, Parser, Payload};
