@@ -105,6 +105,8 @@ impl Program {
         let mut store = runtime.new_store(state, limits.fuel, started, limits.deadline);
 
         let execution = async {
+            // Runs that have ended may still hold slots while their memory is reset.
+            runtime.draining.wait_for_slot(&runtime.engine, runtime.config.max_concurrent_runs).await;
             let instance = self.pre.instantiate_async(&mut store).await.map_err(Failure::Instantiate)?;
             let start = instance.get_typed_func::<(), ()>(&mut store, "_start").map_err(Failure::Instantiate)?;
             start.call_async(&mut store, ()).await.map_err(Failure::Program)
@@ -137,7 +139,7 @@ impl Program {
         } else {
             None
         };
-        let mut state = store.into_data();
+        let state = store.data_mut();
         // A program that said why it fails (the JavaScript sandbox's uncaught
         // exception) and then exited non-zero fails with that message.
         let status = match (status, state.operations.reported_error.take()) {
@@ -177,6 +179,10 @@ impl Program {
             hibernations: state.hibernation.count,
             servers,
         };
+        // The outcome does not wait for a large run's memory to be reset.
+        state.operations.recorder.end();
+        let heavy = stats.bytes_to_program >= HEAVY_INPUT_BYTES || stats.peak_memory_bytes >= HEAVY_MEMORY_BYTES;
+        runtime.draining.drop_store(store, heavy);
         Ok(RunOutcome {
             status,
             truncated: stdout.dropped > 0 || stderr.dropped > 0,
@@ -187,6 +193,12 @@ impl Program {
         })
     }
 }
+
+/// A run handed this much (tool results, file reads) has written enough memory
+/// that its store is dropped in the background ([`Draining::drop_store`](super::runtime::Draining::drop_store)).
+const HEAVY_INPUT_BYTES: u64 = 1 << 20;
+/// Likewise a run whose memory grew this large.
+const HEAVY_MEMORY_BYTES: u64 = 64 << 20;
 
 /// One run's dealings with each server a host reports: the host's state after
 /// the run, which servers were started for this run, and the run's own calls.

@@ -2,6 +2,7 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
@@ -115,7 +116,73 @@ pub(super) struct RuntimeInner {
     pub(super) cache: ModuleCache,
     pub(super) config: RuntimeConfig,
     pub(super) hibernated: Arc<hibernate::Gauge>,
+    pub(super) draining: Arc<Draining>,
     _ticker: EpochTicker,
+}
+
+/// Stores of finished runs being dropped off the path that hands back their
+/// outcome ([`Draining::drop_store`]): each still holds its pool slot until
+/// its memory is reset, so a run that finds the pool full waits for them
+/// ([`Draining::wait_for_slot`]) rather than failing.
+#[derive(Default)]
+pub(super) struct Draining {
+    stores: AtomicUsize,
+    done: tokio::sync::Notify,
+}
+
+/// A store dropped on a blocking thread; the count goes down once it is gone
+/// (fields drop in order), also if the task never runs (the runtime is shutting down).
+struct DrainingStore {
+    _store: Store<RunState>,
+    _counted: Counted,
+}
+
+struct Counted(Arc<Draining>);
+
+impl Drop for Counted {
+    fn drop(&mut self) {
+        self.0.stores.fetch_sub(1, Ordering::AcqRel);
+        self.0.done.notify_waiters();
+    }
+}
+
+impl Draining {
+    /// Drops `store` on tokio's blocking pool when `heavy` (resetting a
+    /// memory a large run wrote takes ~0.7 ms for a 3.6 MB tool result's
+    /// ~9 MB of heap: memset, the kernel's page scan, and returning what is
+    /// not kept), here otherwise: for a small run the hand-off costs more
+    /// than the reset.
+    pub(super) fn drop_store(self: &Arc<Self>, store: Store<RunState>, heavy: bool) {
+        let Some(tokio) = heavy.then(tokio::runtime::Handle::try_current).and_then(Result::ok) else {
+            drop(store);
+            return;
+        };
+        self.stores.fetch_add(1, Ordering::AcqRel);
+        let draining = DrainingStore { _store: store, _counted: Counted(self.clone()) };
+        drop(tokio.spawn_blocking(move || drop(draining)));
+    }
+
+    /// Waits while every one of the pool's `slots` is taken and some by
+    /// stores being dropped, until one of those is gone. Returns at once when
+    /// none is being dropped: a pool full of running programs fails the
+    /// instantiation as before. (A failed instantiation cannot be retried: it
+    /// counts against the store's one instance.)
+    pub(super) async fn wait_for_slot(&self, engine: &Engine, slots: u32) {
+        loop {
+            let notified = self.done.notified();
+            let mut notified = std::pin::pin!(notified);
+            // Registered before the count is read, so a drop in between still wakes it.
+            notified.as_mut().enable();
+            if self.stores.load(Ordering::Acquire) == 0 {
+                return;
+            }
+            let live = engine.pooling_allocator_metrics().map_or(0, |pool| pool.core_instances());
+            if live < u64::from(slots) {
+                return;
+            }
+            notified.await;
+        }
+    }
 }
 
 impl RuntimeInner {
@@ -194,6 +261,7 @@ impl Runtime {
                 cache,
                 config,
                 hibernated: Default::default(),
+                draining: Default::default(),
                 _ticker: ticker,
             }),
         })

@@ -68,6 +68,23 @@ async fn a_run_never_sees_what_the_run_before_it_left_in_the_same_memory() {
 }
 
 #[tokio::test]
+async fn runs_back_to_back_on_one_slot_wait_for_the_last_ones_memory_to_be_reset() {
+    // A run that wrote this much memory hands back its outcome before its slot
+    // is reset; the next one, finding the only slot still taken, waits for it.
+    let mut config = RuntimeConfig::default();
+    config.max_concurrent_runs = 1;
+    let program = Runtime::new(config).unwrap().load_file(support::wat("dirty_memory.wat")).unwrap();
+    let mut policy = policy();
+    policy.limits.memory_bytes = 128 << 20;
+    for round in 0..5 {
+        let outcome = program.run(&policy, Arc::new(NoTools), &RunControl::new()).await;
+        let outcome = outcome.unwrap_or_else(|e| panic!("run {round} starts: {e}"));
+        assert_eq!(outcome.status, RunStatus::Ok, "{outcome:?}");
+        assert_eq!(outcome.stats.peak_memory_bytes, 96 << 20);
+    }
+}
+
+#[tokio::test]
 async fn an_output_flood_keeps_its_head_and_tail_in_bounded_memory_until_its_deadline() {
     let mut policy = policy();
     policy.limits.output_bytes = 4096;
