@@ -15,6 +15,7 @@ fn main() {
     for input in [
         "sandboxes/js/src",
         "sandboxes/js/build.rs",
+        "sandboxes/js/.cargo/config.toml",
         "sandboxes/js/Cargo.toml",
         "sandboxes/js/Cargo.lock",
         "sandboxes/js/vendor",
@@ -40,6 +41,8 @@ fn build_interpreter(root: &Path, target_dir: &Path) -> PathBuf {
         .arg(root.join("sandboxes/js/Cargo.toml"))
         .arg("--target-dir")
         .arg(target_dir)
+        // Its .cargo/config.toml (the target features it is built with) applies from there.
+        .current_dir(root.join("sandboxes/js"))
         // QuickJS's C sources are compiled with Debian's clang against wasi-libc.
         .env("RQUICKJS_SYS_NO_WASI_SDK", "1")
         .env("CC_wasm32_wasip1", "clang")

@@ -127,7 +127,22 @@ fn documents() -> Vec<String> {
     let records: Vec<Value> = (0..20_000)
         .map(|n| json!({ "number": n, "title": format!("Issue {n} é\"q\""), "labels": ["bug"], "open": n % 2 == 0, "ratio": n as f64 / 7.0 }))
         .collect();
-    documents.push(Value::Array(records).to_string());
+    documents.push(Value::Array(records.clone()).to_string());
+    // The same records pretty-printed, as many servers send them: whitespace
+    // around every key, colon and comma of records read by the expected keys.
+    documents.push(serde_json::to_string_pretty(&Value::Array(records[..2_000].to_vec())).unwrap());
+    // Records whose next one has an expected key as a prefix, longer, escaped, or
+    // a value of another type at a key's place.
+    let variants: Vec<String> = (0..600)
+        .map(|n| match n % 6 {
+            0 | 1 => format!(r#"{{"id":{n},"name":"n{n}","tag":"t"}}"#),
+            2 => format!(r#"{{"id":{n},"nam":"n{n}","tag":"t"}}"#),
+            3 => format!(r#"{{"id":{n},"names":"n{n}","tag":"t"}}"#),
+            4 => format!(r#"{{"id":"{n}","name":[{n}],"tag":{{"t":-0}}}}"#),
+            _ => format!(r#"{{ "id" :{n} ,"names":"n{n}" , "tag" : "t" }}"#),
+        })
+        .collect();
+    documents.push(format!("[{}]", variants.join(",")));
     documents
         .push(format!("[{}]", (0..100_000).map(|n| (n * 7919 % 100_003).to_string()).collect::<Vec<_>>().join(",")));
     documents
