@@ -372,6 +372,13 @@ struct ShortSlot {
     atom: JsAtom,
 }
 
+/// Where [`Builder::expected`] keeps the key at `place` in an object `depth`
+/// frames deep, if it keeps one there.
+#[inline]
+fn expected_index(depth: usize, place: usize) -> Option<usize> {
+    (place < EXPECTED_KEYS).then(|| depth % LIKES * EXPECTED_KEYS + place)
+}
+
 /// The bytes `start..start + len` of `input` (`len` at most [`SHORT_BYTES`])
 /// as two little-endian words, zero past the end.
 #[inline]
@@ -830,23 +837,15 @@ impl<'a> Builder<'a> {
             unreachable!("called with a record open")
         };
         let first = usize::from(frame_key.start);
-        let depth = self.frames.len() % LIKES * EXPECTED_KEYS;
+        let (depth, expects) = (self.frames.len(), self.expects_keys());
         loop {
             self.skip_whitespace::<false>();
-            let place = self.keys_len - first;
-            let expected = if self.expected.is_empty() || self.envelope.is_some() || self.keys_len >= KEYS {
-                None
-            } else {
-                self.expected.get(depth + place).filter(|_| place < EXPECTED_KEYS)
+            let expected = match expected_index(depth, self.keys_len - first) {
+                Some(index) if expects && self.keys_len < KEYS => Some(self.expected[index]),
+                _ => None,
             };
             let at = self.pos + 1;
-            let Some(&slot) = expected.filter(|slot| {
-                let len = slot.len as usize;
-                len > 0
-                    && self.peek() == b'"'
-                    && self.input.get(at + len) == Some(&b'"')
-                    && short_words(self.input, at, len) == (slot.lo, slot.hi)
-            }) else {
+            let Some(slot) = expected.filter(|slot| self.peek() == b'"' && self.is_expected_key(at, slot)) else {
                 self.member_key::<false>()?;
                 return Ok(None);
             };
@@ -1215,16 +1214,11 @@ impl<'a> Builder<'a> {
     /// A key, its opening quote consumed, as an atom (cached when short and plain).
     fn key<const NESTED: bool>(&mut self) -> Step<Key> {
         // Inside a string the closing quote is escaped, and the envelope's keys need their tags.
-        let expected =
-            if NESTED || self.expected.is_empty() || self.envelope.is_some() { None } else { self.expected_slot() };
+        let expected = if NESTED || !self.expects_keys() { None } else { self.expected_slot() };
         if let Some(index) = expected {
             let slot = self.expected[index];
-            let len = slot.len as usize;
-            if len > 0
-                && self.input.get(self.pos + len) == Some(&b'"')
-                && short_words(self.input, self.pos, len) == (slot.lo, slot.hi)
-            {
-                self.pos += len + 1;
+            if self.is_expected_key(self.pos, &slot) {
+                self.pos += slot.len as usize + 1;
                 return Ok(Key::new(slot.atom, false, Tag::Other));
             }
         }
@@ -1269,8 +1263,21 @@ impl<'a> Builder<'a> {
         let (Some(Frame::Record { key, .. }) | Some(Frame::Object { key, .. })) = self.frames.last() else {
             return None;
         };
-        let place = self.keys_len.checked_sub(usize::from(key.start))?;
-        (place < EXPECTED_KEYS).then(|| self.frames.len() % LIKES * EXPECTED_KEYS + place)
+        expected_index(self.frames.len(), self.keys_len.checked_sub(usize::from(key.start))?)
+    }
+
+    /// Whether keys are read by [`Builder::expected`]: a large input's, outside
+    /// an envelope (whose keys need their tags).
+    #[inline]
+    fn expects_keys(&self) -> bool {
+        !self.expected.is_empty() && self.envelope.is_none()
+    }
+
+    /// Whether the key from `at` (past its opening quote) is `slot`'s, up to its closing quote.
+    #[inline]
+    fn is_expected_key(&self, at: usize, slot: &ShortSlot) -> bool {
+        let len = slot.len as usize;
+        len > 0 && self.input.get(at + len) == Some(&b'"') && short_words(self.input, at, len) == (slot.lo, slot.hi)
     }
 
     /// The atom of a key, as `JSON.parse` makes it (integer-like keys become integer atoms).
