@@ -143,6 +143,32 @@ fn documents() -> Vec<String> {
         })
         .collect();
     documents.push(format!("[{}]", variants.join(",")));
+    // Records whose members are records, arrays and literals, read inside the
+    // record they belong to until something else comes: nested past the depth
+    // that is read that way, an array whose elements change kind partway
+    // (after its first element, after its last), a nested record whose keys
+    // change, empty ones, and whitespace inside each.
+    let nested: Vec<String> = (0..900)
+        .map(|n| match n % 9 {
+            0..=2 => format!(
+                r#"{{"id":{n},"user":{{"login":"u{n}","site":{{"a":{{"b":{{"c":{{"d":{{"e":{n}}}}}}}}}}}}},"labels":["bug","p{n}"],"ok":true,"gone":null,"off":false}}"#
+            ),
+            3 => format!(
+                r#"{{"id":{n},"user":{{"login":"u{n}","site":[{n},"x",{{"k":[[1],true]}},null]}},"labels":["bug",{n},[]],"ok":false,"gone":null,"off":true}}"#
+            ),
+            4 => format!(
+                r#"{{"id":{n},"user":{{"name":"u{n}","login":{{}}}},"labels":[{{"a":1}},"bug"],"ok":[ ],"gone":{{ }},"off":"x"}}"#
+            ),
+            5 => format!(
+                r#"{{ "id" : {n} , "user" : {{ "login" : "u{n}" , "site" : [ {n} , "x" ] }} , "labels" : [ "bug" , -{n}.5e1 ] , "ok" : true , "gone" : null , "off" : false }}"#
+            ),
+            6 => format!(r#"{{"id":{n},"user":{{"login":"u{n}","site":[true]}},"labels":["a",false],"ok":tru}}"#)
+                .replace("tru}", "true}"),
+            7 => format!(r#"{{"id":{n},"user":{{"login":"u{n}","site":{{"__proto__":{{"x":1}},"1":2}}}},"labels":["\u00e9\"",{n}],"ok":1e400}}"#),
+            _ => format!(r#"{{"id":{n},"user":{{"login":"u{n}"}},"labels":["bug"],"user":{{"login":"again"}}}}"#),
+        })
+        .collect();
+    documents.push(format!("[{}]", nested.join(",")));
     documents
         .push(format!("[{}]", (0..100_000).map(|n| (n * 7919 % 100_003).to_string()).collect::<Vec<_>>().join(",")));
     documents

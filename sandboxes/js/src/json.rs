@@ -350,6 +350,9 @@ impl Hasher for FastHash {
 const MAX_HOLDERS: usize = 1024;
 /// Keys of open objects [`Builder::keys`] keeps.
 const KEYS: usize = 64;
+/// Records inside records that [`Builder::record_members`] reads by calling
+/// itself; deeper ones are the general loop's, which does not recurse.
+const INLINE_NESTING: usize = 4;
 
 /// Slots of the short strings' table ([`Builder::short`]), a power of two.
 const SHORT_SLOTS: usize = 2048;
@@ -591,7 +594,7 @@ impl<'a> Builder<'a> {
                             self.member_key::<NESTED>()?;
                             continue 'value;
                         }
-                        match self.record_members()? {
+                        match self.record_members(0)? {
                             Some(record) => record,
                             None => continue 'value,
                         }
@@ -669,7 +672,7 @@ impl<'a> Builder<'a> {
                             b',' => {
                                 self.pos += 1;
                                 if !NESTED && record {
-                                    match self.record_members()? {
+                                    match self.record_members(0)? {
                                         Some(record) => {
                                             value = record;
                                             continue;
@@ -825,14 +828,19 @@ impl<'a> Builder<'a> {
 
     /// Reads the open record's members (from just before a key) while each
     /// key is the one the last record at this depth had at its place
-    /// ([`Builder::expected`]) and each value is a string or a number: most
-    /// of a list of records, read without the general loop's dispatch and
-    /// frame matching per token (those were a third of a 10,000-record
+    /// ([`Builder::expected`]) and each value is a scalar, an array of
+    /// scalars, or a record read the same way ([`Builder::member_value`]):
+    /// most of a list of records, read without the general loop's dispatch
+    /// and frame matching per token (those were a third of a 10,000-record
     /// build's own time). Returns the record if it closed. Otherwise `None`,
-    /// positioned as the general loop continues: after the key and its colon
-    /// when the value is anything else, or after a key read by
+    /// positioned as the general loop continues, with the frames it would
+    /// have: after the key and its colon, or inside a nested array or record
+    /// that holds something else, or after a key read by
     /// [`Builder::member_key`] when the key was not the expected one.
-    fn record_members(&mut self) -> Step<Option<JsValue>> {
+    /// `nest`: how many records this call is inside of, itself called by
+    /// this (its recursion is bounded by [`INLINE_NESTING`], the general
+    /// loop's depth is not).
+    fn record_members(&mut self, nest: usize) -> Step<Option<JsValue>> {
         let Some(&Frame::Record { start, key: frame_key }) = self.frames.last() else {
             unreachable!("called with a record open")
         };
@@ -861,14 +869,7 @@ impl<'a> Builder<'a> {
             }
             self.pos += 1;
             self.skip_whitespace::<false>();
-            let value = match self.peek() {
-                b'"' => {
-                    self.pos += 1;
-                    self.string_value::<false>()?
-                }
-                b'-' | b'0'..=b'9' => self.number()?,
-                _ => return Ok(None),
-            };
+            let Some(value) = self.member_value(nest)? else { return Ok(None) };
             self.values.push(value);
             self.skip_whitespace::<false>();
             match self.peek() {
@@ -877,6 +878,88 @@ impl<'a> Builder<'a> {
                     self.pos += 1;
                     self.frames.pop();
                     return self.record(start as usize, frame_key).map(Some);
+                }
+                _ => return Err(Declined),
+            }
+        }
+    }
+
+    /// A record member's value for [`Builder::record_members`]: a string, a
+    /// number, a literal, an array whose elements are strings or numbers (a
+    /// record's labels), or a record (its `user`, read by `record_members`
+    /// while `nest` is below [`INLINE_NESTING`]). `None` where the general
+    /// loop is to go on: at the value, or inside the array or record with its
+    /// frame pushed and what was read of it in [`Builder::values`].
+    #[inline(always)]
+    fn member_value(&mut self, nest: usize) -> Step<Option<JsValue>> {
+        let value = match self.peek() {
+            b'"' => {
+                self.pos += 1;
+                self.string_value::<false>()?
+            }
+            b'-' | b'0'..=b'9' => self.number()?,
+            b't' => self.literal(b"true", TRUE)?,
+            b'f' => self.literal(b"false", FALSE)?,
+            b'n' => self.literal(b"null", NULL)?,
+            b'[' if self.frames.len() < MAX_DEPTH => {
+                self.pos += 1;
+                self.skip_whitespace::<false>();
+                if self.peek() == b']' {
+                    self.pos += 1;
+                    // SAFETY: a new array in the builder's context, owned by the builder.
+                    return self.check(unsafe { qjs::JS_NewArray(self.ctx) }).map(Some);
+                }
+                let start = self.values.len();
+                self.frames.push(Frame::Array { start });
+                return self.scalar_elements(start);
+            }
+            // As the general loop opens a record (and never the envelope's objects: `expects_keys`).
+            b'{' if nest < INLINE_NESTING
+                && self.frames.len() < MAX_DEPTH
+                && self.keys_len < KEYS
+                && self.expects_keys() =>
+            {
+                self.pos += 1;
+                self.skip_whitespace::<false>();
+                if self.peek() == b'}' {
+                    self.pos += 1;
+                    // SAFETY: a new object in the builder's context, owned by the builder.
+                    return self.check(unsafe { qjs::JS_NewObject(self.ctx) }).map(Some);
+                }
+                let mut key = Key::new(0, false, Tag::Other);
+                key.start = self.keys_len.min(usize::from(u8::MAX)) as u8;
+                let start = u32::try_from(self.values.len()).map_err(|_| Declined)?;
+                self.frames.push(Frame::Record { start, key });
+                return self.record_members(nest + 1);
+            }
+            _ => return Ok(None),
+        };
+        Ok(Some(value))
+    }
+
+    /// Reads the elements of the open array (its frame on top, its first
+    /// element next) while each is a string or a number, and makes the array
+    /// when it closes. `None` at an element of another kind, for the general
+    /// loop to read.
+    fn scalar_elements(&mut self, start: usize) -> Step<Option<JsValue>> {
+        loop {
+            self.skip_whitespace::<false>();
+            let element = match self.peek() {
+                b'"' => {
+                    self.pos += 1;
+                    self.string_value::<false>()?
+                }
+                b'-' | b'0'..=b'9' => self.number()?,
+                _ => return Ok(None),
+            };
+            self.values.push(element);
+            self.skip_whitespace::<false>();
+            match self.peek() {
+                b',' => self.pos += 1,
+                b']' => {
+                    self.pos += 1;
+                    self.frames.pop();
+                    return self.array(start).map(Some);
                 }
                 _ => return Err(Declined),
             }
