@@ -2,7 +2,7 @@
 //! [`ToolCallError`]), so no protocol crate leaks past this module.
 
 use rmcp::ServiceError;
-use rmcp::model::{CallToolResult, Tool};
+use rmcp::model::{CallToolResult, ContentBlock, TextContent, Tool};
 use rmcp::service::ClientInitializeError;
 use rmcp::transport::DynamicTransportError;
 use rmcp::transport::auth::AuthError;
@@ -12,7 +12,7 @@ use serde_json::Value;
 use super::oversize::{MAX_JSON_DEPTH, OVERSIZE_CODE, TOO_DEEP_CODE};
 use super::redact::Redactor;
 use crate::terminal::escape_controls;
-use crate::tools::{ToolCallError, ToolDefinition, ToolResult};
+use crate::tools::{ToolCallError, ToolDefinition, ToolResult, text_block};
 
 /// A listed tool as Sluice describes it.
 pub(super) fn definition(tool: Tool) -> ToolDefinition {
@@ -28,8 +28,19 @@ pub(super) fn definition(tool: Tool) -> ToolDefinition {
 
 /// A call's result as the sandbox passes it on.
 pub(super) fn result(result: CallToolResult) -> ToolResult {
-    let content = result.content.iter().filter_map(|block| serde_json::to_value(block).ok()).collect();
+    let content = result.content.into_iter().filter_map(content_block).collect();
     ToolResult { content, structured_content: result.structured_content, is_error: result.is_error.unwrap_or(false) }
+}
+
+/// A content block as its JSON. A plain text block's text is moved, not
+/// serialised: it is most often the whole result (a 3.6 MB text was copied
+/// here once more on its way to the program). Anything else is serialised,
+/// with the same keys in the same order either way.
+fn content_block(block: ContentBlock) -> Option<Value> {
+    match block {
+        ContentBlock::Text(TextContent { text, meta: None, annotations: None, .. }) => Some(text_block(text)),
+        block => serde_json::to_value(&block).ok(),
+    }
 }
 
 /// What a failed request means for the program. `post_mortem` explains a
@@ -174,6 +185,22 @@ mod tests {
     use serde_json::json;
 
     use super::*;
+
+    #[test]
+    fn content_blocks_are_what_serialising_them_gives_key_order_included() {
+        let blocks: Vec<ContentBlock> = serde_json::from_value(json!([
+            { "type": "text", "text": "plain \"q\" é" },
+            { "type": "text", "text": "", "annotations": { "priority": 0.5 } },
+            { "type": "text", "text": "t", "_meta": { "k": 1 } },
+            { "type": "image", "data": "AA==", "mimeType": "image/png" },
+        ]))
+        .unwrap();
+        for block in blocks {
+            let serialised = serde_json::to_string(&serde_json::to_value(&block).unwrap()).unwrap();
+            let converted = serde_json::to_string(&content_block(block).unwrap()).unwrap();
+            assert_eq!(converted, serialised);
+        }
+    }
 
     #[test]
     fn an_oversized_answer_is_result_too_large() {

@@ -218,8 +218,12 @@ impl ToolResult {
     }
 }
 
-fn text_block(text: String) -> Value {
-    serde_json::json!({ "type": "text", "text": text })
+/// `{"type": "text", "text": text}`, the text moved in (`json!` would copy it).
+pub(crate) fn text_block(text: String) -> Value {
+    let mut block = Map::with_capacity(2);
+    block.insert("type".to_owned(), Value::String("text".to_owned()));
+    block.insert("text".to_owned(), Value::String(text));
+    Value::Object(block)
 }
 
 /// Why an operation produced no tool result. Each variant is an error the guest
