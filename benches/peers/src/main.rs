@@ -98,7 +98,15 @@ fn tools(
     let text =
         if w2 { std::fs::read_to_string(format!("{data}/issues.json")).unwrap_or_default() } else { String::new() };
     let parsed = if w2 { serde_json::from_str(&text).unwrap_or(Value::Null) } else { Value::Null };
-    let (text, parsed) = (Arc::new(text), Arc::new(parsed));
+    let parsed = Arc::new(parsed);
+    // The peers' host hands over the one string it holds, with no copy per call;
+    // a ToolResult owns its text, so copies are made ahead, off the timed path,
+    // each as if it had just arrived.
+    let (ready, texts) = tokio::sync::mpsc::channel::<String>(2);
+    if w2 && !structured {
+        std::thread::spawn(move || while ready.blocking_send(text.clone()).is_ok() {});
+    }
+    let texts = Arc::new(tokio::sync::Mutex::new(texts));
     let object = || json!({"type": "object"});
     Arc::new(
         InProcessTools::new()
@@ -106,12 +114,12 @@ fn tools(
                 Ok(ToolResult::structured(Value::Object(args)))
             })
             .with_tool("demo", ToolDefinition::new("list_issues", "Issues.", object()), move |_| {
-                let (text, parsed) = (text.clone(), parsed.clone());
+                let (texts, parsed) = (texts.clone(), parsed.clone());
                 async move {
                     Ok(if structured {
                         ToolResult::structured((*parsed).clone())
                     } else {
-                        ToolResult::text((*text).clone())
+                        ToolResult::text(texts.lock().await.recv().await.expect("texts are made while W2 runs"))
                     })
                 }
             })
