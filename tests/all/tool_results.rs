@@ -162,8 +162,7 @@ fn documents() -> Vec<String> {
             5 => format!(
                 r#"{{ "id" : {n} , "user" : {{ "login" : "u{n}" , "site" : [ {n} , "x" ] }} , "labels" : [ "bug" , -{n}.5e1 ] , "ok" : true , "gone" : null , "off" : false }}"#
             ),
-            6 => format!(r#"{{"id":{n},"user":{{"login":"u{n}","site":[true]}},"labels":["a",false],"ok":tru}}"#)
-                .replace("tru}", "true}"),
+            6 => format!(r#"{{"id":{n},"user":{{"login":"u{n}","site":[true]}},"labels":["a",false],"ok":true}}"#),
             7 => format!(r#"{{"id":{n},"user":{{"login":"u{n}","site":{{"__proto__":{{"x":1}},"1":2}}}},"labels":["\u00e9\"",{n}],"ok":1e400}}"#),
             _ => format!(r#"{{"id":{n},"user":{{"login":"u{n}"}},"labels":["bug"],"user":{{"login":"again"}}}}"#),
         })
