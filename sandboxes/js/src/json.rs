@@ -576,9 +576,7 @@ impl<'a> Builder<'a> {
                         // SAFETY: a new object in the builder's context, owned by the builder.
                         self.check(unsafe { qjs::JS_NewObject(self.ctx) })?
                     } else {
-                        let mut key = Key::new(0, false, Tag::Other);
-                        key.start = self.keys_len.min(usize::from(u8::MAX)) as u8;
-                        let start = u32::try_from(self.values.len()).map_err(|_| Declined)?;
+                        let (start, key) = self.opening_object()?;
                         // The envelope's own objects (down to a content block, which
                         // `speculate` holds on to) are made as they come, and so is an
                         // object whose keys `keys` would not keep.
@@ -926,15 +924,23 @@ impl<'a> Builder<'a> {
                     // SAFETY: a new object in the builder's context, owned by the builder.
                     return self.check(unsafe { qjs::JS_NewObject(self.ctx) }).map(Some);
                 }
-                let mut key = Key::new(0, false, Tag::Other);
-                key.start = self.keys_len.min(usize::from(u8::MAX)) as u8;
-                let start = u32::try_from(self.values.len()).map_err(|_| Declined)?;
+                let (start, key) = self.opening_object()?;
                 self.frames.push(Frame::Record { start, key });
                 return self.record_members(nest + 1);
             }
             _ => return Ok(None),
         };
         Ok(Some(value))
+    }
+
+    /// Where an object opening now starts: its values (as a record) at the end
+    /// of [`Builder::values`], and its frame's key, none read yet, with its
+    /// keys from the end of [`Builder::keys`].
+    fn opening_object(&self) -> Step<(u32, Key)> {
+        let mut key = Key::new(0, false, Tag::Other);
+        key.start = self.keys_len.min(usize::from(u8::MAX)) as u8;
+        let start = u32::try_from(self.values.len()).map_err(|_| Declined)?;
+        Ok((start, key))
     }
 
     /// Reads the elements of the open array (its frame on top, its first
