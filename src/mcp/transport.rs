@@ -248,7 +248,7 @@ pub(super) fn open(
                 process_tree::register_server(pid);
             }
             let tail = StderrTail::default();
-            tokio::spawn(log_stderr(server.to_owned(), stderr, tail.clone()));
+            tokio::spawn(log_stderr(stderr, tail.clone(), log_server_line(server.to_owned())));
             // rmcp drops lines of `max_message` bytes or more; CapLines answers them.
             let stdout = CapLines::new(stdout, max_message);
             let garbage = stdout.garbage();
@@ -290,13 +290,15 @@ pub(super) fn open(
     }
 }
 
-/// Forwards a server's stderr to Sluice's log, one event per line, and keeps
-/// the last lines for error messages. Never into the program's output.
+/// Forwards a server's stderr to `log` (Sluice's log: [`log_server_line`]),
+/// one call per line the rate budget lets through with the count dropped
+/// before it, and keeps the last lines for error messages. Never into the
+/// program's output.
 ///
 /// Reads in bounded chunks: a line longer than [`STDERR_LINE_BYTES`] is logged
 /// (cut, ending in `…`) as soon as it reaches the cap, and the rest of it is
 /// read and dropped, so a server cannot make Sluice buffer an endless line.
-async fn log_stderr(server: String, stderr: impl AsyncRead + Unpin, tail: StderrTail) {
+async fn log_stderr(stderr: impl AsyncRead + Unpin, tail: StderrTail, mut log: impl FnMut(&str, u64)) {
     let mut reader = BufReader::with_capacity(16 * 1024, stderr);
     let mut line = Vec::with_capacity(STDERR_LINE_BYTES);
     // Dropping the rest of a line that was cut.
@@ -311,12 +313,8 @@ async fn log_stderr(server: String, stderr: impl AsyncRead + Unpin, tail: Stderr
         if cut {
             text.push('…');
         }
-        match budget.take() {
-            Some(0) => tracing::info!(target: "sluice::server", server = %server, "{text}"),
-            Some(dropped) => tracing::info!(
-                target: "sluice::server", server = %server, "{text} (after {dropped} stderr lines dropped: too many)"
-            ),
-            None => {}
+        if let Some(dropped) = budget.take() {
+            log(&text, dropped);
         }
         tail.push(text);
     };
@@ -353,6 +351,17 @@ async fn log_stderr(server: String, stderr: impl AsyncRead + Unpin, tail: Stderr
     tail.close();
 }
 
+/// `log_stderr`'s sink in Sluice: one `sluice::server` event per line let
+/// through, saying how many were dropped before it.
+fn log_server_line(server: String) -> impl FnMut(&str, u64) {
+    move |text, dropped| match dropped {
+        0 => tracing::info!(target: "sluice::server", server = %server, "{text}"),
+        dropped => tracing::info!(
+            target: "sluice::server", server = %server, "{text} (after {dropped} stderr lines dropped: too many)"
+        ),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use std::time::{Duration, Instant};
@@ -374,7 +383,7 @@ mod tests {
     async fn an_endless_stderr_line_is_logged_cut_and_never_buffered_whole() {
         let (mut server, stderr) = tokio::io::duplex(64 * 1024);
         let tail = StderrTail::default();
-        tokio::spawn(log_stderr("s".to_owned(), stderr, tail.clone()));
+        tokio::spawn(log_stderr(stderr, tail.clone(), |_, _| {}));
         server.write_all(b"first\n").await.unwrap();
         // 8 MiB with no end of line in sight: the reader must keep draining it.
         let chunk = vec![b'x'; 64 * 1024];
@@ -394,43 +403,34 @@ mod tests {
         assert_eq!(tail.0.lock().unwrap().len(), 3);
     }
 
-    /// A `tracing` writer that keeps what is written, for counting log lines.
-    #[derive(Clone, Default)]
-    struct Captured(Arc<Mutex<Vec<u8>>>);
-
-    impl std::io::Write for Captured {
-        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-            self.0.lock().unwrap().extend_from_slice(bytes);
-            Ok(bytes.len())
-        }
-        fn flush(&mut self) -> std::io::Result<()> {
-            Ok(())
-        }
-    }
-
     #[tokio::test]
     async fn a_stderr_flood_reaches_the_log_at_a_bounded_rate_while_the_tail_keeps_the_last_lines() {
-        let captured = Captured::default();
-        let writer = captured.clone();
-        let subscriber =
-            tracing_subscriber::fmt().with_max_level(tracing::Level::INFO).with_writer(move || writer.clone()).finish();
-        let _guard = tracing::subscriber::set_default(subscriber);
         let flood: String = (0..5_000).map(|i| format!("line {i}\n")).collect();
         let tail = StderrTail::default();
+        let mut logged = Vec::new();
         let started = Instant::now();
-        log_stderr("s".to_owned(), flood.as_bytes(), tail.clone()).await;
+        log_stderr(flood.as_bytes(), tail.clone(), |text, dropped| logged.push((text.to_owned(), dropped))).await;
         // The burst, and what the refill allows in the time the flood took to read.
         let allowed = 50 + (started.elapsed().as_secs_f64() * 10.0).ceil() as usize;
-        let logged = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
-        let lines = logged.lines().filter(|line| line.contains("sluice::server")).count();
-        assert!((50..=allowed).contains(&lines), "{lines} stderr lines reached the log; at most {allowed} may");
+        assert!(
+            (50..=allowed).contains(&logged.len()),
+            "{} stderr lines reached the log; at most {allowed} may",
+            logged.len()
+        );
+        // The burst goes through whole; every line after it says what it follows.
+        assert!(
+            logged[..50].iter().enumerate().all(|(i, (text, dropped))| *text == format!("line {i}") && *dropped == 0)
+        );
+        let counted: u64 = logged.iter().map(|(_, dropped)| dropped).sum();
+        let after_last = 4_999 - logged.last().unwrap().0["line ".len()..].parse::<u64>().unwrap();
+        assert_eq!(counted + logged.len() as u64 + after_last, 5_000);
         assert!(tail.text().ends_with("line 4999"), "{}", tail.text());
     }
 
     #[tokio::test]
     async fn terminal_escapes_in_stderr_are_escaped() {
         let tail = StderrTail::default();
-        log_stderr("s".to_owned(), &b"copy \x1b]52;c;aGk=\x07 me\rover\n"[..], tail.clone()).await;
+        log_stderr(&b"copy \x1b]52;c;aGk=\x07 me\rover\n"[..], tail.clone(), |_, _| {}).await;
         assert_eq!(tail.text(), r"copy \u{1b}]52;c;aGk=\u{7} me\u{d}over");
     }
 }
