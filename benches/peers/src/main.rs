@@ -97,16 +97,21 @@ fn tools(
 ) -> Arc<dyn ToolHost> {
     let text =
         if w2 { std::fs::read_to_string(format!("{data}/issues.json")).unwrap_or_default() } else { String::new() };
-    let parsed = if w2 { serde_json::from_str(&text).unwrap_or(Value::Null) } else { Value::Null };
-    let parsed = Arc::new(parsed);
-    // The peers' host hands over the one string it holds, with no copy per call;
-    // a ToolResult owns its text, so copies are made ahead, off the timed path,
-    // each as if it had just arrived.
-    let (ready, texts) = tokio::sync::mpsc::channel::<String>(2);
-    if w2 && !structured {
-        std::thread::spawn(move || while ready.blocking_send(text.clone()).is_ok() {});
+    // The peers' host hands over the one value it holds, with no copy per call;
+    // a ToolResult owns its text or value, so copies are made ahead, off the
+    // timed path, each as if it had just arrived.
+    let (ready, results) = tokio::sync::mpsc::channel::<ToolResult>(2);
+    if w2 {
+        std::thread::spawn(move || {
+            if structured {
+                let parsed: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
+                while ready.blocking_send(ToolResult::structured(parsed.clone())).is_ok() {}
+            } else {
+                while ready.blocking_send(ToolResult::text(text.clone())).is_ok() {}
+            }
+        });
     }
-    let texts = Arc::new(tokio::sync::Mutex::new(texts));
+    let results = Arc::new(tokio::sync::Mutex::new(results));
     let object = || json!({"type": "object"});
     Arc::new(
         InProcessTools::new()
@@ -114,14 +119,8 @@ fn tools(
                 Ok(ToolResult::structured(Value::Object(args)))
             })
             .with_tool("demo", ToolDefinition::new("list_issues", "Issues.", object()), move |_| {
-                let (texts, parsed) = (texts.clone(), parsed.clone());
-                async move {
-                    Ok(if structured {
-                        ToolResult::structured((*parsed).clone())
-                    } else {
-                        ToolResult::text(texts.lock().await.recv().await.expect("texts are made while W2 runs"))
-                    })
-                }
+                let results = results.clone();
+                async move { Ok(results.lock().await.recv().await.expect("results are made while W2 runs")) }
             })
             .with_tool("demo", ToolDefinition::new("slow", "Waits.", object()), move |_| {
                 let (gate, waiting) = (gate.clone(), waiting.clone());
