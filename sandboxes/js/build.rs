@@ -1,4 +1,5 @@
-//! Link settings of the interpreter module: a 4 MiB shadow stack.
+//! Link settings of the interpreter module: a 4 MiB shadow stack, and the
+//! allocator's break exported.
 //!
 //! QuickJS's own stack check does not work on wasm, so runaway recursion must end
 //! at the host's wasm-stack limit (a clean "stack overflow" trap). With Rust's
@@ -8,4 +9,7 @@
 
 fn main() {
     println!("cargo:rustc-link-arg=-zstack-size=4194304");
+    // The address of the allocator's break, as an immutable exported global
+    // (`src/heap.rs`), for the host to read after a run.
+    println!("cargo:rustc-link-arg=--export=sluice_heap_break");
 }

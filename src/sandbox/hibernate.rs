@@ -171,7 +171,11 @@ fn freeze(memory: Memory, gauge: &Arc<Gauge>) -> Option<Frozen> {
     }
     gauge.programs.fetch_add(1, Ordering::Relaxed);
     let mut frozen = Frozen { memory, runs: Vec::new(), bytes: Vec::new(), gauge: gauge.clone() };
-    if !sys::drop_pages(memory.base, memory.len) {
+    // SAFETY: `memory` is the calling instance's linear memory, neither read nor
+    // written by anyone else while this host call holds its store (module
+    // invariant), and no view of it is alive.
+    #[allow(unsafe_code)]
+    if !unsafe { sys::drop_pages(memory.base, memory.len) } {
         // The memory may be partly dropped: put back every copied page whole.
         for (copy, &index) in copies.chunks_exact(page).zip(&written) {
             frozen.runs.push(((index * page) as u32, page as u32));
@@ -187,7 +191,11 @@ fn freeze(memory: Memory, gauge: &Arc<Gauge>) -> Option<Frozen> {
     }
     drop(copies);
     // The comparison read the pages back in; give them back again.
-    sys::drop_pages(memory.base, memory.len);
+    // SAFETY: as above; the views are gone.
+    #[allow(unsafe_code)]
+    unsafe {
+        sys::drop_pages(memory.base, memory.len);
+    }
     frozen.runs.shrink_to_fit();
     frozen.bytes.shrink_to_fit();
     gauge.bytes.fetch_add(frozen.held(), Ordering::Relaxed);
@@ -224,7 +232,7 @@ fn keep_differences(now: &[u8], was: &[u8], offset: usize, frozen: &mut Frozen) 
 }
 
 #[cfg(target_os = "linux")]
-mod sys {
+pub(super) mod sys {
     use std::fs::File;
     use std::os::unix::fs::FileExt;
     use std::sync::OnceLock;
@@ -238,7 +246,7 @@ mod sys {
     /// Entries read at a time.
     const CHUNK: usize = 4096;
 
-    pub(super) fn page_size() -> usize {
+    pub(in crate::sandbox) fn page_size() -> usize {
         rustix::param::page_size()
     }
 
@@ -286,22 +294,26 @@ mod sys {
     /// Drops every page of `base..base + len`: each reads as its mapping's
     /// content again (the module's memory image, or zeros). `false` if the
     /// kernel refused.
-    pub(super) fn drop_pages(base: usize, len: usize) -> bool {
-        // SAFETY: the range is the calling instance's linear memory, which no one
-        // reads or writes while this host call holds its store (module invariant);
-        // its mappings are private (wasmtime maps the memory image copy-on-write,
-        // the rest anonymously), so `MADV_DONTNEED` changes only this memory's
-        // contents, back to what they were at instantiation, and the caller keeps
-        // (and writes back) every page that differed.
-        #[allow(unsafe_code)]
+    ///
+    /// # Safety
+    ///
+    /// The range lies in one instance's linear memory, page-aligned, and no one
+    /// reads or writes it during the call, nor holds a reference into it.
+    #[allow(unsafe_code)]
+    pub(in crate::sandbox) unsafe fn drop_pages(base: usize, len: usize) -> bool {
+        // SAFETY: a linear memory's mappings are private (wasmtime maps the
+        // memory image copy-on-write, the rest anonymously), so `MADV_DONTNEED`
+        // changes only this memory's contents, back to what they were at
+        // instantiation; no one reads, writes or refers to it meanwhile (the
+        // caller's contract). Whoever needs the old contents kept them.
         let dropped = unsafe { rustix::mm::madvise(base as *mut _, len, rustix::mm::Advice::LinuxDontNeed) };
         dropped.is_ok()
     }
 }
 
 #[cfg(not(target_os = "linux"))]
-mod sys {
-    pub(super) fn page_size() -> usize {
+pub(super) mod sys {
+    pub(in crate::sandbox) fn page_size() -> usize {
         4096
     }
 
@@ -310,7 +322,14 @@ mod sys {
         None
     }
 
-    pub(super) fn drop_pages(_: usize, _: usize) -> bool {
+    /// Elsewhere pages are not dropped.
+    ///
+    /// # Safety
+    ///
+    /// The same contract as on Linux, so that callers are written once.
+    // SAFETY: unsafe only in name: it does nothing.
+    #[allow(unsafe_code)]
+    pub(in crate::sandbox) unsafe fn drop_pages(_: usize, _: usize) -> bool {
         false
     }
 }

@@ -12,6 +12,7 @@ mod payload;
 pub(crate) mod preinit;
 mod program;
 mod runtime;
+mod trim;
 mod wasi;
 mod workspace;
 

@@ -104,10 +104,13 @@ impl Program {
         let deadline = started + limits.deadline;
         let mut store = runtime.new_store(state, limits.fuel, started, limits.deadline);
 
+        // Once made, for the slot's bookkeeping when the run has ended.
+        let mut made = None;
         let execution = async {
             // Runs that have ended may still hold slots while their memory is reset.
             runtime.draining.wait_for_slot(&runtime.engine, runtime.config.max_concurrent_runs).await;
             let instance = self.pre.instantiate_async(&mut store).await.map_err(Failure::Instantiate)?;
+            made = Some(instance);
             let start = instance.get_typed_func::<(), ()>(&mut store, "_start").map_err(Failure::Instantiate)?;
             start.call_async(&mut store, ()).await.map_err(Failure::Program)
         };
@@ -182,7 +185,8 @@ impl Program {
         // The outcome does not wait for a large run's memory to be reset.
         state.operations.recorder.end();
         let heavy = stats.bytes_to_program >= HEAVY_INPUT_BYTES || stats.peak_memory_bytes >= HEAVY_MEMORY_BYTES;
-        runtime.draining.drop_store(store, heavy);
+        let trim = made.and_then(|instance| runtime.slots.after_run(&mut store, instance));
+        runtime.draining.drop_store(store, heavy, trim);
         Ok(RunOutcome {
             status,
             truncated: stdout.dropped > 0 || stderr.dropped > 0,

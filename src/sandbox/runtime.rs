@@ -10,6 +10,7 @@ use wasmtime::{Engine, Linker, Module, PoolingAllocationConfig, Store, UpdateDea
 
 use super::ending::timeout;
 use super::program::Program;
+use super::trim::Trim;
 use super::{RunState, abi, hibernate, workspace};
 use crate::module_cache::{CompileSource, ModuleCache};
 use crate::{LoadError, RuntimeError};
@@ -44,8 +45,11 @@ pub struct RuntimeConfig {
     pub max_wasm_stack: usize,
     /// Memory a finished run's pool slot keeps mapped, reset in place for the
     /// next run instead of being returned to the kernel and faulted back in.
-    /// Where Linux has `PAGEMAP_SCAN` (6.7 and later) only the pages the run
-    /// wrote are reset and kept; elsewhere the lowest this many bytes of the
+    /// Where Linux has `PAGEMAP_SCAN` (6.7 and later) only the pages the
+    /// slot's runs wrote are reset and kept (all of them, after every run: the
+    /// kernel cannot tell this run's from an earlier one's, so a JavaScript
+    /// slot gives back what a large run left once small runs follow,
+    /// [`Runtime::trimmed_bytes`]); elsewhere the lowest this many bytes of the
     /// slot are, touched or not (a JavaScript run's interpreter heap is ~4.4
     /// MiB). The price is resident memory: up to this much per slot that has
     /// ever held a run, so at most peak concurrent runs × this.
@@ -117,6 +121,8 @@ pub(super) struct RuntimeInner {
     pub(super) config: RuntimeConfig,
     pub(super) hibernated: Arc<hibernate::Gauge>,
     pub(super) draining: Arc<Draining>,
+    /// What is known of the pool slots' memories, to give back what a large run left (`trim.rs`).
+    pub(super) slots: super::trim::Slots,
     _ticker: EpochTicker,
 }
 
@@ -133,7 +139,7 @@ pub(super) struct Draining {
 /// A store dropped on a blocking thread; the count goes down once it is gone
 /// (fields drop in order), also if the task never runs (the runtime is shutting down).
 struct DrainingStore {
-    _store: Store<RunState>,
+    store: Store<RunState>,
     _counted: Counted,
 }
 
@@ -150,16 +156,27 @@ impl Draining {
     /// Drops `store` on tokio's blocking pool when `heavy` (resetting a
     /// memory a large run wrote takes ~0.7 ms for a 3.6 MB tool result's
     /// ~9 MB of heap: memset, the kernel's page scan, and returning what is
-    /// not kept), here otherwise: for a small run the hand-off costs more
-    /// than the reset.
-    pub(super) fn drop_store(self: &Arc<Self>, store: Store<RunState>, heavy: bool) {
-        let Some(tokio) = heavy.then(tokio::runtime::Handle::try_current).and_then(Result::ok) else {
+    /// not kept) or when its slot's memory is to be given back first (`trim`,
+    /// a few hundred microseconds once), here otherwise: for a small run the
+    /// hand-off costs more than the reset.
+    pub(super) fn drop_store(self: &Arc<Self>, store: Store<RunState>, heavy: bool, trim: Option<Trim>) {
+        let tokio = (heavy || trim.is_some()).then(tokio::runtime::Handle::try_current).and_then(Result::ok);
+        let give_back = |mut store: Store<RunState>, trim: Option<Trim>| {
+            if let Some(trim) = trim {
+                trim.apply(&mut store);
+            }
             drop(store);
+        };
+        let Some(tokio) = tokio else {
+            give_back(store, trim);
             return;
         };
         self.stores.fetch_add(1, Ordering::AcqRel);
-        let draining = DrainingStore { _store: store, _counted: Counted(self.clone()) };
-        drop(tokio.spawn_blocking(move || drop(draining)));
+        let draining = DrainingStore { store, _counted: Counted(self.clone()) };
+        drop(tokio.spawn_blocking(move || {
+            let DrainingStore { store, _counted } = draining;
+            give_back(store, trim);
+        }));
     }
 
     /// Waits while every one of the pool's `slots` is taken and some by
@@ -262,6 +279,7 @@ impl Runtime {
                 config,
                 hibernated: Default::default(),
                 draining: Default::default(),
+                slots: Default::default(),
                 _ticker: ticker,
             }),
         })
@@ -271,6 +289,14 @@ impl Runtime {
     /// host bytes kept for them ([`RuntimeConfig::hibernate_after`]).
     pub fn hibernated(&self) -> Hibernated {
         self.inner.hibernated.read()
+    }
+
+    /// Bytes of pool slots' memory given back to the kernel so far because
+    /// the runs after a large one stayed small: the pool's reset copies back
+    /// every page a slot keeps after every run, so a slot where one run took in
+    /// a large result would otherwise make each later run there pay for it.
+    pub fn trimmed_bytes(&self) -> u64 {
+        self.inner.slots.trimmed_bytes()
     }
 
     /// The cache of compiled modules and other sealed entries (the interpreter).

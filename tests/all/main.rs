@@ -21,6 +21,7 @@ mod redis_server;
 mod retrieval_queries;
 mod run_output;
 mod serve;
+mod slot_memory;
 mod style;
 mod support;
 mod tool_list_cache;

@@ -1,9 +1,11 @@
 //! Lays out the heap before the snapshot so that a run writes as few separate ranges of pages as it can, its own allocations sit below the engine's objects, and it seldom grows the memory.
 //!
 //! Every page a run writes costs the host a fault during the run and a reset
-//! after it, and the pool's reset keeps a run's written pages resident only
-//! for the first 32 separate ranges of them, in address order: the pages past
-//! those are returned to the kernel and faulted in again by the next run.
+//! after it, and the pool's reset keeps the written pages of the slot (its
+//! earlier runs' too: the host gives a large run's back once small runs
+//! follow, `src/sandbox/trim.rs`) resident only for the first 32 separate
+//! ranges of them, in address order: the pages past those are returned to the
+//! kernel and faulted in again by the next run.
 //! Done as `Engine::new` (`main.rs`) makes the engine:
 //! - [`reserve_room`] takes a block before the engine exists, so it lies below
 //!   all of the engine's objects, and gives it back last: it is then the one
@@ -95,6 +97,12 @@ const PAGE: usize = 65536;
 
 /// Where [`sbrk`] hands out memory next: 0 (the memory's end, as wasi-libc's
 /// own `sbrk`) until [`leave_headroom`] grows the memory past it.
+///
+/// Its address is exported (the global `sluice_heap_break`, `build.rs`): the
+/// host reads it after a run to know that the pages past it were not written,
+/// and drops those a larger run left in the pool slot (`src/sandbox/trim.rs`).
+// SAFETY: a name no other symbol of the module has.
+#[unsafe(export_name = "sluice_heap_break")]
 static BREAK: AtomicUsize = AtomicUsize::new(0);
 
 /// Grows the memory to [`SNAPSHOT_MEMORY`], leaving the allocator's break
