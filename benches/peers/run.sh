@@ -31,4 +31,12 @@ export SLUICE_CACHE_DIR="$ROOT/target/bench/peers-cache"
   echo "# Sluice and its peers, one sitting ($(date -u +%Y-%m-%d), $(nproc) cores)"
   echo
   bash "$WORK/run_all.sh"
+  # Not a peer workload: W1 in a server whose pool slots have held large runs.
+  echo
+  PEERS_TMP="$WORK" "$WORK/bin/sluice-peer-bench" w1-after-w2 | sed -n 's/^RESULT //p' | python3 -c '
+import json, sys
+r = json.load(sys.stdin)
+w1, faults, trimmed = r["w1"], r["faults_per_run"]["w1"], r["trimmed_mib"]
+print("Sluice W1 after 5 W2 runs in the same process: median %.3f ms (min %.3f), %.1f faults a run;"
+      " %.0f MiB of pool slot memory given back" % (w1["median"], w1["min"], faults, trimmed))'
 } | tee target/bench/peers.md

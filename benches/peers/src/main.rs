@@ -8,6 +8,10 @@
 //! - `structured`: the same with W2's result as MCP `structuredContent`;
 //! - `once`: one W1, for the harness's whole-process cold start;
 //! - `w1`: W1 only (for profiling a run); `w2`: W2 alone (one W1 run after the warm-up), for profiling it;
+//! - `w1-after-w2`: W1 timed after five W2 runs, in pool slots that held them, as
+//!   in a server whose programs are mostly small (`benches/peers/run.sh` prints it
+//!   under the table); its result carries `trimmed_mib`, the slot memory given back
+//!   (`Runtime::trimmed_bytes`);
 //! - `park K`: K programs parked on a tool that has not answered, their memory set
 //!   aside (`RuntimeConfig::hibernate_after`; `SLUICE_HIBERNATE=off` keeps it resident); RSS per program.
 //!
@@ -166,6 +170,7 @@ fn main() {
     let gate = Arc::new(tokio::sync::Semaphore::new(0));
     let waiting = Arc::new(AtomicUsize::new(0));
     let w2 = !matches!(mode.as_str(), "once" | "park" | "w1");
+    let w2_loops = if matches!(mode.as_str(), "w1" | "w1-after-w2") { 0 } else { 55 };
     let host = tools(&data, w2, mode == "structured", gate.clone(), waiting.clone());
     let expected_w2 = std::fs::read_to_string(format!("{data}/expected_w2.json")).unwrap_or_default();
     let control = RunControl::new();
@@ -219,6 +224,7 @@ fn main() {
             // handler runs its programs (on a worker, so a tool call's task and
             // the run need no wake-up across threads to reach each other).
             let (js, policy, host, mode) = (js.clone(), policy.clone(), host.clone(), mode.clone());
+            let trims = runtime.clone();
             let timed = async move {
                 let run = |source: &'static str| {
                     let (js, policy, host) = (js.clone(), policy.clone(), host.clone());
@@ -232,6 +238,11 @@ fn main() {
                 for _ in 0..20 {
                     assert_eq!(run(W1).await, "{\"a\":1}");
                 }
+                if mode == "w1-after-w2" {
+                    for _ in 0..5 {
+                        assert_eq!(run(W2).await, expected_w2.trim());
+                    }
+                }
                 let w1_runs = if mode == "w2" { 1 } else { 2000 };
                 let mut w1 = Vec::with_capacity(w1_runs);
                 let faults = minor_faults();
@@ -244,7 +255,7 @@ fn main() {
                 let w1_faults = (minor_faults() - faults) as f64 / w1_runs as f64;
                 let mut w2 = Vec::with_capacity(50);
                 let mut faults = 0;
-                for i in 0..if mode == "w1" { 0 } else { 55 } {
+                for i in 0..w2_loops {
                     if i == 5 {
                         faults = minor_faults();
                     }
@@ -262,7 +273,8 @@ fn main() {
                 let w2_faults = (!w2.is_empty()).then(|| (minor_faults() - faults) as f64 / w2.len() as f64);
                 let w2 = if w2.is_empty() { Value::Null } else { stats(w2) };
                 json!({"peer": label, "version": "checkout", "w1": stats(w1), "w2": w2,
-                    "proc_peak_rss_mib": rss_mib().1, "faults_per_run": {"w1": w1_faults, "w2": w2_faults}})
+                    "proc_peak_rss_mib": rss_mib().1, "faults_per_run": {"w1": w1_faults, "w2": w2_faults},
+                    "trimmed_mib": trims.trimmed_bytes() as f64 / (1 << 20) as f64})
             };
             let result = rt.block_on(rt.spawn(timed)).expect("the timed runs finish");
             println!("RESULT {result}");
