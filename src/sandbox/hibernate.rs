@@ -266,7 +266,7 @@ pub(super) mod sys {
     /// The indices of the pages of `base..base + len` that hold something other
     /// than their mapping's own content (present and private, or swapped out),
     /// or `None` if they cannot be told or there are more than `most`.
-    pub(super) fn written_pages(base: usize, len: usize, most: usize) -> Option<Vec<usize>> {
+    pub(in crate::sandbox) fn written_pages(base: usize, len: usize, most: usize) -> Option<Vec<usize>> {
         let pagemap = pagemap()?;
         let page = page_size();
         let (first, pages) = (base / page, len / page);
@@ -318,7 +318,7 @@ pub(super) mod sys {
     }
 
     /// Elsewhere the written pages cannot be told: parked runs stay resident.
-    pub(super) fn written_pages(_: usize, _: usize, _: usize) -> Option<Vec<usize>> {
+    pub(in crate::sandbox) fn written_pages(_: usize, _: usize, _: usize) -> Option<Vec<usize>> {
         None
     }
 

@@ -1,6 +1,7 @@
-//! Keeps a pool slot's resident memory the size of the runs it serves: a slot
-//! where one run filtered a large tool result gives those pages back once the
-//! runs after it stay small.
+//! Keeps a pool slot's resident memory the size of the runs it serves, in few
+//! enough ranges for the pool's reset to keep all of it: a slot where one run
+//! filtered a large tool result gives those pages back once the runs after it
+//! stay small, and the gaps between the ranges a slot's runs write are filled.
 //!
 //! Why: the pool's reset (wasmtime's, with `PAGEMAP_SCAN`) cannot tell the
 //! pages a run wrote from those an earlier run in the slot wrote and the reset
@@ -29,6 +30,17 @@
 //! ms of copying per small run); a few small runs' copying costs about one
 //! re-fault.
 //!
+//! The reset keeps resident only the first 32 ranges of a slot's pages, in
+//! address order, and gives back the rest after every run, to be faulted in
+//! again by the next: a one-call JavaScript run writes ~41 ranges, mostly a
+//! page or two apart, and took 7 faults a run and a TLB flush across cores.
+//! A few runs after a slot is first seen or dropped, [`Tidy::Join`] reads
+//! which of its pages are private (`/proc/self/pagemap`) and writes back a
+//! byte of each page in the smallest gaps, making them the slot's own, until
+//! 28 ranges remain (at most 64 pages, each a page's copy at every reset):
+//! W1 went from 7 faults a run to 0.1–0.5, its minimum from ~0.135 to ~0.093
+//! ms (`sluice-peer-bench w1`, interleaved).
+//!
 //! Slots are told apart by their memory's address, which the pool keeps for
 //! each slot. What is known of a slot is a hint: another module's runs may
 //! have written past the break, and a slot first seen is taken to hold pages
@@ -54,6 +66,24 @@ const TRIM_AFTER_RUNS: u32 = 16;
 /// is ~10 µs of copying per run, not worth a fault per page for the next large run.
 const MIN_TRIM_BYTES: usize = 256 << 10;
 
+/// Runs after a slot was first seen or dropped before its written pages are
+/// joined into few ranges ([`Tidy::Join`]): by then its runs have written
+/// what they write.
+const JOIN_AFTER_RUNS: u32 = 4;
+
+/// The most separate ranges of a slot's written pages the pool's reset keeps
+/// resident (wasmtime's `MAX_REGIONS`): the pages past them are given back
+/// after every run and faulted in again by the next.
+const RESET_RANGES: usize = 32;
+
+/// The ranges [`Tidy::Join`] aims at, a few below [`RESET_RANGES`] for runs
+/// that write a little differently.
+const JOINED_RANGES: usize = RESET_RANGES - 4;
+
+/// The most pages [`Tidy::Join`] writes to join ranges: each costs a page's
+/// copy at every reset of the slot (~0.1 µs), a fault past the reset's ranges ~2 µs.
+const MOST_JOINING_PAGES: usize = 64;
+
 /// What is known of the slots' memories, by their address.
 #[derive(Debug, Default)]
 pub(super) struct Slots {
@@ -62,31 +92,85 @@ pub(super) struct Slots {
     trimmed: Arc<AtomicU64>,
 }
 
-/// A slot's memory to drop before its store is ([`Slots::after_run`]).
-#[must_use = "the memory is dropped by `apply`"]
+/// What to do to a slot's memory before its store is dropped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Tidy {
+    /// Drop all of it: the runs have stayed smaller than the slot's pages.
+    Drop,
+    /// Write to the pages in the smallest gaps between its written ranges, as
+    /// many as it takes to bring them to [`JOINED_RANGES`] (at most
+    /// [`MOST_JOINING_PAGES`]), so that the reset keeps all of them resident.
+    /// A one-call JavaScript run writes ~41 ranges, mostly a page or two
+    /// apart: the 9 past the 32nd took 7 faults a run, and a page-table walk
+    /// and a TLB flush across cores to give them back.
+    Join,
+}
+
+/// Work on a slot's memory before its store is dropped ([`Slots::after_run`]).
+#[must_use = "the memory is tidied by `apply`"]
 pub(super) struct Trim {
     instance: Instance,
+    tidy: Tidy,
     trimmed: Arc<AtomicU64>,
 }
 
 impl Trim {
-    /// Drops the memory of the instance `Slots::after_run` saw, in `store`:
-    /// every page reads as the module's image (or zeros) again. Panics if
-    /// `store` is not that instance's.
+    /// Tidies the memory of the instance `Slots::after_run` saw, in `store`;
+    /// what any later run reads there stays the same. Panics if `store` is
+    /// not that instance's.
     pub(super) fn apply<T>(self, store: &mut Store<T>) {
         let Some(memory) = self.instance.get_memory(&mut *store, "memory") else { return };
         let (base, len) = (memory.data_ptr(&*store) as usize, memory.data_size(&*store));
-        // SAFETY: `base..base + len` is the instance's linear memory, mapped
+        // Below, `base..base + len` is the instance's linear memory, mapped
         // while `store` lives, whole wasm pages from a page-aligned base. No one
         // reads or writes it or refers into it during the call: the store is
         // borrowed mutably here, so no guest code runs in it and no host view
         // of its memory is alive (those borrow the store too), and its run is
         // over (`Slots::after_run`'s caller).
-        #[allow(unsafe_code)]
-        if unsafe { sys::drop_pages(base, len) } {
-            self.trimmed.fetch_add(len as u64, Ordering::Relaxed);
+        match self.tidy {
+            Tidy::Drop => {
+                // SAFETY: the memory as above, whole, and no one else touches it.
+                #[allow(unsafe_code)]
+                if unsafe { sys::drop_pages(base, len) } {
+                    self.trimmed.fetch_add(len as u64, Ordering::Relaxed);
+                }
+            }
+            Tidy::Join => {
+                let page = sys::page_size();
+                let Some(written) = sys::written_pages(base, len, len / page) else { return };
+                for index in joining_pages(&written) {
+                    let at = (base + index * page) as *mut u8;
+                    // SAFETY: `at` is the first byte of page `index`, one of the
+                    // memory's pages (`written_pages` counts within it), and no
+                    // one else touches the memory; writing back what it reads
+                    // changes nothing but makes the page the slot's own.
+                    #[allow(unsafe_code)]
+                    unsafe {
+                        at.write_volatile(at.read_volatile());
+                    }
+                }
+            }
         }
     }
+}
+
+/// The pages to write to join the ranges of `written` (sorted page indices)
+/// into at most [`JOINED_RANGES`], filling the smallest gaps first and at
+/// most [`MOST_JOINING_PAGES`] in all; none if that is enough already.
+fn joining_pages(written: &[usize]) -> Vec<usize> {
+    let mut gaps: Vec<std::ops::Range<usize>> =
+        written.windows(2).filter(|pair| pair[1] > pair[0] + 1).map(|pair| pair[0] + 1..pair[1]).collect();
+    let mut ranges = gaps.len() + usize::from(!written.is_empty());
+    gaps.sort_by_key(|gap| (gap.len(), gap.start));
+    let mut pages = Vec::new();
+    for gap in gaps {
+        if ranges <= JOINED_RANGES || pages.len() + gap.len() > MOST_JOINING_PAGES {
+            break;
+        }
+        pages.extend(gap);
+        ranges -= 1;
+    }
+    pages
 }
 
 /// One slot: where its private pages may reach, and the smaller runs since.
@@ -99,22 +183,30 @@ struct Slot {
     smaller_runs: u32,
     /// The highest break among those runs.
     smaller_high: usize,
+    /// Runs since the slot was first seen or last dropped.
+    runs: u32,
 }
 
 impl Slot {
-    /// Counts a run whose break was `brk`; returns whether it is time to drop the slot's memory.
-    fn after_run(&mut self, brk: usize) -> bool {
+    /// A slot first seen, with a memory `len` long: taken to hold pages up to its end.
+    fn new(len: usize) -> Self {
+        Slot { high: len, smaller_runs: 0, smaller_high: 0, runs: 0 }
+    }
+
+    /// Counts a run whose break was `brk`; returns what to do to the slot's memory, if anything.
+    fn after_run(&mut self, brk: usize) -> Option<Tidy> {
+        self.runs = self.runs.saturating_add(1);
         if brk.saturating_add(MIN_TRIM_BYTES) > self.high {
-            *self = Slot { high: self.high.max(brk), smaller_runs: 0, smaller_high: 0 };
-            return false;
+            (self.high, self.smaller_runs, self.smaller_high) = (self.high.max(brk), 0, 0);
+        } else {
+            self.smaller_runs += 1;
+            self.smaller_high = self.smaller_high.max(brk);
+            if self.smaller_runs == TRIM_AFTER_RUNS {
+                *self = Slot { high: self.smaller_high, ..Slot::new(0) };
+                return Some(Tidy::Drop);
+            }
         }
-        self.smaller_runs += 1;
-        self.smaller_high = self.smaller_high.max(brk);
-        if self.smaller_runs < TRIM_AFTER_RUNS {
-            return false;
-        }
-        *self = Slot { high: self.smaller_high, smaller_runs: 0, smaller_high: 0 };
-        true
+        (self.runs == JOIN_AFTER_RUNS).then_some(Tidy::Join)
     }
 }
 
@@ -125,8 +217,8 @@ impl Slots {
     pub(super) fn after_run(&self, mut store: impl AsContextMut, instance: Instance) -> Option<Trim> {
         let (base, len, brk) = heap_break(store.as_context_mut(), instance)?;
         let mut slots = self.slots.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        let slot = slots.entry(base).or_insert(Slot { high: len, smaller_runs: 0, smaller_high: 0 });
-        slot.after_run(brk).then(|| Trim { instance, trimmed: self.trimmed.clone() })
+        let tidy = slots.entry(base).or_insert_with(|| Slot::new(len)).after_run(brk)?;
+        Some(Trim { instance, tidy, trimmed: self.trimmed.clone() })
     }
 
     /// Bytes of slots' memories dropped so far.
@@ -155,43 +247,85 @@ mod tests {
 
     const MIB: usize = 1 << 20;
 
+    /// Whether the run drops the slot's memory.
+    fn drops(slot: &mut Slot, brk: usize) -> bool {
+        slot.after_run(brk) == Some(Tidy::Drop)
+    }
+
     #[test]
-    fn a_slot_is_trimmed_after_enough_smaller_runs_in_a_row() {
-        let mut slot = Slot { high: 16 * MIB, smaller_runs: 0, smaller_high: 0 };
+    fn a_slot_is_dropped_after_enough_smaller_runs_in_a_row() {
+        let mut slot = Slot::new(16 * MIB);
         for _ in 1..TRIM_AFTER_RUNS {
-            assert!(!slot.after_run(5 * MIB));
+            assert!(!drops(&mut slot, 5 * MIB));
         }
-        assert!(slot.after_run(6 * MIB));
+        assert!(drops(&mut slot, 6 * MIB));
         // The highest of them is the slot's now: runs like them drop nothing more.
-        assert_eq!(slot, Slot { high: 6 * MIB, smaller_runs: 0, smaller_high: 0 });
+        assert_eq!(slot, Slot { high: 6 * MIB, ..Slot::new(0) });
         for _ in 0..TRIM_AFTER_RUNS * 2 {
-            assert!(!slot.after_run(6 * MIB - MIN_TRIM_BYTES / 2));
+            assert!(!drops(&mut slot, 6 * MIB - MIN_TRIM_BYTES / 2));
         }
     }
 
     #[test]
     fn a_large_run_among_small_ones_starts_the_count_again() {
-        let mut slot = Slot { high: 5 * MIB, smaller_runs: 0, smaller_high: 0 };
-        assert!(!slot.after_run(15 * MIB));
+        let mut slot = Slot::new(5 * MIB);
+        assert!(!drops(&mut slot, 15 * MIB));
         assert_eq!(slot.high, 15 * MIB);
         for _ in 1..TRIM_AFTER_RUNS {
-            assert!(!slot.after_run(5 * MIB));
+            assert!(!drops(&mut slot, 5 * MIB));
         }
         // Alternating: the large run's pages stay.
-        assert!(!slot.after_run(15 * MIB));
+        assert!(!drops(&mut slot, 15 * MIB));
         for _ in 1..TRIM_AFTER_RUNS {
-            assert!(!slot.after_run(5 * MIB));
+            assert!(!drops(&mut slot, 5 * MIB));
         }
-        assert!(slot.after_run(5 * MIB));
+        assert!(drops(&mut slot, 5 * MIB));
         assert_eq!(slot.high, 5 * MIB);
     }
 
     #[test]
     fn runs_barely_below_the_slots_high_do_not_count() {
-        let mut slot = Slot { high: 5 * MIB, smaller_runs: 0, smaller_high: 0 };
+        let mut slot = Slot::new(5 * MIB);
         for _ in 0..TRIM_AFTER_RUNS * 2 {
-            assert!(!slot.after_run(5 * MIB - MIN_TRIM_BYTES + 4096));
+            assert!(!drops(&mut slot, 5 * MIB - MIN_TRIM_BYTES + 4096));
         }
         assert_eq!(slot.high, 5 * MIB);
+    }
+
+    #[test]
+    fn ranges_are_joined_once_a_few_runs_after_a_slot_is_first_seen_and_after_each_drop() {
+        let mut slot = Slot::new(16 * MIB);
+        let tidies: Vec<_> = (1..=TRIM_AFTER_RUNS + JOIN_AFTER_RUNS + 20).map(|_| slot.after_run(5 * MIB)).collect();
+        let at = |tidy| -> Vec<u32> {
+            tidies.iter().enumerate().filter(|(_, t)| **t == Some(tidy)).map(|(i, _)| i as u32 + 1).collect()
+        };
+        assert_eq!(at(Tidy::Join), [JOIN_AFTER_RUNS, TRIM_AFTER_RUNS + JOIN_AFTER_RUNS]);
+        assert_eq!(at(Tidy::Drop), [TRIM_AFTER_RUNS]);
+    }
+
+    #[test]
+    fn the_smallest_gaps_are_filled_until_few_enough_ranges_remain() {
+        // Few enough ranges already: nothing to write.
+        let few: Vec<usize> = (0..JOINED_RANGES).map(|i| i * 3).collect();
+        assert!(joining_pages(&few).is_empty());
+        // Ranges one page apart, and every tenth gap three pages wide.
+        let mut written = Vec::new();
+        let mut at = 0;
+        for i in 0..JOINED_RANGES + 10 {
+            written.push(at);
+            at += if i % 10 == 9 { 4 } else { 2 };
+        }
+        let pages = joining_pages(&written);
+        let ranges = |pages: &[usize]| {
+            let mut all: Vec<usize> = written.iter().chain(pages).copied().collect();
+            all.sort_unstable();
+            1 + all.windows(2).filter(|pair| pair[1] > pair[0] + 1).count()
+        };
+        assert_eq!(ranges(&pages), JOINED_RANGES);
+        assert_eq!(pages.len(), 10, "ten one-page gaps, no wide one: {pages:?}");
+        // Past the cap on pages written, the rest stay apart.
+        let spread: Vec<usize> = (0..200).map(|i| i * 10).collect();
+        let pages = joining_pages(&spread);
+        assert!(pages.len() <= MOST_JOINING_PAGES && pages.len() > MOST_JOINING_PAGES - 9, "{}", pages.len());
     }
 }
