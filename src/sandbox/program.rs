@@ -185,8 +185,8 @@ impl Program {
         // The outcome does not wait for a large run's memory to be reset.
         state.operations.recorder.end();
         let heavy = stats.bytes_to_program >= HEAVY_INPUT_BYTES || stats.peak_memory_bytes >= HEAVY_MEMORY_BYTES;
-        let trim = made.and_then(|instance| runtime.slots.after_run(&mut store, instance));
-        runtime.draining.drop_store(store, heavy, trim);
+        let tidying = made.and_then(|instance| runtime.slots.after_run(&mut store, instance));
+        runtime.draining.drop_store(store, heavy, tidying);
         Ok(RunOutcome {
             status,
             truncated: stdout.dropped > 0 || stderr.dropped > 0,

@@ -10,7 +10,7 @@ use wasmtime::{Engine, Linker, Module, PoolingAllocationConfig, Store, UpdateDea
 
 use super::ending::timeout;
 use super::program::Program;
-use super::trim::Trim;
+use super::trim::Tidying;
 use super::{RunState, abi, hibernate, workspace};
 use crate::module_cache::{CompileSource, ModuleCache};
 use crate::{LoadError, RuntimeError};
@@ -156,26 +156,27 @@ impl Draining {
     /// Drops `store` on tokio's blocking pool when `heavy` (resetting a
     /// memory a large run wrote takes ~0.7 ms for a 3.6 MB tool result's
     /// ~9 MB of heap: memset, the kernel's page scan, and returning what is
-    /// not kept) or when its slot's memory is to be given back first (`trim`,
-    /// a few hundred microseconds once), here otherwise: for a small run the
-    /// hand-off costs more than the reset.
-    pub(super) fn drop_store(self: &Arc<Self>, store: Store<RunState>, heavy: bool, trim: Option<Trim>) {
-        let tokio = (heavy || trim.is_some()).then(tokio::runtime::Handle::try_current).and_then(Result::ok);
-        let give_back = |mut store: Store<RunState>, trim: Option<Trim>| {
-            if let Some(trim) = trim {
-                trim.apply(&mut store);
+    /// not kept) or when its slot's memory is to be tidied first (`tidying`:
+    /// given back or its gaps joined, up to a few hundred microseconds, once
+    /// in a while; `trim.rs`), here otherwise: for a small run the hand-off
+    /// costs more than the reset.
+    pub(super) fn drop_store(self: &Arc<Self>, store: Store<RunState>, heavy: bool, tidying: Option<Tidying>) {
+        let tokio = (heavy || tidying.is_some()).then(tokio::runtime::Handle::try_current).and_then(Result::ok);
+        let give_back = |mut store: Store<RunState>, tidying: Option<Tidying>| {
+            if let Some(tidying) = tidying {
+                tidying.apply(&mut store);
             }
             drop(store);
         };
         let Some(tokio) = tokio else {
-            give_back(store, trim);
+            give_back(store, tidying);
             return;
         };
         self.stores.fetch_add(1, Ordering::AcqRel);
         let draining = DrainingStore { store, _counted: Counted(self.clone()) };
         drop(tokio.spawn_blocking(move || {
             let DrainingStore { store, _counted } = draining;
-            give_back(store, trim);
+            give_back(store, tidying);
         }));
     }
 

@@ -108,13 +108,13 @@ enum Tidy {
 
 /// Work on a slot's memory before its store is dropped ([`Slots::after_run`]).
 #[must_use = "the memory is tidied by `apply`"]
-pub(super) struct Trim {
+pub(super) struct Tidying {
     instance: Instance,
     tidy: Tidy,
     trimmed: Arc<AtomicU64>,
 }
 
-impl Trim {
+impl Tidying {
     /// Tidies the memory of the instance `Slots::after_run` saw, in `store`;
     /// what any later run reads there stays the same. Panics if `store` is
     /// not that instance's.
@@ -214,11 +214,11 @@ impl Slots {
     /// Called when a run in `instance` has ended (no guest code runs in its
     /// store again): counts the run against its slot, and returns the slot's
     /// memory to drop before the store is, when it is time (module docs).
-    pub(super) fn after_run(&self, mut store: impl AsContextMut, instance: Instance) -> Option<Trim> {
+    pub(super) fn after_run(&self, mut store: impl AsContextMut, instance: Instance) -> Option<Tidying> {
         let (base, len, brk) = heap_break(store.as_context_mut(), instance)?;
         let mut slots = self.slots.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         let tidy = slots.entry(base).or_insert_with(|| Slot::new(len)).after_run(brk)?;
-        Some(Trim { instance, tidy, trimmed: self.trimmed.clone() })
+        Some(Tidying { instance, tidy, trimmed: self.trimmed.clone() })
     }
 
     /// Bytes of slots' memories dropped so far.
