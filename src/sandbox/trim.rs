@@ -84,6 +84,12 @@ const JOINED_RANGES: usize = RESET_RANGES - 4;
 /// copy at every reset of the slot (~0.1 µs), a fault past the reset's ranges ~2 µs.
 const MOST_JOINING_PAGES: usize = 64;
 
+/// The largest memory whose pages [`Tidy::Join`] reads: the pool's reset keeps
+/// at most `keep_resident_bytes` (16 MiB by default) anyway, and a module that
+/// grew its memory to gigabytes must not make the host read a page-table entry
+/// for each of its pages (the JavaScript interpreter's memory is 16 MiB).
+const MOST_JOINED_MEMORY: usize = 64 << 20;
+
 /// What is known of the slots' memories, by their address.
 #[derive(Debug, Default)]
 pub(super) struct Slots {
@@ -193,8 +199,9 @@ impl Slot {
         Slot { high: len, smaller_runs: 0, smaller_high: 0, runs: 0 }
     }
 
-    /// Counts a run whose break was `brk`; returns what to do to the slot's memory, if anything.
-    fn after_run(&mut self, brk: usize) -> Option<Tidy> {
+    /// Counts a run whose break was `brk` in a memory `len` long; returns what
+    /// to do to the slot's memory, if anything.
+    fn after_run(&mut self, brk: usize, len: usize) -> Option<Tidy> {
         self.runs = self.runs.saturating_add(1);
         if brk.saturating_add(MIN_TRIM_BYTES) > self.high {
             (self.high, self.smaller_runs, self.smaller_high) = (self.high.max(brk), 0, 0);
@@ -206,7 +213,7 @@ impl Slot {
                 return Some(Tidy::Drop);
             }
         }
-        (self.runs == JOIN_AFTER_RUNS).then_some(Tidy::Join)
+        (self.runs == JOIN_AFTER_RUNS && len <= MOST_JOINED_MEMORY).then_some(Tidy::Join)
     }
 }
 
@@ -217,7 +224,7 @@ impl Slots {
     pub(super) fn after_run(&self, mut store: impl AsContextMut, instance: Instance) -> Option<Tidying> {
         let (base, len, brk) = heap_break(store.as_context_mut(), instance)?;
         let mut slots = self.slots.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        let tidy = slots.entry(base).or_insert_with(|| Slot::new(len)).after_run(brk)?;
+        let tidy = slots.entry(base).or_insert_with(|| Slot::new(len)).after_run(brk, len)?;
         Some(Tidying { instance, tidy, trimmed: self.trimmed.clone() })
     }
 
@@ -249,7 +256,7 @@ mod tests {
 
     /// Whether the run drops the slot's memory.
     fn drops(slot: &mut Slot, brk: usize) -> bool {
-        slot.after_run(brk) == Some(Tidy::Drop)
+        slot.after_run(brk, 16 * MIB) == Some(Tidy::Drop)
     }
 
     #[test]
@@ -295,12 +302,16 @@ mod tests {
     #[test]
     fn ranges_are_joined_once_a_few_runs_after_a_slot_is_first_seen_and_after_each_drop() {
         let mut slot = Slot::new(16 * MIB);
-        let tidies: Vec<_> = (1..=TRIM_AFTER_RUNS + JOIN_AFTER_RUNS + 20).map(|_| slot.after_run(5 * MIB)).collect();
+        let tidies: Vec<_> =
+            (1..=TRIM_AFTER_RUNS + JOIN_AFTER_RUNS + 20).map(|_| slot.after_run(5 * MIB, 16 * MIB)).collect();
         let at = |tidy| -> Vec<u32> {
             tidies.iter().enumerate().filter(|(_, t)| **t == Some(tidy)).map(|(i, _)| i as u32 + 1).collect()
         };
         assert_eq!(at(Tidy::Join), [JOIN_AFTER_RUNS, TRIM_AFTER_RUNS + JOIN_AFTER_RUNS]);
         assert_eq!(at(Tidy::Drop), [TRIM_AFTER_RUNS]);
+        // A memory grown past what the reset keeps is never read page by page.
+        let mut grown = Slot::new(4 << 30);
+        assert!((1..=JOIN_AFTER_RUNS * 2).all(|_| grown.after_run(5 * MIB, 4 << 30) != Some(Tidy::Join)));
     }
 
     #[test]
