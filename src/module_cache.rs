@@ -16,14 +16,28 @@
 //!   over it, is a miss, not foreign code. Most entries are `MAGIC`, the MAC,
 //!   then the bytes, read whole into memory.
 //! - **Compiled code is mapped, not copied.** A compiled module is its
-//!   `Module::serialize` bytes alone in `<name>.cwasm`, its MAC in
-//!   `<name>.cwasm.seal` (`SEAL_MAGIC`, then the MAC). The file is opened once
-//!   (a regular file of ours, writable by no one else), hashed through that
-//!   descriptor, and the same descriptor handed to `Module::deserialize_open_file`,
-//!   which maps it: code and the linear memory's initial image come straight from
-//!   the page cache, shared by every process, instead of being read, copied and
-//!   copied again (a third of a cold `sluice run`). Mapping needs the file not to
-//!   change while mapped, which holds because nothing writes an entry in place.
+//!   `Module::serialize` bytes alone in `<name>.cwasm`, its seal in
+//!   `<name>.cwasm.seal`. The file is opened once (a regular file of ours,
+//!   writable by no one else), checked through that descriptor, and the same
+//!   descriptor handed to `Module::deserialize_open_file`, which maps it: code
+//!   and the linear memory's initial image come straight from the page cache,
+//!   shared by every process, instead of being read, copied and copied again (a
+//!   third of a cold `sluice run`). Mapping needs the file not to change while
+//!   mapped, which holds because nothing writes an entry in place.
+//! - **A compiled entry's seal also names its file.** Besides the MAC of the
+//!   bytes, the seal holds a second MAC, over that one and the file's identity:
+//!   device, inode, size, and change and modification times, as `fstat` gives
+//!   them on the opened descriptor. A file whose identity checks out is the very
+//!   inode Sluice wrote (or read whole and checked) and sealed, unchanged since:
+//!   any write to it, in place or by rename, moves its change time (which no
+//!   unprivileged process can set; on ext4, XFS, Btrfs and tmpfs, Linux 6.13
+//!   and later give it a distinct fine-grained value once it has been read, as
+//!   sealing does, where older kernels move it by clock ticks). Such a file is
+//!   not read again: hashing the interpreter's 6 MiB was a fifth of a cold
+//!   start. A file whose identity does not check out (copied, restored, or a
+//!   filesystem that renumbers inodes) is read whole through the descriptor and
+//!   its bytes checked against the first MAC; if they match, it is sealed again
+//!   under its new identity.
 //! - **Entries are written atomically** (a private temporary file renamed into
 //!   place: a new inode, so a mapped old one never changes).
 
@@ -54,8 +68,14 @@ pub enum CompileSource {
 const MAGIC: &[u8; 8] = b"sluice\x02\n";
 /// Bytes of the MAC after [`MAGIC`].
 const MAC_BYTES: usize = 32;
-/// The first bytes of a compiled module's seal file, before its MAC.
-const SEAL_MAGIC: &[u8; 8] = b"sluice\x03s";
+/// The first bytes of a compiled module's seal file, before the MAC of its
+/// bytes and the MAC of its identity ([`DiskCache::identity`]).
+const SEAL_MAGIC: &[u8; 8] = b"sluice\x04s";
+/// The first bytes of a seal without an identity (Sluice before identities):
+/// its bytes are checked, and it is sealed again with one.
+const SEAL_MAGIC_BYTES_ONLY: &[u8; 8] = b"sluice\x03s";
+/// Bytes of a compiled module's seal file.
+const SEAL_BYTES: usize = SEAL_MAGIC.len() + 2 * MAC_BYTES;
 /// Bytes read at once while hashing a compiled module's file.
 const HASH_CHUNK: usize = 256 << 10;
 /// The largest entry read back (a compiled JavaScript interpreter is ~10 MiB).
@@ -214,12 +234,16 @@ fn deserialize(engine: &Engine, code: VerifiedCode, path: &Path) -> Option<Modul
     // as the module lives (it is mapped, not read). What: the descriptor comes
     // only from `DiskCache::open_compiled`, which opened a regular file owned by
     // this user and writable by no one else, in a directory private to this user,
-    // and read it through this very descriptor to check its keyed BLAKE3 MAC,
-    // under a key that exists only in that directory, over its kind (compiled
-    // module), name (the SHA-256 of the WebAssembly it came from, or a name given
-    // by `put_named`), engine tag and every byte. Only `DiskCache::write_compiled`,
-    // given the output of this engine's `Module::serialize`, makes such a MAC. For
-    // how long: entries are only ever replaced by renaming a new file over the
+    // and checked through this very descriptor a keyed BLAKE3 MAC, under a key
+    // that exists only in that directory, over its kind (compiled module), name
+    // (the SHA-256 of the WebAssembly it came from, or a name given by
+    // `put_named`), engine tag and every byte: either by reading every byte, or
+    // by finding the file to be the inode for which Sluice made that MAC (or
+    // checked it), unchanged since (a second MAC over the first and the
+    // descriptor's device, inode, size, and change and modification times). Only
+    // `DiskCache::write_compiled`, given the output of this engine's
+    // `Module::serialize`, makes the first MAC; only it and a check of every
+    // byte make the second. For how long: entries are only ever replaced by renaming a new file over the
     // name, never written in place, so the inode behind the descriptor keeps its
     // bytes; other users cannot write it (owner and mode checked on this
     // descriptor). A process of this same user could, but it could as well
@@ -321,18 +345,31 @@ impl DiskCache {
         Some(bytes)
     }
 
-    /// Opens compiled entry `name` and checks its MAC (from `<name>.seal`)
-    /// over the bytes read through the returned descriptor; any problem is a miss.
+    /// Opens compiled entry `name` and checks its seal (`<name>.seal`) through
+    /// the returned descriptor: its identity, or failing that its bytes (read
+    /// whole, then sealed again under the identity they have now). Any problem
+    /// is a miss.
     fn open_compiled(&self, name: &str) -> Option<VerifiedCode> {
         let path = self.path(EntryKind::CompiledModule, name);
         let seal_path = seal_path(&path);
         let verified = (|| {
-            let mut seal = [0; SEAL_MAGIC.len() + MAC_BYTES];
-            open_own_file(&seal_path, seal.len() as u64)?.read_exact(&mut seal)?;
-            let (magic, tag) = seal.split_at(SEAL_MAGIC.len());
+            let seal_file = open_own_file(&seal_path, SEAL_BYTES as u64)?;
+            let mut seal = Vec::with_capacity(SEAL_BYTES);
+            seal_file.take(SEAL_BYTES as u64).read_to_end(&mut seal)?;
             let mut file = open_own_file(&path, MAX_ENTRY_BYTES)?;
-            if magic != SEAL_MAGIC {
-                return Ok(None);
+            let (bytes_tag, identity_tag) = match seal.split_at_checked(SEAL_MAGIC.len()) {
+                Some((magic, tags)) if magic == SEAL_MAGIC && tags.len() == 2 * MAC_BYTES => {
+                    let (bytes_tag, identity_tag) = tags.split_at(MAC_BYTES);
+                    (mac_from(bytes_tag), Some(mac_from(identity_tag)))
+                }
+                Some((magic, tag)) if magic == SEAL_MAGIC_BYTES_ONLY && tag.len() == MAC_BYTES => (mac_from(tag), None),
+                _ => return Ok(None),
+            };
+            // `blake3::Hash`'s equality is constant-time.
+            if let (Some(tag), Some(identity)) = (identity_tag, self.identity(name, &bytes_tag, &file.metadata()?))
+                && tag == blake3::Hash::from(identity)
+            {
+                return Ok(Some(VerifiedCode(file)));
             }
             let mut mac = self.mac(EntryKind::CompiledModule, name);
             let mut chunk = vec![0; HASH_CHUNK];
@@ -348,9 +385,15 @@ impl DiskCache {
                 }
                 mac.update(&chunk[..n]);
             }
-            // `blake3::Hash`'s equality is constant-time.
-            let valid = <[u8; MAC_BYTES]>::try_from(tag).is_ok_and(|tag| mac.finalize() == blake3::Hash::from(tag));
-            Ok::<_, std::io::Error>(valid.then_some(VerifiedCode(file)))
+            if mac.finalize() != bytes_tag {
+                return Ok(None);
+            }
+            // The bytes are the ones sealed, in a file Sluice did not seal (a
+            // copy, say): sealed again, the next process need not read them.
+            if let Err(error) = self.write_seal(&path, name, &bytes_tag, &file) {
+                tracing::warn!(path = %seal_path.display(), %error, "could not seal a cache entry again");
+            }
+            Ok::<_, std::io::Error>(Some(VerifiedCode(file)))
         })();
         match verified {
             Ok(Some(code)) => Some(code),
@@ -366,14 +409,50 @@ impl DiskCache {
         }
     }
 
+    /// The MAC of compiled entry `name`'s file as `metadata` describes it, and
+    /// of `bytes_tag`, the MAC of its bytes: a file with the same device, inode,
+    /// size and times has not been written since it was sealed (the module
+    /// documentation says why). `None` without Unix metadata, which says too
+    /// little: there, every entry's bytes are read and checked.
+    fn identity(&self, name: &str, bytes_tag: &blake3::Hash, metadata: &std::fs::Metadata) -> Option<[u8; MAC_BYTES]> {
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::MetadataExt;
+            let mut mac = blake3::Hasher::new_keyed(&self.key);
+            for field in [IDENTITY_LABEL.as_bytes(), self.engine_tag.as_bytes(), name.as_bytes(), bytes_tag.as_bytes()]
+            {
+                mac.update(&(field.len() as u64).to_le_bytes());
+                mac.update(field);
+            }
+            let times = [metadata.ctime(), metadata.ctime_nsec(), metadata.mtime(), metadata.mtime_nsec()];
+            for field in [metadata.dev(), metadata.ino(), metadata.size()].into_iter().chain(times.map(|t| t as u64)) {
+                mac.update(&field.to_le_bytes());
+            }
+            Some(*mac.finalize().as_bytes())
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = (name, bytes_tag, metadata);
+            None
+        }
+    }
+
+    /// A compiled entry's seal: [`SEAL_MAGIC`], the MAC of its bytes, the MAC of
+    /// its file's identity (zeros where there is none, never taken for one).
+    fn write_seal(&self, path: &Path, name: &str, bytes_tag: &blake3::Hash, file: &File) -> std::io::Result<()> {
+        let identity = self.identity(name, bytes_tag, &file.metadata()?).unwrap_or([0; MAC_BYTES]);
+        write_atomically(&seal_path(path), &[SEAL_MAGIC, bytes_tag.as_bytes(), &identity]).map(drop)
+    }
+
     /// Writes compiled entry `name` (the bytes alone, then their seal beside
     /// them), each atomically; a failure is logged, never fatal. A reader that
     /// finds the new bytes with the old seal has a miss, and rewrites both.
     fn write_compiled(&self, name: &str, bytes: &[u8]) {
         let path = self.path(EntryKind::CompiledModule, name);
-        let seal = self.seal(EntryKind::CompiledModule, name, bytes);
-        let written = write_atomically(&path, &[bytes])
-            .and_then(|()| write_atomically(&seal_path(&path), &[SEAL_MAGIC, seal.as_bytes()]));
+        let bytes_tag = self.seal(EntryKind::CompiledModule, name, bytes);
+        // Sealed with the file's identity after the rename, which moves its change time.
+        let written =
+            write_atomically(&path, &[bytes]).and_then(|file| self.write_seal(&path, name, &bytes_tag, &file));
         if let Err(error) = written {
             tracing::warn!(path = %path.display(), %error, "could not write a cache entry");
         }
@@ -382,7 +461,8 @@ impl DiskCache {
     /// Writes an entry atomically; a failure is logged, never fatal.
     fn write(&self, kind: EntryKind, name: &str, bytes: &[u8]) {
         let path = self.path(kind, name);
-        if let Err(error) = write_atomically(&path, &[MAGIC, self.seal(kind, name, bytes).as_bytes(), bytes]) {
+        if let Err(error) = write_atomically(&path, &[MAGIC, self.seal(kind, name, bytes).as_bytes(), bytes]).map(drop)
+        {
             tracing::warn!(path = %path.display(), %error, "could not write a cache entry");
         }
     }
@@ -390,15 +470,14 @@ impl DiskCache {
 
 /// Writes `parts` to `path` through a private temporary file renamed over it:
 /// a reader (or a mapping) of the old file keeps the old bytes.
-fn write_atomically(path: &Path, parts: &[&[u8]]) -> std::io::Result<()> {
+fn write_atomically(path: &Path, parts: &[&[u8]]) -> std::io::Result<File> {
     let dir = path.parent().expect("entries live in a directory");
     let mut file = tempfile::NamedTempFile::new_in(dir)?;
     for part in parts {
         file.write_all(part)?;
     }
     file.as_file().sync_data()?;
-    file.persist(path).map_err(|e| e.error)?;
-    Ok(())
+    file.persist(path).map_err(|e| e.error)
 }
 
 /// Where the seal of the compiled entry at `path` is kept.
@@ -406,6 +485,14 @@ fn seal_path(path: &Path) -> PathBuf {
     let mut name = path.as_os_str().to_owned();
     name.push(".seal");
     PathBuf::from(name)
+}
+
+/// The label of [`DiskCache::identity`]'s MAC, apart from every [`EntryKind::label`].
+const IDENTITY_LABEL: &str = "compiled-module-file";
+
+/// A MAC as read from a seal of [`MAC_BYTES`].
+fn mac_from(bytes: &[u8]) -> blake3::Hash {
+    blake3::Hash::from(<[u8; MAC_BYTES]>::try_from(bytes).expect("a MAC is MAC_BYTES long"))
 }
 
 /// Stands for the engine tag's directory in [`DiskCache::open`]'s list.
@@ -738,7 +825,10 @@ mod tests {
         }
     }
 
-    /// The bytes that are mapped are the bytes that were checked: one changed byte is a miss.
+    /// The bytes that are mapped are the bytes that were checked: one changed byte
+    /// is a miss, here written in place (the same inode), which moves the file's
+    /// change time: on Linux 6.13 and later always, as the seal read it (on older
+    /// kernels, only once a clock tick has passed since the sealing).
     #[test]
     fn a_compiled_entry_changed_after_it_was_sealed_is_a_miss() {
         let dir = tempfile::tempdir().unwrap();
@@ -762,6 +852,85 @@ mod tests {
             fresh.get_or_compile(&engine, &wasm, || Module::new(&engine, &wasm)).unwrap().1,
             CompileSource::DiskCache
         );
+    }
+
+    /// A cache directory holding one compiled entry, sealed: the engine, the module's bytes and the entry's path.
+    fn sealed_entry() -> (tempfile::TempDir, Engine, Vec<u8>, PathBuf) {
+        let dir = tempfile::tempdir().unwrap();
+        let (engine, cache) = cache_on(dir.path());
+        let wasm = wat_bytes(WAT);
+        cache.get_or_compile(&engine, &wasm, || Module::new(&engine, &wasm)).unwrap();
+        let path = entry_path(&engine, dir.path(), &wasm);
+        (dir, engine, wasm, path)
+    }
+
+    /// Whether a fresh cache on `dir` finds nothing it will load at `path`.
+    fn is_a_miss(engine: &Engine, dir: &Path, path: &Path) -> bool {
+        let cache = ModuleCache::new(engine, Some(dir));
+        cache.read_compiled(engine, path.file_name().unwrap().to_str().unwrap()).is_none()
+    }
+
+    /// The seal file's inode: a load that had to read the entry's bytes seals it again (a new file).
+    fn seal_inode(path: &Path) -> u64 {
+        use std::os::unix::fs::MetadataExt;
+        std::fs::metadata(seal_path(path)).unwrap().ino()
+    }
+
+    /// A load from disk, and whether it took the entry on its identity alone (the seal was not written again).
+    fn load_from_disk(engine: &Engine, dir: &Path, wasm: &[u8]) -> (CompileSource, bool) {
+        let path = entry_path(engine, dir, wasm);
+        let before = seal_inode(&path);
+        let cache = ModuleCache::new(engine, Some(dir));
+        let (_, source) = cache.get_or_compile(engine, wasm, || Module::new(engine, wasm)).unwrap();
+        (source, seal_inode(&path) == before)
+    }
+
+    /// What makes a cold start cheap: an entry Sluice sealed is taken on its
+    /// identity; the same bytes in another file (a copy, as a backup restores
+    /// it) are read whole, checked, and sealed again under the copy's identity.
+    #[test]
+    fn a_sealed_entry_is_taken_on_its_identity_and_a_copy_is_checked_whole() {
+        let (dir, engine, wasm, path) = sealed_entry();
+        assert_eq!(load_from_disk(&engine, dir.path(), &wasm), (CompileSource::DiskCache, true));
+
+        let copy = path.with_extension("copy");
+        std::fs::copy(&path, &copy).unwrap();
+        std::fs::rename(&copy, &path).unwrap();
+        assert_eq!(load_from_disk(&engine, dir.path(), &wasm), (CompileSource::DiskCache, false));
+        assert_eq!(load_from_disk(&engine, dir.path(), &wasm), (CompileSource::DiskCache, true));
+    }
+
+    /// A file put in an entry's place keeps the old seal, whose identity no longer
+    /// matches: its bytes are read, and one changed byte is a miss.
+    #[test]
+    fn a_changed_file_renamed_over_a_sealed_entry_is_a_miss() {
+        let (dir, engine, _, path) = sealed_entry();
+        let mut bytes = std::fs::read(&path).unwrap();
+        let middle = bytes.len() / 2;
+        bytes[middle] ^= 1;
+        let changed = path.with_extension("changed");
+        std::fs::write(&changed, &bytes).unwrap();
+        std::fs::rename(&changed, &path).unwrap();
+        assert!(is_a_miss(&engine, dir.path(), &path));
+    }
+
+    /// A seal written before seals named their file (the MAC of the bytes alone)
+    /// still loads, once, by reading the bytes, and is sealed again with an identity.
+    #[test]
+    fn a_seal_without_an_identity_is_checked_whole_and_sealed_again() {
+        let (dir, engine, wasm, path) = sealed_entry();
+        let seal = std::fs::read(seal_path(&path)).unwrap();
+        let bytes_only = [SEAL_MAGIC_BYTES_ONLY.as_slice(), &seal[SEAL_MAGIC.len()..][..MAC_BYTES]].concat();
+        std::fs::write(seal_path(&path), &bytes_only).unwrap();
+        assert_eq!(load_from_disk(&engine, dir.path(), &wasm), (CompileSource::DiskCache, false));
+        assert_eq!(std::fs::read(seal_path(&path)).unwrap().len(), SEAL_BYTES);
+        assert_eq!(load_from_disk(&engine, dir.path(), &wasm), (CompileSource::DiskCache, true));
+
+        // The old format's MAC is still checked: a wrong one is a miss.
+        let mut wrong = bytes_only;
+        wrong[SEAL_MAGIC.len()] ^= 1;
+        std::fs::write(seal_path(&path), &wrong).unwrap();
+        assert!(is_a_miss(&engine, dir.path(), &path));
     }
 
     #[test]
