@@ -31,12 +31,13 @@ export SLUICE_CACHE_DIR="$ROOT/target/bench/peers-cache"
   echo "# Sluice and its peers, one sitting ($(date -u +%Y-%m-%d), $(nproc) cores)"
   echo
   bash "$WORK/run_all.sh"
-  # Not a peer workload: W1 in a server whose pool slots have held large runs.
+  # Not peer workloads: issue 12's other targets (runs per second under load, 10,000
+  # programs parked), and W1 in a server whose pool slots have held large runs.
   echo
-  PEERS_TMP="$WORK" "$WORK/bin/sluice-peer-bench" w1-after-w2 | sed -n 's/^RESULT //p' | python3 -c '
-import json, sys
-r = json.load(sys.stdin)
-w1, faults, trimmed = r["w1"], r["faults_per_run"]["w1"], r["trimmed_mib"]
-print("Sluice W1 after 5 W2 runs in the same process: median %.3f ms (min %.3f), %.1f faults a run;"
-      " %.0f MiB of pool slot memory given back" % (w1["median"], w1["min"], faults, trimmed))'
+  for mode in throughput "park 10000" w1-after-w2; do
+    echo ">> sluice-peer-bench $mode" >&2
+    # shellcheck disable=SC2086 # the mode's words are its arguments
+    PEERS_TMP="$WORK" "$WORK/bin/sluice-peer-bench" $mode | sed -n 's/^RESULT //p'
+  done > target/bench/peers-extra.jsonl
+  python3 benches/peers/targets.py "$WORK/results/results.jsonl" target/bench/peers-extra.jsonl
 } | tee target/bench/peers.md

@@ -12,6 +12,8 @@
 //!   in a server whose programs are mostly small (`benches/peers/run.sh` prints it
 //!   under the table); its result carries `trimmed_mib`, the slot memory given back
 //!   (`Runtime::trimmed_bytes`);
+//! - `throughput`: W1 with 32 runs in flight on the 2 workers, 20,000 runs after
+//!   1,000 untimed; runs per second, as a server under load sees them;
 //! - `park K`: K programs parked on a tool that has not answered, their memory set
 //!   aside (`RuntimeConfig::hibernate_after`; `SLUICE_HIBERNATE=off` keeps it resident); RSS per program.
 //!
@@ -45,6 +47,10 @@ const W2: &str = "const issues = await tools.demo.list_issues({});\
  const m = issues.filter(i => i.state === 'open' && i.labels.includes('bug') && i.comments > 10);\
  console.log(JSON.stringify({count: m.length, titles: m.slice(0, 5).map(i => i.title)}));";
 const PARK: &str = "const r = await tools.demo.slow({}); console.log(r);";
+
+/// Runs in flight at once in `throughput` mode, and how many are timed.
+const IN_FLIGHT: usize = 32;
+const THROUGHPUT_RUNS: usize = 20_000;
 
 /// Median, p99 and friends of millisecond timings, as the harness's table reads them.
 fn stats(mut xs: Vec<f64>) -> Value {
@@ -154,6 +160,8 @@ fn main() {
     let mut config = RuntimeConfig::default().with_cache_dir(&cache);
     if mode == "park" {
         config.max_concurrent_runs = u32::try_from(parked + 100).expect("a pool size");
+    } else if mode == "throughput" {
+        config.max_concurrent_runs = IN_FLIGHT as u32;
     } else if mode == "once" {
         // One program in a fresh process, as `sluice run` sizes it.
         config.max_concurrent_runs = 1;
@@ -169,7 +177,7 @@ fn main() {
     // Parked programs wait on a semaphore with no permits; adding k permits wakes them all.
     let gate = Arc::new(tokio::sync::Semaphore::new(0));
     let waiting = Arc::new(AtomicUsize::new(0));
-    let w2 = !matches!(mode.as_str(), "once" | "park" | "w1");
+    let w2 = !matches!(mode.as_str(), "once" | "park" | "w1" | "throughput");
     let w2_loops = if matches!(mode.as_str(), "w1" | "w1-after-w2") { 0 } else { 55 };
     let host = tools(&data, w2, mode == "structured", gate.clone(), waiting.clone());
     let expected_w2 = std::fs::read_to_string(format!("{data}/expected_w2.json")).unwrap_or_default();
@@ -181,6 +189,40 @@ fn main() {
     };
     match mode.as_str() {
         "once" => println!("{}", run(W1)),
+        "throughput" => {
+            let (js, policy, host) = (js.clone(), policy.clone(), host.clone());
+            let timed = async move {
+                let runs = |count: usize| {
+                    let next = Arc::new(AtomicUsize::new(0));
+                    let started = Instant::now();
+                    let workers: Vec<_> = (0..IN_FLIGHT)
+                        .map(|_| {
+                            let (js, policy, host, next) = (js.clone(), policy.clone(), host.clone(), next.clone());
+                            tokio::spawn(async move {
+                                while next.fetch_add(1, Ordering::Relaxed) < count {
+                                    let outcome =
+                                        js.run("bench.js", W1, &policy, host.clone(), &RunControl::new()).await;
+                                    let outcome = outcome.expect("the run starts");
+                                    assert_eq!(outcome.status, RunStatus::Ok, "{outcome:?}");
+                                }
+                            })
+                        })
+                        .collect();
+                    async move {
+                        for worker in workers {
+                            worker.await.expect("a worker finishes");
+                        }
+                        started.elapsed().as_secs_f64()
+                    }
+                };
+                runs(1_000).await;
+                let seconds = runs(THROUGHPUT_RUNS).await;
+                json!({"runs": THROUGHPUT_RUNS, "in_flight": IN_FLIGHT, "seconds": seconds,
+                    "runs_per_second": THROUGHPUT_RUNS as f64 / seconds})
+            };
+            let throughput = rt.block_on(rt.spawn(timed)).expect("the timed runs finish");
+            println!("RESULT {}", json!({"peer": "sluice", "throughput": throughput}));
+        }
         "park" => {
             let (before, pss_before) = (rss_mib().0, pss_mib());
             let started = Instant::now();
