@@ -22,6 +22,7 @@ fi
 [ -f "$WORK/data/issues.json" ] || python3 "$WORK/data/gen.py"
 cd "$ROOT"
 cargo build --release -p sluice-peer-bench
+cargo build --release --bin sluice
 install -m 0755 target/release/sluice-peer-bench "$WORK/bin/sluice-peer-bench"
 mkdir -p target/bench
 # A compiled-code cache of this checkout's own: another checkout's Sluice may use the
@@ -32,12 +33,19 @@ export SLUICE_CACHE_DIR="$ROOT/target/bench/peers-cache"
   echo
   bash "$WORK/run_all.sh"
   # Not peer workloads: issue 12's other targets (runs per second under load, 10,000
-  # programs parked), and W1 in a server whose pool slots have held large runs.
+  # programs parked, a cold `sluice run`), and W1 in a server whose pool slots have held large runs.
   echo
-  for mode in throughput "park 10000" w1-after-w2; do
-    echo ">> sluice-peer-bench $mode" >&2
-    # shellcheck disable=SC2086 # the mode's words are its arguments
-    PEERS_TMP="$WORK" "$WORK/bin/sluice-peer-bench" $mode | sed -n 's/^RESULT //p'
-  done > target/bench/peers-extra.jsonl
+  {
+    for mode in throughput "park 10000" w1-after-w2; do
+      echo ">> sluice-peer-bench $mode" >&2
+      # shellcheck disable=SC2086 # the mode's words are its arguments
+      PEERS_TMP="$WORK" "$WORK/bin/sluice-peer-bench" $mode | sed -n 's/^RESULT //p'
+    done
+    # The issue's cold target: a whole `sluice run` of a one-line program, CLI included.
+    echo 'console.log(JSON.stringify({a: 1}))' > "$WORK/tmp/sluice-run.js"
+    echo ">> sluice run, cold" >&2
+    python3 "$WORK/common/cold.py" "sluice run" 20 "$ROOT/target/release/sluice" run "$WORK/tmp/sluice-run.js" |
+      sed -n 's/^RESULT //p'
+  } > target/bench/peers-extra.jsonl
   python3 benches/peers/targets.py "$WORK/results/results.jsonl" target/bench/peers-extra.jsonl
 } | tee target/bench/peers.md
