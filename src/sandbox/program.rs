@@ -108,8 +108,10 @@ impl Program {
         let mut made = None;
         let execution = async {
             // Runs that have ended may still hold slots while their memory is reset.
-            runtime.draining.wait_for_slot(&runtime.engine, runtime.config.max_concurrent_runs).await;
-            let instance = self.pre.instantiate_async(&mut store).await.map_err(Failure::Instantiate)?;
+            let claim = runtime.draining.wait_for_slot(&runtime.engine, runtime.config.max_concurrent_runs).await;
+            let instance = self.pre.instantiate_async(&mut store).await.map_err(Failure::Instantiate);
+            drop(claim);
+            let instance = instance?;
             made = Some(instance);
             let start = instance.get_typed_func::<(), ()>(&mut store, "_start").map_err(Failure::Instantiate)?;
             start.call_async(&mut store, ()).await.map_err(Failure::Program)

@@ -133,7 +133,22 @@ pub(super) struct RuntimeInner {
 #[derive(Default)]
 pub(super) struct Draining {
     stores: AtomicUsize,
+    /// Runs between [`Draining::wait_for_slot`] and the end of their
+    /// instantiation: counted against the pool with its live instances, so two
+    /// runs cannot both take the one slot a drained store left.
+    starting: AtomicUsize,
     done: tokio::sync::Notify,
+}
+
+/// A run's claim on a pool slot, from [`Draining::wait_for_slot`] until it is
+/// dropped, once its instance exists (or its instantiation failed).
+pub(super) struct SlotClaim(Arc<Draining>);
+
+impl Drop for SlotClaim {
+    fn drop(&mut self) {
+        self.0.starting.fetch_sub(1, Ordering::AcqRel);
+        self.0.done.notify_waiters();
+    }
 }
 
 /// A store dropped on a blocking thread; the count goes down once it is gone
@@ -180,24 +195,31 @@ impl Draining {
         }));
     }
 
-    /// Waits while every one of the pool's `slots` is taken and some by
-    /// stores being dropped, until one of those is gone. Returns at once when
-    /// none is being dropped: a pool full of running programs fails the
-    /// instantiation as before. (A failed instantiation cannot be retried: it
-    /// counts against the store's one instance.)
-    pub(super) async fn wait_for_slot(&self, engine: &Engine, slots: u32) {
+    /// Waits while every one of the pool's `slots` is taken or claimed and
+    /// some are held by stores being dropped, until one of those is gone; the
+    /// claim it returns is to be dropped once the run's instance exists.
+    /// Returns at once when no store is being dropped: a pool full of running
+    /// programs fails the instantiation as before. (A failed instantiation
+    /// cannot be retried: it counts against the store's one instance.)
+    pub(super) async fn wait_for_slot(self: &Arc<Self>, engine: &Engine, slots: u32) -> SlotClaim {
         loop {
             let notified = self.done.notified();
             let mut notified = std::pin::pin!(notified);
-            // Registered before the count is read, so a drop in between still wakes it.
+            // Registered before the counts are read, so a change in between still wakes it.
             notified.as_mut().enable();
+            // Claimed first, so a run checking at the same time counts this one.
+            let starting = self.starting.fetch_add(1, Ordering::AcqRel) + 1;
+            let claim = SlotClaim(self.clone());
             if self.stores.load(Ordering::Acquire) == 0 {
-                return;
+                return claim;
             }
+            // A run that has made its instance may still hold its claim: counted
+            // twice for a moment, which only makes this wait for it to let go.
             let live = engine.pooling_allocator_metrics().map_or(0, |pool| pool.core_instances());
-            if live < u64::from(slots) {
-                return;
+            if live + starting as u64 <= u64::from(slots) {
+                return claim;
             }
+            drop(claim);
             notified.await;
         }
     }

@@ -84,6 +84,36 @@ async fn runs_back_to_back_on_one_slot_wait_for_the_last_ones_memory_to_be_reset
     }
 }
 
+/// As many runs in flight as the pool has slots, each leaving its slot to be
+/// reset in the background: a run that ends frees its caller to start the next
+/// while that slot is still held, and two waiting runs must not both take the
+/// one slot the first reset frees (the second failed to start with "maximum
+/// concurrent limit reached").
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_full_pool_whose_slots_are_being_reset_starts_every_run() {
+    const SLOTS: usize = 2;
+    let mut config = RuntimeConfig::default();
+    config.max_concurrent_runs = SLOTS as u32;
+    let program = Arc::new(Runtime::new(config).unwrap().load_file(support::wat("dirty_memory.wat")).unwrap());
+    let mut policy = policy();
+    policy.limits.memory_bytes = 128 << 20;
+    let callers: Vec<_> = (0..SLOTS)
+        .map(|caller| {
+            let (program, policy) = (program.clone(), policy.clone());
+            tokio::spawn(async move {
+                for round in 0..80 {
+                    let outcome = program.run(&policy, Arc::new(NoTools), &RunControl::new()).await;
+                    let outcome = outcome.unwrap_or_else(|e| panic!("caller {caller}, run {round} starts: {e}"));
+                    assert_eq!(outcome.status, RunStatus::Ok, "{outcome:?}");
+                }
+            })
+        })
+        .collect();
+    for caller in callers {
+        caller.await.unwrap();
+    }
+}
+
 #[tokio::test]
 async fn an_output_flood_keeps_its_head_and_tail_in_bounded_memory_until_its_deadline() {
     let mut policy = policy();
