@@ -209,17 +209,19 @@ impl Draining {
             notified.as_mut().enable();
             // Claimed first, so a run checking at the same time counts this one.
             let starting = self.starting.fetch_add(1, Ordering::AcqRel) + 1;
-            let claim = SlotClaim(self.clone());
             if self.stores.load(Ordering::Acquire) == 0 {
-                return claim;
+                return SlotClaim(self.clone());
             }
             // A run that has made its instance may still hold its claim: counted
             // twice for a moment, which only makes this wait for it to let go.
             let live = engine.pooling_allocator_metrics().map_or(0, |pool| pool.core_instances());
             if live + starting as u64 <= u64::from(slots) {
-                return claim;
+                return SlotClaim(self.clone());
             }
-            drop(claim);
+            // Withdrawn without waking anyone (which would wake this run too, and
+            // spin it): a run this claim made wait is waiting, as this one is, for
+            // a store being dropped, and each one's end wakes them all.
+            self.starting.fetch_sub(1, Ordering::AcqRel);
             notified.await;
         }
     }
