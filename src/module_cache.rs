@@ -298,10 +298,15 @@ impl DiskCache {
 
     /// The MAC of an entry of `kind` named `name`, before its bytes.
     fn mac(&self, kind: EntryKind, name: &str) -> blake3::Hasher {
+        self.labelled_mac(kind.label(), name)
+    }
+
+    /// A keyed MAC over `label`, the engine tag and `name`, each length-prefixed
+    /// (as [`add_field`] adds any field after them).
+    fn labelled_mac(&self, label: &str, name: &str) -> blake3::Hasher {
         let mut mac = blake3::Hasher::new_keyed(&self.key);
-        for field in [kind.label().as_bytes(), self.engine_tag.as_bytes(), name.as_bytes()] {
-            mac.update(&(field.len() as u64).to_le_bytes());
-            mac.update(field);
+        for field in [label.as_bytes(), self.engine_tag.as_bytes(), name.as_bytes()] {
+            add_field(&mut mac, field);
         }
         mac
     }
@@ -418,12 +423,8 @@ impl DiskCache {
         #[cfg(unix)]
         {
             use std::os::unix::fs::MetadataExt;
-            let mut mac = blake3::Hasher::new_keyed(&self.key);
-            for field in [IDENTITY_LABEL.as_bytes(), self.engine_tag.as_bytes(), name.as_bytes(), bytes_tag.as_bytes()]
-            {
-                mac.update(&(field.len() as u64).to_le_bytes());
-                mac.update(field);
-            }
+            let mut mac = self.labelled_mac(IDENTITY_LABEL, name);
+            add_field(&mut mac, bytes_tag.as_bytes());
             let times = [metadata.ctime(), metadata.ctime_nsec(), metadata.mtime(), metadata.mtime_nsec()];
             for field in [metadata.dev(), metadata.ino(), metadata.size()].into_iter().chain(times.map(|t| t as u64)) {
                 mac.update(&field.to_le_bytes());
@@ -489,6 +490,12 @@ fn seal_path(path: &Path) -> PathBuf {
 
 /// The label of [`DiskCache::identity`]'s MAC, apart from every [`EntryKind::label`].
 const IDENTITY_LABEL: &str = "compiled-module-file";
+
+/// Adds `field` to `mac` after its length, so no two fields run together.
+fn add_field(mac: &mut blake3::Hasher, field: &[u8]) {
+    mac.update(&(field.len() as u64).to_le_bytes());
+    mac.update(field);
+}
 
 /// A MAC as read from a seal of [`MAC_BYTES`].
 fn mac_from(bytes: &[u8]) -> blake3::Hash {
